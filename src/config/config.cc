@@ -1,0 +1,164 @@
+#include "config/config.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "common/fs.h"
+
+namespace dicomlake::config {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+enum class Type { kBool, kInt, kNumber, kString };
+
+struct KeySpec {
+  const char* key;
+  Type type;
+  const char* default_json;
+  double min, max;  // for kInt and kNumber
+  const char* doc;
+};
+
+// The declaration of every configuration key. Add a key here and read it in Refresh().
+const KeySpec kKeys[] = {
+    {"global.threads", Type::kInt, "0", 0, 1024, "worker threads; 0 uses every core"},
+    {"global.memory_limit", Type::kString, "\"\"", 0, 0,
+     "memory limit of the SQL engine, e.g. \"4GB\"; empty uses DuckDB's default (80% of RAM)"},
+    {"delta.checkpoint_interval", Type::kInt, "10", 1, 1000000,
+     "write a Delta checkpoint every N commits (Spark's default is 10)"},
+    {"delta.vacuum_retain_hours", Type::kNumber, "168", 0, 1e7,
+     "vacuum keeps unreferenced data files younger than this (hours)"},
+    {"delta.tombstone_retention_hours", Type::kNumber, "168", 0, 1e7,
+     "remove actions younger than this are kept in checkpoints (hours)"},
+};
+
+const KeySpec* FindKey(const std::string& key) {
+  for (const auto& k : kKeys) {
+    if (key == k.key) return &k;
+  }
+  return nullptr;
+}
+
+Status CheckValue(const KeySpec& spec, const json& v, const std::string& origin) {
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument(origin + ": key \"" + spec.key + "\": " + why);
+  };
+  switch (spec.type) {
+    case Type::kBool:
+      if (!v.is_boolean()) return bad("must be true or false, got " + v.dump());
+      break;
+    case Type::kInt:
+      if (!v.is_number_integer()) return bad("must be a whole number, got " + v.dump());
+      if (v.get<double>() < spec.min || v.get<double>() > spec.max) {
+        return bad("must be between " + json(static_cast<int64_t>(spec.min)).dump() + " and " +
+                   json(static_cast<int64_t>(spec.max)).dump() + ", got " + v.dump());
+      }
+      break;
+    case Type::kNumber:
+      if (!v.is_number()) return bad("must be a number, got " + v.dump());
+      if (!std::isfinite(v.get<double>()) || v.get<double>() < spec.min || v.get<double>() > spec.max) {
+        return bad("must be between " + json(spec.min).dump() + " and " + json(spec.max).dump() + ", got " + v.dump());
+      }
+      break;
+    case Type::kString:
+      if (!v.is_string()) return bad("must be a string, got " + v.dump());
+      break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const char* SourceName(Source source) {
+  switch (source) {
+    case Source::kDefault: return "default";
+    case Source::kFile: return "file";
+    case Source::kFlag: return "flag";
+  }
+  return "?";
+}
+
+Config::Config() {
+  for (const auto& k : kKeys) entries_.push_back(Entry{k.key, k.default_json, Source::kDefault, k.doc});
+  Refresh();
+}
+
+Status Config::Set(const std::string& key, const std::string& json_value, Source source, const std::string& origin) {
+  const KeySpec* spec = FindKey(key);
+  if (!spec) {
+    std::string known;
+    for (const auto& k : kKeys) known += (known.empty() ? "" : ", ") + std::string(k.key);
+    return InvalidArgument(origin + ": unknown key \"" + key + "\" (known keys: " + known + ")");
+  }
+  json v = json::parse(json_value, nullptr, false);
+  // A bare word on the command line is a string: --set global.memory_limit=4GB.
+  if (v.is_discarded()) {
+    if (source != Source::kFlag) return InvalidArgument(origin + ": key \"" + key + "\": value is not JSON");
+    v = json_value;
+  }
+  DL_RETURN_IF_ERROR(CheckValue(*spec, v, origin));
+  for (auto& e : entries_) {
+    if (e.key == key) {
+      e.value = v.dump();
+      e.source = source;
+    }
+  }
+  return Status::Ok();
+}
+
+void Config::Refresh() {
+  auto get = [this](const char* key) {
+    for (const auto& e : entries_) {
+      if (e.key == key) return json::parse(e.value);
+    }
+    return json();
+  };
+  settings_.global.threads = get("global.threads").get<int>();
+  settings_.global.memory_limit = get("global.memory_limit").get<std::string>();
+  settings_.delta.checkpoint_interval = get("delta.checkpoint_interval").get<int>();
+  settings_.delta.vacuum_retain_hours = get("delta.vacuum_retain_hours").get<double>();
+  settings_.delta.tombstone_retention_hours = get("delta.tombstone_retention_hours").get<double>();
+}
+
+Result<Config> Config::Load(const std::string& lake_root, const std::vector<std::string>& overrides) {
+  Config config;
+  std::string path = fs::Join(lake_root, kConfigRelativePath);
+  auto text = fs::ReadFile(path);
+  if (text.ok()) {
+    json doc = json::parse(*text, nullptr, false, /*ignore_comments=*/true);
+    if (doc.is_discarded()) return InvalidArgument(path + ": not valid JSON");
+    if (!doc.is_object()) return InvalidArgument(path + ": must hold a JSON object of sections");
+    for (const auto& [section, body] : doc.items()) {
+      if (!body.is_object()) {
+        return InvalidArgument(path + ": \"" + section + "\" must be an object of keys (e.g. {\"" + section +
+                               "\": {\"key\": value}})");
+      }
+      for (const auto& [key, value] : body.items()) {
+        DL_RETURN_IF_ERROR(config.Set(section + "." + key, value.dump(), Source::kFile, path));
+      }
+    }
+  } else if (text.status().code() != StatusCode::kNotFound) {
+    return text.status();
+  }
+  for (const auto& o : overrides) {
+    auto eq = o.find('=');
+    if (eq == std::string::npos) return InvalidArgument("--set " + o + ": expected section.key=value");
+    DL_RETURN_IF_ERROR(config.Set(o.substr(0, eq), o.substr(eq + 1), Source::kFlag, "--set " + o));
+  }
+  config.Refresh();
+  return config;
+}
+
+std::string Config::ToJson() const {
+  json doc = json::object();
+  for (const auto& e : entries_) {
+    auto dot = e.key.find('.');
+    doc[e.key.substr(0, dot)][e.key.substr(dot + 1)] = json::parse(e.value);
+  }
+  return doc.dump(2) + "\n";
+}
+
+std::string Config::DefaultFileJson() { return Config().ToJson(); }
+
+}  // namespace dicomlake::config

@@ -1,0 +1,111 @@
+// The CLI as a user runs it: commands, output and exit codes (README "Exit codes").
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/fs.h"
+#include "support/test_dir.h"
+
+namespace dicomlake {
+namespace {
+
+using testing::RunCommand;
+
+struct CliRun {
+  int code;
+  std::string out;
+};
+
+CliRun Cli(const std::string& args, bool merge_stderr = false) {
+  CliRun r;
+  r.code = RunCommand(std::string(DICOMLAKE_BIN) + " " + args, &r.out, merge_stderr);
+  return r;
+}
+
+TEST(CliTest, VersionAndHelpOnEverySubcommand) {
+  CliRun v = Cli("--version");
+  EXPECT_EQ(v.code, 0);
+  EXPECT_NE(v.out.find("dicomlake "), std::string::npos);
+  for (const char* sub : {"init", "config", "config show", "tables", "history", "sql", "vacuum"}) {
+    CliRun h = Cli(std::string(sub) + " --help");
+    EXPECT_EQ(h.code, 0) << sub;
+    EXPECT_NE(h.out.find("Usage"), std::string::npos) << sub;
+  }
+  EXPECT_EQ(Cli("nonsense", true).code, 2);
+  EXPECT_EQ(Cli("", true).code, 2);
+}
+
+TEST(CliTest, InitTablesAndSqlFromStdin) {
+  testing::TestDir dir;
+  std::string lake = dir.Sub("l");
+  CliRun init = Cli("init " + lake);
+  ASSERT_EQ(init.code, 0) << init.out;
+  EXPECT_NE(init.out.find("Created lake"), std::string::npos);
+  EXPECT_NE(Cli("init " + lake).out.find("already initialised"), std::string::npos);
+
+  CliRun tables = Cli("tables " + lake);
+  ASSERT_EQ(tables.code, 0);
+  EXPECT_NE(tables.out.find("lakehouse  table"), std::string::npos) << tables.out;
+  EXPECT_NE(tables.out.find("BusinessEvents"), std::string::npos);
+  EXPECT_NE(tables.out.find("(3 rows)"), std::string::npos);
+
+  CliRun piped;
+  piped.code = RunCommand("echo 'select 42 AS answer' | " + std::string(DICOMLAKE_BIN) + " sql " + lake, &piped.out);
+  ASSERT_EQ(piped.code, 0);
+  EXPECT_EQ(piped.out, "answer\n------\n    42\n(1 row)\n");
+
+  CliRun csv = Cli("sql " + lake + " \"SELECT count(*) AS n FROM admin.ExecutionSummary\" --format csv");
+  EXPECT_EQ(csv.out, "n\n0\n");
+  CliRun json = Cli("sql " + lake + " \"SELECT 'a' AS s, [1,2] AS l\" --format json");
+  EXPECT_EQ(nlohmann::json::parse(json.out), nlohmann::json::parse(R"([{"s":"a","l":[1,2]}])"));
+}
+
+TEST(CliTest, SqlErrorsAndMissingLakesExitNonZero) {
+  testing::TestDir dir;
+  CliRun missing = Cli("tables " + dir.Sub("nolake"), true);
+  EXPECT_EQ(missing.code, 1);
+  EXPECT_NE(missing.out.find("dicomlake init"), std::string::npos);
+  ASSERT_EQ(Cli("init " + dir.Sub("l")).code, 0);
+  CliRun bad = Cli("sql " + dir.Sub("l") + " \"SELECT * FROM nowhere\"", true);
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.out.find("nowhere"), std::string::npos);
+  EXPECT_EQ(Cli("tables " + dir.Sub("l") + " --format xml", true).code, 2);
+}
+
+TEST(CliTest, ConfigShowAppliesPrecedenceAndRejectsUnknownKeys) {
+  testing::TestDir dir;
+  std::string lake = dir.Sub("l");
+  ASSERT_EQ(Cli("init " + lake).code, 0);
+  CliRun show = Cli("config show " + lake);
+  ASSERT_EQ(show.code, 0);
+  auto j = nlohmann::json::parse(show.out);
+  EXPECT_EQ(j["delta"]["checkpoint_interval"], 10);
+  ASSERT_TRUE(fs::WriteFileAtomic(dir.Sub("l/admin/Files/system-configurations/dicomlake.json"),
+                                  R"({"delta": {"checkpoint_interval": 4}})").ok());
+  EXPECT_EQ(nlohmann::json::parse(Cli("config show " + lake).out)["delta"]["checkpoint_interval"], 4);
+  CliRun flag = Cli("--set delta.checkpoint_interval=6 config show " + lake + " --sources");
+  EXPECT_NE(flag.out.find("delta.checkpoint_interval      6      flag"), std::string::npos) << flag.out;
+  ASSERT_TRUE(fs::WriteFileAtomic(dir.Sub("l/admin/Files/system-configurations/dicomlake.json"),
+                                  R"({"delta": {"retain": 4}})").ok());
+  CliRun bad = Cli("config show " + lake, true);
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.out.find("delta.retain"), std::string::npos);
+  EXPECT_NE(bad.out.find("dicomlake.json"), std::string::npos);
+}
+
+TEST(CliTest, HistoryAndVacuum) {
+  testing::TestDir dir;
+  std::string lake = dir.Sub("l");
+  ASSERT_EQ(Cli("init " + lake).code, 0);
+  CliRun h = Cli("history " + lake + " admin.BusinessEvents");
+  ASSERT_EQ(h.code, 0) << h.out;
+  EXPECT_NE(h.out.find("CREATE TABLE"), std::string::npos);
+  EXPECT_EQ(Cli("history " + lake + " nope", true).code, 1);
+  CliRun v = Cli("vacuum " + lake + " --retain-hours 0");
+  ASSERT_EQ(v.code, 0) << v.out;
+  EXPECT_NE(v.out.find("admin/FileManifest"), std::string::npos);
+  EXPECT_EQ(Cli("vacuum " + lake + " --retain-hours -1", true).code, 2);
+}
+
+}  // namespace
+}  // namespace dicomlake

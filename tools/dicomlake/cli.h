@@ -1,0 +1,55 @@
+// Shared pieces of the subcommands: exit codes, global options, opening a lake.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "config/config.h"
+#include "lake/delta_table.h"
+#include "lake/engine.h"
+#include "lake/lake.h"
+
+namespace dicomlake::cli {
+
+// Exit codes (documented in the README).
+enum ExitCode : int {
+  kExitOk = 0,            // success
+  kExitFailed = 1,        // the command failed: I/O error, corrupt table, SQL error, ...
+  kExitUsage = 2,         // bad command line or bad configuration
+  kExitInputFailures = 3, // the run finished but some input files failed (see BusinessEvents)
+};
+
+struct GlobalOptions {
+  std::vector<std::string> config_overrides;  // --set section.key=value
+  bool quiet = false;
+};
+
+// Each subcommand registers itself and sets `*exit_code` when it runs.
+using Register = void (*)(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterInit(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterConfig(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterTables(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterHistory(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterVacuum(CLI::App& app, GlobalOptions& global, int* exit_code);
+
+// Prints "dicomlake: <message>" to stderr and returns `code`.
+int Fail(const Status& status, int code = kExitFailed);
+
+// An opened lake: its configuration and an engine configured from it.
+struct Session {
+  std::unique_ptr<lake::Lake> lake;
+  config::Config config;
+  std::unique_ptr<lake::Engine> engine;
+};
+// Opens an existing lake (kNotFound with a hint when it is not one). On error, `*exit_code`
+// says which exit code fits.
+Result<Session> OpenSession(const std::string& lake_root, const GlobalOptions& global,
+                            const std::vector<std::string>& extra_overrides, int* exit_code);
+
+lake::TableOptions TableOptionsFrom(const config::Config& config);
+
+}  // namespace dicomlake::cli

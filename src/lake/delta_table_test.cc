@@ -198,7 +198,9 @@ TEST_F(DeltaTableTest, CheckpointSnapshotEqualsReplayedSnapshot) {
   // Replay from JSON only: a copy of the table without the checkpoint.
   std::string copy = dir_.Sub("replayed");
   ASSERT_TRUE(fs::MakeDirs(fs::Join(copy, "_delta_log")).ok());
-  for (const auto& e : *fs::ListDir(log)) {
+  auto entries = fs::ListDir(log);
+  ASSERT_TRUE(entries.ok());
+  for (const auto& e : *entries) {
     if (e.name.find(".json") == std::string::npos || e.name[0] == '_') continue;
     ASSERT_TRUE(fs::WriteFileAtomic(fs::Join(fs::Join(copy, "_delta_log"), e.name), *fs::ReadFile(fs::Join(log, e.name))).ok());
   }

@@ -26,7 +26,8 @@ TEST(EngineTest, ReadsPrimitiveAndNestedValues) {
   EXPECT_TRUE(row[3].is_null());
   EXPECT_EQ(row[4].ToJson(), "\"2020-02-01\"");
   EXPECT_EQ(row[5].ToJson(), "\"2020-02-01T08:09:10.123456Z\"");
-  EXPECT_EQ(row[6].ToJson(), "12.50");
+  EXPECT_EQ(row[6].ToDisplay(), "12.50");
+  EXPECT_EQ(row[6].ToJson(), "12.5");
   EXPECT_EQ(row[7].ToJson(), "[1,null,3]");
   EXPECT_EQ(row[8].ToJson(), R"({"a":1,"b":["p"]})");
   EXPECT_EQ(row[9].ToJson(), R"({"k":2})");

@@ -45,7 +45,7 @@ std::string ExpectedDuckType(const json& type) {
     for (const auto& f : type["fields"]) {
       if (!first) s += ", ";
       first = false;
-      s += "\"" + f["name"].get<std::string>() + "\" " + ExpectedDuckType(f["type"]);
+      s += f["name"].get<std::string>() + " " + ExpectedDuckType(f["type"]);
     }
     return s + ")";
   }

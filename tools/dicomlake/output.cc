@@ -38,13 +38,14 @@ void PrintTable(const lake::QueryResult& r, std::ostream& out) {
     }
     cells.push_back(std::move(line));
   }
-  auto pad = [&out](const std::string& s, size_t w, bool right) {
+  // The last column is not padded on the right: no trailing blanks.
+  auto pad = [&out, ncols](const std::string& s, size_t w, bool right, size_t c) {
     std::string fill(w - DisplayWidth(s), ' ');
-    out << (right ? fill + s : s + fill);
+    out << (right ? fill + s : (c + 1 == ncols ? s : s + fill));
   };
   for (size_t c = 0; c < ncols; ++c) {
     if (c) out << "  ";
-    pad(r.column_names[c], width[c], false);
+    pad(r.column_names[c], width[c], false, c);
   }
   out << "\n";
   for (size_t c = 0; c < ncols; ++c) {
@@ -55,7 +56,7 @@ void PrintTable(const lake::QueryResult& r, std::ostream& out) {
   for (size_t k = 0; k < cells.size(); ++k) {
     for (size_t c = 0; c < ncols; ++c) {
       if (c) out << "  ";
-      pad(cells[k][c], width[c], IsNumeric(r.rows[k][c]));
+      pad(cells[k][c], width[c], IsNumeric(r.rows[k][c]), c);
     }
     out << "\n";
   }

@@ -91,7 +91,8 @@ Result<FileInfo> Stat(const std::string& path) {
 Status MakeDirs(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec && !IsDirectory(path)) return IoError("cannot create directory " + path + ": " + ec.message());
+  if (ec && !IsDirectory(path))
+    return IoError("cannot create directory " + path + ": " + ec.message());
   return Status::Ok();
 }
 

@@ -4,15 +4,24 @@ namespace dicomlake {
 
 const char* StatusCodeName(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return "OK";
-    case StatusCode::kInvalidArgument: return "invalid argument";
-    case StatusCode::kNotFound: return "not found";
-    case StatusCode::kAlreadyExists: return "already exists";
-    case StatusCode::kIoError: return "I/O error";
-    case StatusCode::kCorrupt: return "corrupt";
-    case StatusCode::kConflict: return "conflict";
-    case StatusCode::kUnsupported: return "unsupported";
-    case StatusCode::kInternal: return "internal error";
+    case StatusCode::kOk:
+      return "OK";
+    case StatusCode::kInvalidArgument:
+      return "invalid argument";
+    case StatusCode::kNotFound:
+      return "not found";
+    case StatusCode::kAlreadyExists:
+      return "already exists";
+    case StatusCode::kIoError:
+      return "I/O error";
+    case StatusCode::kCorrupt:
+      return "corrupt";
+    case StatusCode::kConflict:
+      return "conflict";
+    case StatusCode::kUnsupported:
+      return "unsupported";
+    case StatusCode::kInternal:
+      return "internal error";
   }
   return "unknown";
 }

@@ -45,7 +45,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
@@ -57,7 +59,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(data_).ok() && "Result built from an OK Status");
   }
@@ -84,10 +86,10 @@ class [[nodiscard]] Result {
 #define DL_CONCAT(a, b) DL_CONCAT_INNER(a, b)
 
 // Returns the Status from the enclosing function when `expr` is not OK.
-#define DL_RETURN_IF_ERROR(expr)                          \
-  do {                                                    \
-    ::dicomlake::Status dl_status_ = (expr);              \
-    if (!dl_status_.ok()) return dl_status_;              \
+#define DL_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::dicomlake::Status dl_status_ = (expr); \
+    if (!dl_status_.ok()) return dl_status_; \
   } while (false)
 
 // `DL_ASSIGN_OR_RETURN(auto x, MakeX());` declares x from a Result, or returns its Status.

@@ -57,8 +57,10 @@ Status CheckValue(const KeySpec& spec, const json& v, const std::string& origin)
       break;
     case Type::kNumber:
       if (!v.is_number()) return bad("must be a number, got " + v.dump());
-      if (!std::isfinite(v.get<double>()) || v.get<double>() < spec.min || v.get<double>() > spec.max) {
-        return bad("must be between " + json(spec.min).dump() + " and " + json(spec.max).dump() + ", got " + v.dump());
+      if (!std::isfinite(v.get<double>()) || v.get<double>() < spec.min ||
+          v.get<double>() > spec.max) {
+        return bad("must be between " + json(spec.min).dump() + " and " + json(spec.max).dump() +
+                   ", got " + v.dump());
       }
       break;
     case Type::kString:
@@ -72,19 +74,24 @@ Status CheckValue(const KeySpec& spec, const json& v, const std::string& origin)
 
 const char* SourceName(Source source) {
   switch (source) {
-    case Source::kDefault: return "default";
-    case Source::kFile: return "file";
-    case Source::kFlag: return "flag";
+    case Source::kDefault:
+      return "default";
+    case Source::kFile:
+      return "file";
+    case Source::kFlag:
+      return "flag";
   }
   return "?";
 }
 
 Config::Config() {
-  for (const auto& k : kKeys) entries_.push_back(Entry{k.key, k.default_json, Source::kDefault, k.doc});
+  for (const auto& k : kKeys)
+    entries_.push_back(Entry{k.key, k.default_json, Source::kDefault, k.doc});
   Refresh();
 }
 
-Status Config::Set(const std::string& key, const std::string& json_value, Source source, const std::string& origin) {
+Status Config::Set(const std::string& key, const std::string& json_value, Source source,
+                   const std::string& origin) {
   const KeySpec* spec = FindKey(key);
   if (!spec) {
     std::string known;
@@ -94,7 +101,8 @@ Status Config::Set(const std::string& key, const std::string& json_value, Source
   json v = json::parse(json_value, nullptr, false);
   // A bare word on the command line is a string: --set global.memory_limit=4GB.
   if (v.is_discarded()) {
-    if (source != Source::kFlag) return InvalidArgument(origin + ": key \"" + key + "\": value is not JSON");
+    if (source != Source::kFlag)
+      return InvalidArgument(origin + ": key \"" + key + "\": value is not JSON");
     v = json_value;
   }
   DL_RETURN_IF_ERROR(CheckValue(*spec, v, origin));
@@ -121,7 +129,8 @@ void Config::Refresh() {
   settings_.delta.tombstone_retention_hours = get("delta.tombstone_retention_hours").get<double>();
 }
 
-Result<Config> Config::Load(const std::string& lake_root, const std::vector<std::string>& overrides) {
+Result<Config> Config::Load(const std::string& lake_root,
+                            const std::vector<std::string>& overrides) {
   Config config;
   std::string path = fs::Join(lake_root, kConfigRelativePath);
   auto text = fs::ReadFile(path);
@@ -131,8 +140,8 @@ Result<Config> Config::Load(const std::string& lake_root, const std::vector<std:
     if (!doc.is_object()) return InvalidArgument(path + ": must hold a JSON object of sections");
     for (const auto& [section, body] : doc.items()) {
       if (!body.is_object()) {
-        return InvalidArgument(path + ": \"" + section + "\" must be an object of keys (e.g. {\"" + section +
-                               "\": {\"key\": value}})");
+        return InvalidArgument(path + ": \"" + section + "\" must be an object of keys (e.g. {\"" +
+                               section + "\": {\"key\": value}})");
       }
       for (const auto& [key, value] : body.items()) {
         DL_RETURN_IF_ERROR(config.Set(section + "." + key, value.dump(), Source::kFile, path));
@@ -143,7 +152,8 @@ Result<Config> Config::Load(const std::string& lake_root, const std::vector<std:
   }
   for (const auto& o : overrides) {
     auto eq = o.find('=');
-    if (eq == std::string::npos) return InvalidArgument("--set " + o + ": expected section.key=value");
+    if (eq == std::string::npos)
+      return InvalidArgument("--set " + o + ": expected section.key=value");
     DL_RETURN_IF_ERROR(config.Set(o.substr(0, eq), o.substr(eq + 1), Source::kFlag, "--set " + o));
   }
   config.Refresh();

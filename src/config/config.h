@@ -13,7 +13,8 @@
 
 namespace dicomlake::config {
 
-inline constexpr const char* kConfigRelativePath = "admin/Files/system-configurations/dicomlake.json";
+inline constexpr const char* kConfigRelativePath =
+    "admin/Files/system-configurations/dicomlake.json";
 
 enum class Source { kDefault, kFile, kFlag };
 const char* SourceName(Source source);
@@ -27,12 +28,12 @@ struct Entry {
 
 // Typed views of the effective values.
 struct GlobalSettings {
-  int threads = 0;              // worker threads; 0 = all cores
-  std::string memory_limit;     // engine memory limit, e.g. "4GB"; empty = engine default
+  int threads = 0;           // worker threads; 0 = all cores
+  std::string memory_limit;  // engine memory limit, e.g. "4GB"; empty = engine default
 };
 struct DeltaSettings {
-  int checkpoint_interval = 10;          // a checkpoint every N commits
-  double vacuum_retain_hours = 168;      // files newer than this survive vacuum
+  int checkpoint_interval = 10;            // a checkpoint every N commits
+  double vacuum_retain_hours = 168;        // files newer than this survive vacuum
   double tombstone_retention_hours = 168;  // removes kept in checkpoints
 };
 struct Settings {
@@ -47,7 +48,8 @@ class Config {
 
   // Reads `<lake_root>/<kConfigRelativePath>` when it exists, then applies `overrides`, each
   // "section.key=value" (value as JSON, or a bare string). Errors name the key and its origin.
-  static Result<Config> Load(const std::string& lake_root, const std::vector<std::string>& overrides = {});
+  static Result<Config> Load(const std::string& lake_root,
+                             const std::vector<std::string>& overrides = {});
 
   const Settings& settings() const { return settings_; }
   // Every key with its effective value and where it came from, in declaration order.
@@ -59,7 +61,8 @@ class Config {
   static std::string DefaultFileJson();
 
  private:
-  Status Set(const std::string& key, const std::string& json_value, Source source, const std::string& origin);
+  Status Set(const std::string& key, const std::string& json_value, Source source,
+             const std::string& origin);
   void Refresh();
 
   std::vector<Entry> entries_;

@@ -100,7 +100,8 @@ struct FieldReader {
   const json* Get(const char* key, bool required) {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) {
-      if (required && status.ok()) status = Corrupt(where + ": required field \"" + key + "\" is missing");
+      if (required && status.ok())
+        status = Corrupt(where + ": required field \"" + key + "\" is missing");
       return nullptr;
     }
     return &*it;
@@ -108,32 +109,49 @@ struct FieldReader {
   std::string Str(const char* key, bool required) {
     const json* v = Get(key, required);
     if (!v) return "";
-    if (!v->is_string()) { Fail(key, "a string"); return ""; }
+    if (!v->is_string()) {
+      Fail(key, "a string");
+      return "";
+    }
     return v->get<std::string>();
   }
   int64_t Int(const char* key, bool required) {
     const json* v = Get(key, required);
     if (!v) return 0;
-    if (!v->is_number_integer()) { Fail(key, "an integer"); return 0; }
+    if (!v->is_number_integer()) {
+      Fail(key, "an integer");
+      return 0;
+    }
     return v->get<int64_t>();
   }
   bool Bool(const char* key, bool required) {
     const json* v = Get(key, required);
     if (!v) return false;
-    if (!v->is_boolean()) { Fail(key, "a boolean"); return false; }
+    if (!v->is_boolean()) {
+      Fail(key, "a boolean");
+      return false;
+    }
     return v->get<bool>();
   }
   StringMap Map(const char* key, bool required) {
     StringMap out;
     const json* v = Get(key, required);
     if (!v) return out;
-    if (!v->is_object()) { Fail(key, "an object"); return out; }
+    if (!v->is_object()) {
+      Fail(key, "an object");
+      return out;
+    }
     for (const auto& [k, val] : v->items()) {
       // An empty string or null partition value both mean null (PROTOCOL "Partition Value
       // Serialization"); keep null as the empty string.
-      if (val.is_string()) out[k] = val.get<std::string>();
-      else if (val.is_null()) out[k] = "";
-      else { Fail(key, "a map of strings"); return out; }
+      if (val.is_string())
+        out[k] = val.get<std::string>();
+      else if (val.is_null())
+        out[k] = "";
+      else {
+        Fail(key, "a map of strings");
+        return out;
+      }
     }
     return out;
   }
@@ -141,9 +159,15 @@ struct FieldReader {
     std::vector<std::string> out;
     const json* v = Get(key, required);
     if (!v) return out;
-    if (!v->is_array()) { Fail(key, "an array"); return out; }
+    if (!v->is_array()) {
+      Fail(key, "an array");
+      return out;
+    }
     for (const auto& e : *v) {
-      if (!e.is_string()) { Fail(key, "an array of strings"); return out; }
+      if (!e.is_string()) {
+        Fail(key, "an array of strings");
+        return out;
+      }
       out.push_back(e.get<std::string>());
     }
     return out;
@@ -153,7 +177,8 @@ struct FieldReader {
   }
 };
 
-Status ParseAction(const std::string& kind, const json& body, const std::string& where, Commit* commit) {
+Status ParseAction(const std::string& kind, const json& body, const std::string& where,
+                   Commit* commit) {
   if (kind == "commitInfo") {
     commit->commit_info = body.dump();
     return Status::Ok();
@@ -226,7 +251,8 @@ std::string VersionName(int64_t version) {
 
 // Parses "<20 digits>.json" / "<20 digits>.checkpoint.parquet"; -1 for other names.
 int64_t ParseVersionedName(const std::string& name, const std::string& suffix) {
-  if (name.size() != 20 + suffix.size() || name.compare(20, std::string::npos, suffix) != 0) return -1;
+  if (name.size() != 20 + suffix.size() || name.compare(20, std::string::npos, suffix) != 0)
+    return -1;
   int64_t v = 0;
   for (int k = 0; k < 20; ++k) {
     if (name[k] < '0' || name[k] > '9') return -1;
@@ -268,7 +294,8 @@ Result<Commit> ParseCommit(const std::string& text, const std::string& where) {
     std::string at = where + " line " + std::to_string(line_no);
     json j = json::parse(line, nullptr, false);
     if (j.is_discarded()) return Corrupt(at + ": not valid JSON");
-    if (!j.is_object() || j.size() != 1) return Corrupt(at + ": a line must hold exactly one action");
+    if (!j.is_object() || j.size() != 1)
+      return Corrupt(at + ": a line must hold exactly one action");
     DL_RETURN_IF_ERROR(ParseAction(j.begin().key(), j.begin().value(), at, &commit));
   }
   if (line_no == 0) return Corrupt(where + ": empty commit file");
@@ -293,7 +320,8 @@ std::string EncodePath(const std::string& path) {
 std::string DecodePath(const std::string& path) {
   std::string out;
   for (size_t k = 0; k < path.size(); ++k) {
-    if (path[k] == '%' && k + 2 < path.size() && std::isxdigit(static_cast<unsigned char>(path[k + 1])) &&
+    if (path[k] == '%' && k + 2 < path.size() &&
+        std::isxdigit(static_cast<unsigned char>(path[k + 1])) &&
         std::isxdigit(static_cast<unsigned char>(path[k + 2]))) {
       out += static_cast<char>(std::stoi(path.substr(k + 1, 2), nullptr, 16));
       k += 2;
@@ -305,7 +333,9 @@ std::string DecodePath(const std::string& path) {
 }
 
 std::string CommitFileName(int64_t version) { return VersionName(version) + ".json"; }
-std::string CheckpointFileName(int64_t version) { return VersionName(version) + ".checkpoint.parquet"; }
+std::string CheckpointFileName(int64_t version) {
+  return VersionName(version) + ".checkpoint.parquet";
+}
 
 int64_t Snapshot::NumRecords() const {
   int64_t total = 0;
@@ -327,13 +357,15 @@ Status CheckProtocol(const ProtocolAction& p, bool for_write, const std::string&
   if (p.min_reader_version > kMaxReaderVersion) {
     std::string features;
     for (const auto& f : p.reader_features) features += (features.empty() ? "" : ", ") + f;
-    return Unsupported(where + " requires Delta reader version " + std::to_string(p.min_reader_version) +
+    return Unsupported(where + " requires Delta reader version " +
+                       std::to_string(p.min_reader_version) +
                        (features.empty() ? "" : " (features: " + features + ")") +
                        "; dicomlake reads version " + std::to_string(kMaxReaderVersion));
   }
   if (for_write && p.min_writer_version > kMaxWriterVersion) {
-    return Unsupported(where + " requires Delta writer version " + std::to_string(p.min_writer_version) +
-                       "; dicomlake writes version " + std::to_string(kMaxWriterVersion));
+    return Unsupported(where + " requires Delta writer version " +
+                       std::to_string(p.min_writer_version) + "; dicomlake writes version " +
+                       std::to_string(kMaxWriterVersion));
   }
   return Status::Ok();
 }
@@ -343,7 +375,9 @@ DeltaLog::DeltaLog(std::string table_root, std::string display_name)
 
 std::string DeltaLog::log_dir() const { return fs::Join(root_, "_delta_log"); }
 
-bool DeltaLog::Exists() const { return fs::Exists(fs::Join(log_dir(), CommitFileName(0))) || LatestVersion().ok(); }
+bool DeltaLog::Exists() const {
+  return fs::Exists(fs::Join(log_dir(), CommitFileName(0))) || LatestVersion().ok();
+}
 
 Result<DeltaLog::Listing> DeltaLog::List() const {
   auto entries = fs::ListDir(log_dir());
@@ -356,7 +390,8 @@ Result<DeltaLog::Listing> DeltaLog::List() const {
   Listing listing;
   for (const auto& e : *entries) {
     if (int64_t v = ParseVersionedName(e.name, ".json"); v >= 0) listing.commits.push_back(v);
-    if (int64_t v = ParseVersionedName(e.name, ".checkpoint.parquet"); v >= 0) listing.checkpoints.push_back(v);
+    if (int64_t v = ParseVersionedName(e.name, ".checkpoint.parquet"); v >= 0)
+      listing.checkpoints.push_back(v);
   }
   return listing;
 }
@@ -409,8 +444,8 @@ Result<Snapshot> DeltaLog::LoadSnapshot(Engine& engine, std::optional<int64_t> v
   int64_t latest = listing.commits.empty() ? listing.checkpoints.back() : listing.commits.back();
   int64_t target = version.value_or(latest);
   if (target < 0 || target > latest) {
-    return NotFound("table " + name_ + ": version " + std::to_string(target) + " does not exist (latest is " +
-                    std::to_string(latest) + ")");
+    return NotFound("table " + name_ + ": version " + std::to_string(target) +
+                    " does not exist (latest is " + std::to_string(latest) + ")");
   }
   Snapshot snapshot;
   int64_t start = 0;
@@ -436,7 +471,8 @@ Result<Snapshot> DeltaLog::LoadSnapshot(Engine& engine, std::optional<int64_t> v
     }
   }
   if (static_cast<int64_t>(needed.size()) != target - start + 1) {
-    return Corrupt("table " + name_ + ": version " + std::to_string(start + static_cast<int64_t>(needed.size())) +
+    return Corrupt("table " + name_ + ": version " +
+                   std::to_string(start + static_cast<int64_t>(needed.size())) +
                    " is missing from the log");
   }
   for (int64_t v : needed) {
@@ -444,24 +480,28 @@ Result<Snapshot> DeltaLog::LoadSnapshot(Engine& engine, std::optional<int64_t> v
     DL_RETURN_IF_ERROR(Apply(commit, v, &snapshot));
   }
   if (snapshot.metadata.id.empty() || snapshot.schema.fields.empty()) {
-    return Corrupt("table " + name_ + " version " + std::to_string(target) + ": no metaData action in the log");
+    return Corrupt("table " + name_ + " version " + std::to_string(target) +
+                   ": no metaData action in the log");
   }
   if (snapshot.protocol.min_reader_version == 0) {
-    return Corrupt("table " + name_ + " version " + std::to_string(target) + ": no protocol action in the log");
+    return Corrupt("table " + name_ + " version " + std::to_string(target) +
+                   ": no protocol action in the log");
   }
   return snapshot;
 }
 
 Status DeltaLog::TryCommit(int64_t version, const Commit& commit) const {
   DL_RETURN_IF_ERROR(fs::MakeDirs(log_dir()));
-  return fs::CreateFileExclusive(fs::Join(log_dir(), CommitFileName(version)), SerializeCommit(commit));
+  return fs::CreateFileExclusive(fs::Join(log_dir(), CommitFileName(version)),
+                                 SerializeCommit(commit));
 }
 
 Status DeltaLog::ReadCheckpoint(Engine& engine, int64_t version, Snapshot* snapshot) const {
   std::string path = fs::Join(log_dir(), CheckpointFileName(version));
-  auto result = engine.Query("SELECT to_json(txn)::VARCHAR, to_json(\"add\")::VARCHAR, to_json(remove)::VARCHAR, "
-                             "to_json(metaData)::VARCHAR, to_json(protocol)::VARCHAR FROM read_parquet(" +
-                             QuoteLiteral(path) + ")");
+  auto result = engine.Query(
+      "SELECT to_json(txn)::VARCHAR, to_json(\"add\")::VARCHAR, to_json(remove)::VARCHAR, "
+      "to_json(metaData)::VARCHAR, to_json(protocol)::VARCHAR FROM read_parquet(" +
+      QuoteLiteral(path) + ")");
   std::string where = "table " + name_ + " checkpoint " + std::to_string(version);
   if (!result.ok()) return Corrupt(where + ": " + result.status().message());
   static const char* kKinds[] = {"txn", "add", "remove", "metaData", "protocol"};
@@ -477,7 +517,8 @@ Status DeltaLog::ReadCheckpoint(Engine& engine, int64_t version, Snapshot* snaps
   return Apply(commit, version, snapshot);
 }
 
-Status DeltaLog::WriteCheckpoint(Engine& engine, const Snapshot& s, int64_t tombstone_retention_ms) const {
+Status DeltaLog::WriteCheckpoint(Engine& engine, const Snapshot& s,
+                                 int64_t tombstone_retention_ms) const {
   // Rows in the checkpoint's shape, one non-null action per row, written as NDJSON and turned
   // into Parquet by the engine with the protocol's column types.
   std::string ndjson;
@@ -501,13 +542,15 @@ Status DeltaLog::WriteCheckpoint(Engine& engine, const Snapshot& s, int64_t tomb
   std::string tmp_parquet = fs::Join(log_dir(), "." + NewUuid() + ".checkpoint.parquet");
   std::string final_path = fs::Join(log_dir(), CheckpointFileName(s.version));
   DL_RETURN_IF_ERROR(fs::WriteFileAtomic(tmp_json, ndjson));
-  Status st = engine.Execute("COPY (SELECT txn, \"add\", remove, metaData, protocol FROM read_json(" +
-                             QuoteLiteral(tmp_json) + ", format='newline_delimited', columns={" +
-                             kCheckpointColumns + "})) TO " + QuoteLiteral(tmp_parquet) + " (FORMAT PARQUET)");
+  Status st = engine.Execute(
+      "COPY (SELECT txn, \"add\", remove, metaData, protocol FROM read_json(" +
+      QuoteLiteral(tmp_json) + ", format='newline_delimited', columns={" + kCheckpointColumns +
+      "})) TO " + QuoteLiteral(tmp_parquet) + " (FORMAT PARQUET)");
   (void)fs::RemoveFile(tmp_json);
   if (!st.ok()) {
     (void)fs::RemoveFile(tmp_parquet);
-    return st.WithContext("table " + name_ + ": cannot write checkpoint " + std::to_string(s.version));
+    return st.WithContext("table " + name_ + ": cannot write checkpoint " +
+                          std::to_string(s.version));
   }
   if (std::rename(tmp_parquet.c_str(), final_path.c_str()) != 0) {
     (void)fs::RemoveFile(tmp_parquet);

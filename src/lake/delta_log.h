@@ -89,10 +89,10 @@ struct Snapshot {
   ProtocolAction protocol;
   MetadataAction metadata;
   Schema schema;
-  std::map<std::string, AddAction> files;        // live data files by decoded path
+  std::map<std::string, AddAction> files;          // live data files by decoded path
   std::map<std::string, RemoveAction> tombstones;  // removed files by decoded path
-  std::map<std::string, TxnAction> txns;         // by appId
-  std::optional<int64_t> checkpoint_version;     // the checkpoint this snapshot was read through
+  std::map<std::string, TxnAction> txns;           // by appId
+  std::optional<int64_t> checkpoint_version;       // the checkpoint this snapshot was read through
 
   int64_t NumRecords() const;  // sum of numRecords over files with stats; -1 if any lacks them
   int64_t SizeBytes() const;
@@ -126,7 +126,8 @@ class DeltaLog {
 
   // Writes `<version>.checkpoint.parquet` for the snapshot (which must be at that version) and
   // then `_last_checkpoint`. Tombstones older than `tombstone_retention_ms` are dropped.
-  Status WriteCheckpoint(Engine& engine, const Snapshot& snapshot, int64_t tombstone_retention_ms) const;
+  Status WriteCheckpoint(Engine& engine, const Snapshot& snapshot,
+                         int64_t tombstone_retention_ms) const;
 
  private:
   struct Listing {

@@ -47,10 +47,14 @@ TEST(DeltaLogTest, SerializesOneActionPerLineAndParsesBack) {
 TEST(DeltaLogTest, ParsesASparkWrittenCommit) {
   // The golden table commit quoted in reference/standards.md section 4.2.
   std::string spark =
-      R"({"commitInfo":{"timestamp":1690853005164,"operation":"WRITE","isBlindAppend":true}})" "\n"
-      R"({"metaData":{"id":"testId","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"part\",\"type\":\"decimal(12,5)\",\"nullable\":true,\"metadata\":{}}]}","partitionColumns":["part"],"configuration":{},"createdTime":1690852998865}})" "\n"
-      R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})" "\n"
-      R"({"add":{"path":"part=-2342342.23423/part-00000-8f85.c000.snappy.parquet","partitionValues":{"part":"-2342342.23423"},"size":1032,"modificationTime":1690853004000,"dataChange":true,"stats":"{\"numRecords\":1}","tags":null,"deletionVector":null}})" "\n";
+      R"({"commitInfo":{"timestamp":1690853005164,"operation":"WRITE","isBlindAppend":true}})"
+      "\n"
+      R"({"metaData":{"id":"testId","format":{"provider":"parquet","options":{}},"schemaString":"{\"type\":\"struct\",\"fields\":[{\"name\":\"part\",\"type\":\"decimal(12,5)\",\"nullable\":true,\"metadata\":{}}]}","partitionColumns":["part"],"configuration":{},"createdTime":1690852998865}})"
+      "\n"
+      R"({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})"
+      "\n"
+      R"({"add":{"path":"part=-2342342.23423/part-00000-8f85.c000.snappy.parquet","partitionValues":{"part":"-2342342.23423"},"size":1032,"modificationTime":1690853004000,"dataChange":true,"stats":"{\"numRecords\":1}","tags":null,"deletionVector":null}})"
+      "\n";
   auto c = ParseCommit(spark, "golden");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->metadata->partition_columns, std::vector<std::string>{"part"});
@@ -63,9 +67,14 @@ TEST(DeltaLogTest, MalformedLinesAreCorruptAndNamed) {
     const char* expect;
   } cases[] = {
       {"{not json\n", "line 1: not valid JSON"},
-      {R"({"add":{"path":"a"},"remove":{"path":"b"}})" "\n", "exactly one action"},
-      {R"({"add":{"path":"a","partitionValues":{},"modificationTime":1,"dataChange":true}})" "\n", "\"size\""},
-      {R"({"add":{"path":"a","partitionValues":{},"size":"12","modificationTime":1,"dataChange":true}})" "\n",
+      {R"({"add":{"path":"a"},"remove":{"path":"b"}})"
+       "\n",
+       "exactly one action"},
+      {R"({"add":{"path":"a","partitionValues":{},"modificationTime":1,"dataChange":true}})"
+       "\n",
+       "\"size\""},
+      {R"({"add":{"path":"a","partitionValues":{},"size":"12","modificationTime":1,"dataChange":true}})"
+       "\n",
        "must be an integer"},
       {"", "empty commit file"},
   };

@@ -29,7 +29,8 @@ std::string TempName(const char* what) {
 }
 
 // "t.a = k.a AND t.b = k.b"
-std::string KeyEquality(const std::vector<std::string>& keys, const std::string& l, const std::string& r) {
+std::string KeyEquality(const std::vector<std::string>& keys, const std::string& l,
+                        const std::string& r) {
   std::string s;
   for (const auto& k : keys) {
     if (!s.empty()) s += " AND ";
@@ -50,7 +51,8 @@ std::string KeyList(const std::vector<std::string>& keys, const std::string& pre
 void SleepBackoff(int attempt) {
   thread_local std::mt19937 gen(std::random_device{}());
   int cap = std::min(50, 1 + attempt * 2);
-  std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(gen)));
+  std::this_thread::sleep_for(
+      std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(gen)));
 }
 
 // Drops the temporary tables named on destruction.
@@ -98,8 +100,10 @@ Status DeltaTable::Create(Engine& engine, const Schema& schema, const std::strin
   json info;
   info["timestamp"] = now;
   info["operation"] = "CREATE TABLE";
-  info["operationParameters"] = {{"isManaged", "false"}, {"description", description},
-                                 {"partitionBy", "[]"}, {"properties", "{}"}};
+  info["operationParameters"] = {{"isManaged", "false"},
+                                 {"description", description},
+                                 {"partitionBy", "[]"},
+                                 {"properties", "{}"}};
   info["isolationLevel"] = "Serializable";
   info["isBlindAppend"] = true;
   info["engineInfo"] = std::string("dicomlake/") + DICOMLAKE_VERSION;
@@ -134,8 +138,8 @@ std::string DeltaTable::ProjectionSql(const Schema& schema, const std::string& r
   return s + " FROM " + relation + " AS __dl_rel";
 }
 
-Result<AddAction> DeltaTable::WriteDataFile(Engine& engine, const Schema& schema, const std::string& select_sql,
-                                            int64_t* rows) {
+Result<AddAction> DeltaTable::WriteDataFile(Engine& engine, const Schema& schema,
+                                            const std::string& select_sql, int64_t* rows) {
   // Spark's naming (PROTOCOL: data files must be unique and never overwritten).
   std::string rel = "part-00000-" + NewUuid() + "-c000.zstd.parquet";
   std::string path = fs::Join(root(), rel);
@@ -170,16 +174,17 @@ Result<AddAction> DeltaTable::WriteDataFile(Engine& engine, const Schema& schema
   return add;
 }
 
-Result<CommitOutcome> DeltaTable::Write(Engine& engine, const std::string& operation, bool blind,
-                                        const std::string& parameters_json,
-                                        const std::function<Result<Plan>(const Snapshot&)>& plan_fn) {
+Result<CommitOutcome> DeltaTable::Write(
+    Engine& engine, const std::string& operation, bool blind, const std::string& parameters_json,
+    const std::function<Result<Plan>(const Snapshot&)>& plan_fn) {
   CommitOutcome outcome;
   for (int attempt = 1; attempt <= options_.max_attempts; ++attempt) {
     outcome.attempts = attempt;
     DL_ASSIGN_OR_RETURN(Snapshot snapshot, Load(engine));
     DL_RETURN_IF_ERROR(CheckProtocol(snapshot.protocol, true, "table " + name()));
     auto append_only = snapshot.metadata.configuration.find("delta.appendOnly");
-    if (!blind && append_only != snapshot.metadata.configuration.end() && append_only->second == "true") {
+    if (!blind && append_only != snapshot.metadata.configuration.end() &&
+        append_only->second == "true") {
       return InvalidArgument("table " + name() + " is append-only (delta.appendOnly=true)");
     }
     DL_ASSIGN_OR_RETURN(Plan plan, plan_fn(snapshot));
@@ -239,10 +244,13 @@ Result<CommitOutcome> DeltaTable::Write(Engine& engine, const std::string& opera
 }
 
 void DeltaTable::MaybeCheckpoint(Engine& engine, int64_t version, CommitOutcome* outcome) {
-  if (options_.checkpoint_interval <= 0 || version == 0 || version % options_.checkpoint_interval != 0) return;
+  if (options_.checkpoint_interval <= 0 || version == 0 ||
+      version % options_.checkpoint_interval != 0)
+    return;
   auto snapshot = Load(engine, version);
-  Status st = snapshot.ok() ? log_.WriteCheckpoint(engine, *snapshot, options_.tombstone_retention_ms)
-                            : snapshot.status();
+  Status st = snapshot.ok()
+                  ? log_.WriteCheckpoint(engine, *snapshot, options_.tombstone_retention_ms)
+                  : snapshot.status();
   if (!st.ok()) outcome->warning = "checkpoint not written: " + st.ToString();
 }
 
@@ -250,7 +258,8 @@ Result<CommitOutcome> DeltaTable::Append(Engine& engine, const std::string& sour
   return Write(engine, "WRITE", true, R"({"mode":"Append","partitionBy":"[]"})",
                [&](const Snapshot& s) -> Result<Plan> {
                  Plan plan;
-                 DL_ASSIGN_OR_RETURN(AddAction add, WriteDataFile(engine, s.schema, source_sql, &plan.rows_written));
+                 DL_ASSIGN_OR_RETURN(AddAction add, WriteDataFile(engine, s.schema, source_sql,
+                                                                  &plan.rows_written));
                  if (!add.path.empty()) plan.adds.push_back(std::move(add));
                  return plan;
                });
@@ -260,7 +269,8 @@ Result<CommitOutcome> DeltaTable::Overwrite(Engine& engine, const std::string& s
   return Write(engine, "WRITE", false, R"({"mode":"Overwrite","partitionBy":"[]"})",
                [&](const Snapshot& s) -> Result<Plan> {
                  Plan plan;
-                 DL_ASSIGN_OR_RETURN(AddAction add, WriteDataFile(engine, s.schema, source_sql, &plan.rows_written));
+                 DL_ASSIGN_OR_RETURN(AddAction add, WriteDataFile(engine, s.schema, source_sql,
+                                                                  &plan.rows_written));
                  if (!add.path.empty()) plan.adds.push_back(std::move(add));
                  int64_t now = NowMillis();
                  for (const auto& [path, file] : s.files) {
@@ -272,7 +282,8 @@ Result<CommitOutcome> DeltaTable::Overwrite(Engine& engine, const std::string& s
 
 Result<DeltaTable::Plan> DeltaTable::PlanRewrite(Engine& engine, const Snapshot& s,
                                                  const std::vector<std::string>& key_columns,
-                                                 const std::string& keys_table, const std::string& insert_sql) {
+                                                 const std::string& keys_table,
+                                                 const std::string& insert_sql) {
   Plan plan;
   std::vector<std::string> affected;
   if (!s.files.empty()) {
@@ -287,81 +298,101 @@ Result<DeltaTable::Plan> DeltaTable::PlanRewrite(Engine& engine, const Snapshot&
         QueryResult files,
         engine.Query("SELECT DISTINCT __dl_file FROM read_parquet([" + list +
                      "], filename='__dl_file', union_by_name=true) t WHERE EXISTS (SELECT 1 FROM " +
-                     QuoteIdent(keys_table) + " k WHERE " + KeyEquality(key_columns, "t", "k") + ")"));
+                     QuoteIdent(keys_table) + " k WHERE " + KeyEquality(key_columns, "t", "k") +
+                     ")"));
     for (const auto& row : files.rows) {
       auto it = rel_of_abs.find(row[0].s);
-      if (it == rel_of_abs.end()) return Internal("table " + name() + ": unexpected file " + row[0].s);
+      if (it == rel_of_abs.end())
+        return Internal("table " + name() + ": unexpected file " + row[0].s);
       affected.push_back(it->second);
     }
   }
   std::string rewritten;
   if (!affected.empty()) {
     std::string list;
-    for (const auto& rel : affected) list += (list.empty() ? "" : ", ") + QuoteLiteral(fs::Join(root(), rel));
-    rewritten = "SELECT * FROM read_parquet([" + list + "], union_by_name=true) t WHERE NOT EXISTS (SELECT 1 FROM " +
+    for (const auto& rel : affected)
+      list += (list.empty() ? "" : ", ") + QuoteLiteral(fs::Join(root(), rel));
+    rewritten = "SELECT * FROM read_parquet([" + list +
+                "], union_by_name=true) t WHERE NOT EXISTS (SELECT 1 FROM " +
                 QuoteIdent(keys_table) + " k WHERE " + KeyEquality(key_columns, "t", "k") + ")";
   }
   std::string source;
-  if (!rewritten.empty() && !insert_sql.empty()) source = rewritten + " UNION ALL BY NAME " + insert_sql;
-  else source = rewritten.empty() ? insert_sql : rewritten;
+  if (!rewritten.empty() && !insert_sql.empty())
+    source = rewritten + " UNION ALL BY NAME " + insert_sql;
+  else
+    source = rewritten.empty() ? insert_sql : rewritten;
   if (!source.empty()) {
     DL_ASSIGN_OR_RETURN(AddAction add, WriteDataFile(engine, s.schema, source, &plan.rows_written));
     if (!add.path.empty()) plan.adds.push_back(std::move(add));
   }
   int64_t now = NowMillis();
-  for (const auto& rel : affected) plan.removes.push_back(RemoveAction{rel, now, true, s.files.at(rel).size});
+  for (const auto& rel : affected)
+    plan.removes.push_back(RemoveAction{rel, now, true, s.files.at(rel).size});
   return plan;
 }
 
-Result<CommitOutcome> DeltaTable::DeleteByKey(Engine& engine, const std::vector<std::string>& key_columns,
+Result<CommitOutcome> DeltaTable::DeleteByKey(Engine& engine,
+                                              const std::vector<std::string>& key_columns,
                                               const std::string& keys_sql) {
   if (key_columns.empty()) return InvalidArgument("table " + name() + ": delete needs key columns");
   TempTables temps(engine);
   std::string keys = temps.Add("keys");
-  DL_RETURN_IF_ERROR(engine.Execute("CREATE TEMP TABLE " + QuoteIdent(keys) + " AS SELECT DISTINCT " +
-                                    KeyList(key_columns) + " FROM (" + keys_sql + ")"));
+  DL_RETURN_IF_ERROR(engine.Execute("CREATE TEMP TABLE " + QuoteIdent(keys) +
+                                    " AS SELECT DISTINCT " + KeyList(key_columns) + " FROM (" +
+                                    keys_sql + ")"));
   json params;
   params["predicate"] = "key in (" + KeyList(key_columns) + ")";
-  return Write(engine, "DELETE", false, params.dump(), [&](const Snapshot& s) {
-    return PlanRewrite(engine, s, key_columns, keys, "");
-  });
+  return Write(engine, "DELETE", false, params.dump(),
+               [&](const Snapshot& s) { return PlanRewrite(engine, s, key_columns, keys, ""); });
 }
 
-Result<CommitOutcome> DeltaTable::Upsert(Engine& engine, const std::string& source_sql, const UpsertOptions& o) {
-  if (o.key_columns.empty()) return InvalidArgument("table " + name() + ": upsert needs key columns");
+Result<CommitOutcome> DeltaTable::Upsert(Engine& engine, const std::string& source_sql,
+                                         const UpsertOptions& o) {
+  if (o.key_columns.empty())
+    return InvalidArgument("table " + name() + ": upsert needs key columns");
   TempTables temps(engine);
   std::string src = temps.Add("src");
-  std::string order = o.newer_wins_column.empty() ? "" : " ORDER BY " + QuoteIdent(o.newer_wins_column) + " DESC NULLS LAST";
-  DL_RETURN_IF_ERROR(engine.Execute("CREATE TEMP TABLE " + QuoteIdent(src) + " AS SELECT * FROM (" + source_sql +
-                                    ") QUALIFY row_number() OVER (PARTITION BY " + KeyList(o.key_columns) + order +
-                                    ") = 1"));
+  std::string order = o.newer_wins_column.empty()
+                          ? ""
+                          : " ORDER BY " + QuoteIdent(o.newer_wins_column) + " DESC NULLS LAST";
+  DL_RETURN_IF_ERROR(engine.Execute("CREATE TEMP TABLE " + QuoteIdent(src) + " AS SELECT * FROM (" +
+                                    source_sql + ") QUALIFY row_number() OVER (PARTITION BY " +
+                                    KeyList(o.key_columns) + order + ") = 1"));
   json params;
   params["predicate"] = "key in (" + KeyList(o.key_columns) + ")";
   params["newerWins"] = o.newer_wins_column;
   return Write(engine, "MERGE", false, params.dump(), [&](const Snapshot& s) -> Result<Plan> {
     if (s.files.empty()) {
       Plan plan;
-      DL_ASSIGN_OR_RETURN(AddAction add, WriteDataFile(engine, s.schema, "SELECT * FROM " + QuoteIdent(src),
-                                                       &plan.rows_written));
+      DL_ASSIGN_OR_RETURN(
+          AddAction add,
+          WriteDataFile(engine, s.schema, "SELECT * FROM " + QuoteIdent(src), &plan.rows_written));
       if (!add.path.empty()) plan.adds.push_back(std::move(add));
       return plan;
     }
     std::string list;
-    for (const auto& [path, file] : s.files) list += (list.empty() ? "" : ", ") + QuoteLiteral(fs::Join(root(), path));
+    for (const auto& [path, file] : s.files)
+      list += (list.empty() ? "" : ", ") + QuoteLiteral(fs::Join(root(), path));
     // The stored rows that the source touches, one per key.
     std::string hits = TempName("hits"), win = TempName("win");
     std::string agg = KeyList(o.key_columns, "t.");
-    if (!o.newer_wins_column.empty()) agg += ", max(t." + QuoteIdent(o.newer_wins_column) + ") AS __dl_newer";
-    for (const auto& p : o.preserve_columns) agg += ", min(t." + QuoteIdent(p) + ") AS " + QuoteIdent("__dl_keep_" + p);
-    Status st = engine.Execute("CREATE TEMP TABLE " + QuoteIdent(hits) + " AS SELECT " + agg +
-                               ", true AS __dl_hit FROM read_parquet([" + list + "], union_by_name=true) t WHERE EXISTS "
-                               "(SELECT 1 FROM " + QuoteIdent(src) + " s WHERE " +
-                               KeyEquality(o.key_columns, "t", "s") + ") GROUP BY " + KeyList(o.key_columns, "t."));
+    if (!o.newer_wins_column.empty())
+      agg += ", max(t." + QuoteIdent(o.newer_wins_column) + ") AS __dl_newer";
+    for (const auto& p : o.preserve_columns)
+      agg += ", min(t." + QuoteIdent(p) + ") AS " + QuoteIdent("__dl_keep_" + p);
+    Status st =
+        engine.Execute("CREATE TEMP TABLE " + QuoteIdent(hits) + " AS SELECT " + agg +
+                       ", true AS __dl_hit FROM read_parquet([" + list +
+                       "], union_by_name=true) t WHERE EXISTS "
+                       "(SELECT 1 FROM " +
+                       QuoteIdent(src) + " s WHERE " + KeyEquality(o.key_columns, "t", "s") +
+                       ") GROUP BY " + KeyList(o.key_columns, "t."));
     // The source rows that win: new keys, or newer than what is stored.
     std::string replace;
     for (const auto& p : o.preserve_columns) {
       replace += (replace.empty() ? "" : ", ") + std::string("CASE WHEN h.__dl_hit THEN h.") +
-                 QuoteIdent("__dl_keep_" + p) + " ELSE s." + QuoteIdent(p) + " END AS " + QuoteIdent(p);
+                 QuoteIdent("__dl_keep_" + p) + " ELSE s." + QuoteIdent(p) + " END AS " +
+                 QuoteIdent(p);
     }
     std::string cond = "h.__dl_hit IS NULL";
     if (!o.newer_wins_column.empty()) {
@@ -372,12 +403,13 @@ Result<CommitOutcome> DeltaTable::Upsert(Engine& engine, const std::string& sour
     }
     if (st.ok()) {
       st = engine.Execute("CREATE TEMP TABLE " + QuoteIdent(win) + " AS SELECT s.*" +
-                          (replace.empty() ? "" : " REPLACE (" + replace + ")") + " FROM " + QuoteIdent(src) +
-                          " s LEFT JOIN " + QuoteIdent(hits) + " h ON " + KeyEquality(o.key_columns, "s", "h") +
-                          " WHERE " + cond);
+                          (replace.empty() ? "" : " REPLACE (" + replace + ")") + " FROM " +
+                          QuoteIdent(src) + " s LEFT JOIN " + QuoteIdent(hits) + " h ON " +
+                          KeyEquality(o.key_columns, "s", "h") + " WHERE " + cond);
     }
-    Result<Plan> plan = st.ok() ? PlanRewrite(engine, s, o.key_columns, win, "SELECT * FROM " + QuoteIdent(win))
-                                : Result<Plan>(st);
+    Result<Plan> plan =
+        st.ok() ? PlanRewrite(engine, s, o.key_columns, win, "SELECT * FROM " + QuoteIdent(win))
+                : Result<Plan>(st);
     (void)engine.Execute("DROP TABLE IF EXISTS " + QuoteIdent(hits));
     (void)engine.Execute("DROP TABLE IF EXISTS " + QuoteIdent(win));
     return plan;
@@ -391,13 +423,18 @@ Result<std::vector<HistoryEntry>> DeltaTable::History() const {
     DL_ASSIGN_OR_RETURN(Commit commit, log_.ReadCommit(v));
     HistoryEntry e;
     e.version = v;
-    json info = commit.commit_info.empty() ? json::object() : json::parse(commit.commit_info, nullptr, false);
+    json info = commit.commit_info.empty() ? json::object()
+                                           : json::parse(commit.commit_info, nullptr, false);
     if (info.is_object()) {
-      if (info.contains("timestamp") && info["timestamp"].is_number_integer()) e.timestamp_ms = info["timestamp"].get<int64_t>();
-      if (info.contains("operation") && info["operation"].is_string()) e.operation = info["operation"].get<std::string>();
-      if (info.contains("operationParameters")) e.operation_parameters = info["operationParameters"].dump();
+      if (info.contains("timestamp") && info["timestamp"].is_number_integer())
+        e.timestamp_ms = info["timestamp"].get<int64_t>();
+      if (info.contains("operation") && info["operation"].is_string())
+        e.operation = info["operation"].get<std::string>();
+      if (info.contains("operationParameters"))
+        e.operation_parameters = info["operationParameters"].dump();
       if (info.contains("operationMetrics")) e.operation_metrics = info["operationMetrics"].dump();
-      if (info.contains("engineInfo") && info["engineInfo"].is_string()) e.engine_info = info["engineInfo"].get<std::string>();
+      if (info.contains("engineInfo") && info["engineInfo"].is_string())
+        e.engine_info = info["engineInfo"].get<std::string>();
     }
     if (e.timestamp_ms == 0) {
       auto st = fs::Stat(fs::Join(log_.log_dir(), CommitFileName(v)));
@@ -444,8 +481,8 @@ Result<std::string> DeltaTable::ScanSql(const Snapshot& s) const {
   for (const auto& [path, file] : s.files) {
     std::string abs = fs::Join(root(), path);
     if (!fs::Exists(abs)) {
-      return NotFound("table " + name() + " version " + std::to_string(s.version) + ": data file " + path +
-                      " is missing");
+      return NotFound("table " + name() + " version " + std::to_string(s.version) + ": data file " +
+                      path + " is missing");
     }
     list += (list.empty() ? "" : ", ") + QuoteLiteral(abs);
   }

@@ -26,9 +26,9 @@ namespace dicomlake::lake {
 class Engine;
 
 struct TableOptions {
-  int checkpoint_interval = 10;                 // a checkpoint every N versions (Spark's default)
+  int checkpoint_interval = 10;  // a checkpoint every N versions (Spark's default)
   int64_t tombstone_retention_ms = 7LL * 24 * 3600 * 1000;  // removes kept in checkpoints
-  int max_attempts = 10000;                     // commit attempts before giving up
+  int max_attempts = 10000;                                 // commit attempts before giving up
 };
 
 struct CommitOutcome {
@@ -37,7 +37,7 @@ struct CommitOutcome {
   int64_t files_added = 0;
   int64_t files_removed = 0;
   int attempts = 0;
-  std::string warning;   // e.g. a checkpoint that could not be written (the commit stands)
+  std::string warning;  // e.g. a checkpoint that could not be written (the commit stands)
 };
 
 struct UpsertOptions {
@@ -84,7 +84,8 @@ class DeltaTable {
   // Deletes the rows whose key columns equal a row of `keys_sql` (which selects those columns).
   Result<CommitOutcome> DeleteByKey(Engine& engine, const std::vector<std::string>& key_columns,
                                     const std::string& keys_sql);
-  Result<CommitOutcome> Upsert(Engine& engine, const std::string& source_sql, const UpsertOptions& options);
+  Result<CommitOutcome> Upsert(Engine& engine, const std::string& source_sql,
+                               const UpsertOptions& options);
 
   Result<std::vector<HistoryEntry>> History() const;
 
@@ -103,9 +104,10 @@ class DeltaTable {
   Result<CommitOutcome> Write(Engine& engine, const std::string& operation, bool blind,
                               const std::string& parameters_json,
                               const std::function<Result<Plan>(const Snapshot&)>& plan);
-  Result<AddAction> WriteDataFile(Engine& engine, const Schema& schema, const std::string& select_sql,
-                                  int64_t* rows);
-  Result<Plan> PlanRewrite(Engine& engine, const Snapshot& snapshot, const std::vector<std::string>& key_columns,
+  Result<AddAction> WriteDataFile(Engine& engine, const Schema& schema,
+                                  const std::string& select_sql, int64_t* rows);
+  Result<Plan> PlanRewrite(Engine& engine, const Snapshot& snapshot,
+                           const std::vector<std::string>& key_columns,
                            const std::string& keys_table, const std::string& insert_sql);
   std::string ProjectionSql(const Schema& schema, const std::string& relation) const;
   void MaybeCheckpoint(Engine& engine, int64_t version, CommitOutcome* outcome);

@@ -23,8 +23,10 @@ class DeltaTableTest : public ::testing::Test {
   }
 
   static Schema PeopleSchema() {
-    return Schema{{StringField("id", false), LongField("age"), TimestampField("updated"),
-                   StringField("created"), MakeField("tags", DataType::Array(DataType::Primitive(DataType::Kind::kString)))}};
+    return Schema{
+        {StringField("id", false), LongField("age"), TimestampField("updated"),
+         StringField("created"),
+         MakeField("tags", DataType::Array(DataType::Primitive(DataType::Kind::kString)))}};
   }
 
   DeltaTable MakeTable(TableOptions options = {}) {
@@ -39,8 +41,9 @@ class DeltaTableTest : public ::testing::Test {
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     auto scan = t.ScanSql(*s);
     EXPECT_TRUE(scan.ok()) << scan.status().ToString();
-    auto r = engine_->Query("SELECT id || ':' || coalesce(age::VARCHAR, '-') || ':' || coalesce(created, '-') FROM (" +
-                            *scan + ") ORDER BY id");
+    auto r = engine_->Query(
+        "SELECT id || ':' || coalesce(age::VARCHAR, '-') || ':' || coalesce(created, '-') FROM (" +
+        *scan + ") ORDER BY id");
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     std::vector<std::string> out;
     for (const auto& row : r->rows) out.push_back(row[0].s);
@@ -54,7 +57,8 @@ class DeltaTableTest : public ::testing::Test {
 constexpr const char* kThree =
     "SELECT * FROM (VALUES ('a', 30, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'c1', ['x']), "
     "('b', 40, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'c1', []), "
-    "('c', NULL, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'c1', NULL)) v(id, age, updated, created, tags)";
+    "('c', NULL, TIMESTAMPTZ '2024-01-01 00:00:00+00', 'c1', NULL)) v(id, age, updated, created, "
+    "tags)";
 
 TEST_F(DeltaTableTest, CreateIsIdempotentAndRejectsAnotherSchema) {
   DeltaTable t = MakeTable();
@@ -94,8 +98,12 @@ TEST_F(DeltaTableTest, AppendWritesStatsAndRows) {
 TEST_F(DeltaTableTest, LongStringsKeepASafePrefixInStats) {
   DeltaTable t = MakeTable();
   std::string long_id(40, 'z');
-  ASSERT_TRUE(t.Append(*engine_, "SELECT 'a' || repeat('b', 40) AS id, 1 AS age, NULL AS updated, NULL AS created, "
-                                 "NULL AS tags UNION ALL SELECT '" + long_id + "', 2, NULL, NULL, NULL").ok());
+  ASSERT_TRUE(
+      t.Append(*engine_,
+               "SELECT 'a' || repeat('b', 40) AS id, 1 AS age, NULL AS updated, NULL AS created, "
+               "NULL AS tags UNION ALL SELECT '" +
+                   long_id + "', 2, NULL, NULL, NULL")
+          .ok());
   auto s = t.Load(*engine_);
   json stats = json::parse(s->files.begin()->second.stats);
   EXPECT_EQ(stats["minValues"]["id"].get<std::string>().size(), 32u);
@@ -107,7 +115,8 @@ TEST_F(DeltaTableTest, EmptyAppendCommitsNothingAndNullInRequiredColumnFails) {
   auto empty = t.Append(*engine_, std::string(kThree) + " WHERE false");
   ASSERT_TRUE(empty.ok());
   EXPECT_EQ(empty->version, -1);
-  auto bad = t.Append(*engine_, "SELECT NULL AS id, 1 AS age, NULL AS updated, NULL AS created, NULL AS tags");
+  auto bad = t.Append(
+      *engine_, "SELECT NULL AS id, 1 AS age, NULL AS updated, NULL AS created, NULL AS tags");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("id"), std::string::npos);
   EXPECT_EQ(*t.log().LatestVersion(), 0);
@@ -118,7 +127,8 @@ TEST_F(DeltaTableTest, EmptyAppendCommitsNothingAndNullInRequiredColumnFails) {
 TEST_F(DeltaTableTest, OverwriteReplacesEverything) {
   DeltaTable t = MakeTable();
   ASSERT_TRUE(t.Append(*engine_, kThree).ok());
-  auto out = t.Overwrite(*engine_, "SELECT 'z' AS id, 1 AS age, NULL AS updated, 'c9' AS created, NULL AS tags");
+  auto out = t.Overwrite(
+      *engine_, "SELECT 'z' AS id, 1 AS age, NULL AS updated, 'c9' AS created, NULL AS tags");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(out->files_removed, 1);
   EXPECT_EQ(Rows(t), (std::vector<std::string>{"z:1:c9"}));
@@ -128,7 +138,10 @@ TEST_F(DeltaTableTest, OverwriteReplacesEverything) {
 TEST_F(DeltaTableTest, DeleteByKeyRewritesOnlyFilesHoldingTheKeys) {
   DeltaTable t = MakeTable();
   ASSERT_TRUE(t.Append(*engine_, kThree).ok());
-  ASSERT_TRUE(t.Append(*engine_, "SELECT 'd' AS id, 50 AS age, NULL AS updated, 'c2' AS created, NULL AS tags").ok());
+  ASSERT_TRUE(
+      t.Append(*engine_,
+               "SELECT 'd' AS id, 50 AS age, NULL AS updated, 'c2' AS created, NULL AS tags")
+          .ok());
   auto before = t.Load(*engine_);
   auto out = t.DeleteByKey(*engine_, {"id"}, "SELECT 'b' AS id");
   ASSERT_TRUE(out.ok()) << out.status().ToString();
@@ -149,20 +162,27 @@ TEST_F(DeltaTableTest, DeleteByKeyRewritesOnlyFilesHoldingTheKeys) {
 TEST_F(DeltaTableTest, UpsertNewerWinsAndKeepsPreservedColumns) {
   DeltaTable t = MakeTable();
   ASSERT_TRUE(t.Append(*engine_, kThree).ok());
-  ASSERT_TRUE(t.Append(*engine_, "SELECT 'd' AS id, 50 AS age, NULL AS updated, 'c2' AS created, NULL AS tags").ok());
+  ASSERT_TRUE(
+      t.Append(*engine_,
+               "SELECT 'd' AS id, 50 AS age, NULL AS updated, 'c2' AS created, NULL AS tags")
+          .ok());
   UpsertOptions o{{"id"}, "updated", {"created"}};
   // 'a' newer: replaced (created kept); 'b' older: ignored; 'e' new: inserted.
-  auto out = t.Upsert(*engine_,
-                      "SELECT * FROM (VALUES ('a', 31, TIMESTAMPTZ '2024-02-01 00:00:00+00', 'c5', NULL), "
-                      "('b', 99, TIMESTAMPTZ '2023-01-01 00:00:00+00', 'c5', NULL), "
-                      "('e', 60, TIMESTAMPTZ '2024-02-01 00:00:00+00', 'c5', NULL)) v(id, age, updated, created, tags)",
-                      o);
+  auto out =
+      t.Upsert(*engine_,
+               "SELECT * FROM (VALUES ('a', 31, TIMESTAMPTZ '2024-02-01 00:00:00+00', 'c5', NULL), "
+               "('b', 99, TIMESTAMPTZ '2023-01-01 00:00:00+00', 'c5', NULL), "
+               "('e', 60, TIMESTAMPTZ '2024-02-01 00:00:00+00', 'c5', NULL)) v(id, age, updated, "
+               "created, tags)",
+               o);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_EQ(out->files_removed, 1);  // only the file holding 'a'
-  EXPECT_EQ(Rows(t), (std::vector<std::string>{"a:31:c1", "b:40:c1", "c:-:c1", "d:50:c2", "e:60:c5"}));
+  EXPECT_EQ(Rows(t),
+            (std::vector<std::string>{"a:31:c1", "b:40:c1", "c:-:c1", "d:50:c2", "e:60:c5"}));
   // The same upsert again changes nothing.
   auto again = t.Upsert(*engine_,
-                        "SELECT 'a' AS id, 31 AS age, TIMESTAMPTZ '2024-02-01 00:00:00+00' AS updated, 'c5' AS created, "
+                        "SELECT 'a' AS id, 31 AS age, TIMESTAMPTZ '2024-02-01 00:00:00+00' AS "
+                        "updated, 'c5' AS created, "
                         "NULL AS tags",
                         o);
   ASSERT_TRUE(again.ok());
@@ -171,10 +191,15 @@ TEST_F(DeltaTableTest, UpsertNewerWinsAndKeepsPreservedColumns) {
 
 TEST_F(DeltaTableTest, UpsertWithoutOrderingReplacesAndDeduplicatesTheSource) {
   DeltaTable t = MakeTable();
-  ASSERT_TRUE(t.Upsert(*engine_, std::string(kThree) + " UNION ALL SELECT 'a', 30, NULL, 'c1', NULL", {{"id"}, "", {}}).ok());
+  ASSERT_TRUE(t.Upsert(*engine_,
+                       std::string(kThree) + " UNION ALL SELECT 'a', 30, NULL, 'c1', NULL",
+                       {{"id"}, "", {}})
+                  .ok());
   EXPECT_EQ(Rows(t).size(), 3u);
-  ASSERT_TRUE(t.Upsert(*engine_, "SELECT 'b' AS id, 1 AS age, NULL AS updated, 'n' AS created, NULL AS tags",
-                       {{"id"}, "", {}}).ok());
+  ASSERT_TRUE(t.Upsert(*engine_,
+                       "SELECT 'b' AS id, 1 AS age, NULL AS updated, 'n' AS created, NULL AS tags",
+                       {{"id"}, "", {}})
+                  .ok());
   EXPECT_EQ(Rows(t), (std::vector<std::string>{"a:30:c1", "b:1:n", "c:-:c1"}));
 }
 
@@ -183,7 +208,8 @@ TEST_F(DeltaTableTest, CheckpointSnapshotEqualsReplayedSnapshot) {
   for (int k = 0; k < 12; ++k) {
     std::string id = "p" + std::to_string(k);
     ASSERT_TRUE(t.Append(*engine_, "SELECT '" + id + "' AS id, " + std::to_string(k) +
-                                       " AS age, NULL AS updated, NULL AS created, NULL AS tags").ok());
+                                       " AS age, NULL AS updated, NULL AS created, NULL AS tags")
+                    .ok());
     if (k == 5) {
       ASSERT_TRUE(t.DeleteByKey(*engine_, {"id"}, "SELECT 'p2' AS id").ok());
     }
@@ -202,7 +228,9 @@ TEST_F(DeltaTableTest, CheckpointSnapshotEqualsReplayedSnapshot) {
   ASSERT_TRUE(entries.ok());
   for (const auto& e : *entries) {
     if (e.name.find(".json") == std::string::npos || e.name[0] == '_') continue;
-    ASSERT_TRUE(fs::WriteFileAtomic(fs::Join(fs::Join(copy, "_delta_log"), e.name), *fs::ReadFile(fs::Join(log, e.name))).ok());
+    ASSERT_TRUE(fs::WriteFileAtomic(fs::Join(fs::Join(copy, "_delta_log"), e.name),
+                                    *fs::ReadFile(fs::Join(log, e.name)))
+                    .ok());
   }
   DeltaLog replay_log(copy, "copy");
   auto replayed = replay_log.LoadSnapshot(*engine_);
@@ -227,8 +255,10 @@ TEST_F(DeltaTableTest, CheckpointSnapshotEqualsReplayedSnapshot) {
 TEST_F(DeltaTableTest, TimeTravelReadsEveryVersion) {
   DeltaTable t = MakeTable();
   for (int k = 0; k < 4; ++k) {
-    ASSERT_TRUE(t.Append(*engine_, "SELECT 'p" + std::to_string(k) + "' AS id, 1 AS age, NULL AS updated, "
-                                   "NULL AS created, NULL AS tags").ok());
+    ASSERT_TRUE(t.Append(*engine_, "SELECT 'p" + std::to_string(k) +
+                                       "' AS id, 1 AS age, NULL AS updated, "
+                                       "NULL AS created, NULL AS tags")
+                    .ok());
   }
   for (int v = 0; v <= 4; ++v) EXPECT_EQ(Rows(t, v).size(), static_cast<size_t>(v));
   auto missing = t.Load(*engine_, 9);
@@ -252,7 +282,10 @@ TEST_F(DeltaTableTest, HistoryListsOperationsNewestFirst) {
 TEST_F(DeltaTableTest, VacuumDeletesOnlyExpiredUnreferencedFiles) {
   DeltaTable t = MakeTable();
   ASSERT_TRUE(t.Append(*engine_, kThree).ok());
-  ASSERT_TRUE(t.Overwrite(*engine_, "SELECT 'z' AS id, 1 AS age, NULL AS updated, NULL AS created, NULL AS tags").ok());
+  ASSERT_TRUE(
+      t.Overwrite(*engine_,
+                  "SELECT 'z' AS id, 1 AS age, NULL AS updated, NULL AS created, NULL AS tags")
+          .ok());
   // An orphan from a crashed writer.
   ASSERT_TRUE(fs::WriteFileAtomic(fs::Join(t.root(), "part-orphan.parquet"), "x").ok());
   auto kept = t.Vacuum(*engine_, 168);

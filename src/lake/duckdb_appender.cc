@@ -67,24 +67,33 @@ duckdb_value ToDuckMap(const Value& v, duckdb_logical_type type) {
 duckdb_value ToDuckValue(const Value& v, duckdb_logical_type type) {
   using K = Value::Kind;
   switch (v.kind) {
-    case K::kNull: return duckdb_create_null_value();
-    case K::kBool: return duckdb_create_bool(v.b);
-    case K::kInt: return duckdb_create_int64(v.i);
-    case K::kDouble: return duckdb_create_double(v.d);
+    case K::kNull:
+      return duckdb_create_null_value();
+    case K::kBool:
+      return duckdb_create_bool(v.b);
+    case K::kInt:
+      return duckdb_create_int64(v.i);
+    case K::kDouble:
+      return duckdb_create_double(v.d);
     case K::kDecimal:
     case K::kString:
-    case K::kOther: return duckdb_create_varchar_length(v.s.data(), v.s.size());
+    case K::kOther:
+      return duckdb_create_varchar_length(v.s.data(), v.s.size());
     case K::kBlob:
       return duckdb_create_blob(reinterpret_cast<const uint8_t*>(v.s.data()), v.s.size());
-    case K::kDate: return duckdb_create_date(duckdb_date{static_cast<int32_t>(v.i)});
+    case K::kDate:
+      return duckdb_create_date(duckdb_date{static_cast<int32_t>(v.i)});
     case K::kTimestamp:
       if (duckdb_get_type_id(type) == DUCKDB_TYPE_TIMESTAMP) {
         return duckdb_create_timestamp(duckdb_timestamp{v.i});
       }
       return duckdb_create_timestamp_tz(duckdb_timestamp{v.i});
-    case K::kList: return ToDuckList(v, type);
-    case K::kStruct: return ToDuckStruct(v, type);
-    case K::kMap: return ToDuckMap(v, type);
+    case K::kList:
+      return ToDuckList(v, type);
+    case K::kStruct:
+      return ToDuckStruct(v, type);
+    case K::kMap:
+      return ToDuckMap(v, type);
   }
   return duckdb_create_null_value();
 }

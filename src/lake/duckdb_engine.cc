@@ -56,13 +56,15 @@ class VectorReader {
       case DUCKDB_TYPE_LIST:
       case DUCKDB_TYPE_MAP: {
         duckdb_vector child = duckdb_list_vector_get_child(vec);
-        children_.push_back(std::make_unique<VectorReader>(child, duckdb_vector_get_column_type(child)));
+        children_.push_back(
+            std::make_unique<VectorReader>(child, duckdb_vector_get_column_type(child)));
         break;
       }
       case DUCKDB_TYPE_ARRAY: {
         duckdb_vector child = duckdb_array_vector_get_child(vec);
         array_size_ = duckdb_array_type_array_size(type);
-        children_.push_back(std::make_unique<VectorReader>(child, duckdb_vector_get_column_type(child)));
+        children_.push_back(
+            std::make_unique<VectorReader>(child, duckdb_vector_get_column_type(child)));
         break;
       }
       case DUCKDB_TYPE_STRUCT: {
@@ -70,7 +72,8 @@ class VectorReader {
         for (idx_t k = 0; k < n; ++k) {
           names_.push_back(TakeDuckString(duckdb_struct_type_child_name(type, k)));
           duckdb_vector child = duckdb_struct_vector_get_child(vec, k);
-          children_.push_back(std::make_unique<VectorReader>(child, duckdb_vector_get_column_type(child)));
+          children_.push_back(
+              std::make_unique<VectorReader>(child, duckdb_vector_get_column_type(child)));
         }
         break;
       }
@@ -92,34 +95,50 @@ class VectorReader {
   Value Read(idx_t row) const {
     if (validity_ && !duckdb_validity_row_is_valid(validity_, row)) return Value::Null();
     switch (id_) {
-      case DUCKDB_TYPE_BOOLEAN: return Value::Bool(static_cast<const bool*>(data_)[row]);
-      case DUCKDB_TYPE_TINYINT: return Value::Int(static_cast<const int8_t*>(data_)[row]);
-      case DUCKDB_TYPE_SMALLINT: return Value::Int(static_cast<const int16_t*>(data_)[row]);
-      case DUCKDB_TYPE_INTEGER: return Value::Int(static_cast<const int32_t*>(data_)[row]);
-      case DUCKDB_TYPE_BIGINT: return Value::Int(static_cast<const int64_t*>(data_)[row]);
-      case DUCKDB_TYPE_UTINYINT: return Value::Int(static_cast<const uint8_t*>(data_)[row]);
-      case DUCKDB_TYPE_USMALLINT: return Value::Int(static_cast<const uint16_t*>(data_)[row]);
-      case DUCKDB_TYPE_UINTEGER: return Value::Int(static_cast<const uint32_t*>(data_)[row]);
+      case DUCKDB_TYPE_BOOLEAN:
+        return Value::Bool(static_cast<const bool*>(data_)[row]);
+      case DUCKDB_TYPE_TINYINT:
+        return Value::Int(static_cast<const int8_t*>(data_)[row]);
+      case DUCKDB_TYPE_SMALLINT:
+        return Value::Int(static_cast<const int16_t*>(data_)[row]);
+      case DUCKDB_TYPE_INTEGER:
+        return Value::Int(static_cast<const int32_t*>(data_)[row]);
+      case DUCKDB_TYPE_BIGINT:
+        return Value::Int(static_cast<const int64_t*>(data_)[row]);
+      case DUCKDB_TYPE_UTINYINT:
+        return Value::Int(static_cast<const uint8_t*>(data_)[row]);
+      case DUCKDB_TYPE_USMALLINT:
+        return Value::Int(static_cast<const uint16_t*>(data_)[row]);
+      case DUCKDB_TYPE_UINTEGER:
+        return Value::Int(static_cast<const uint32_t*>(data_)[row]);
       case DUCKDB_TYPE_UBIGINT: {
         uint64_t u = static_cast<const uint64_t*>(data_)[row];
         if (u <= static_cast<uint64_t>(INT64_MAX)) return Value::Int(static_cast<int64_t>(u));
-        Value v; v.kind = Value::Kind::kDecimal; v.s = std::to_string(u); return v;
+        Value v;
+        v.kind = Value::Kind::kDecimal;
+        v.s = std::to_string(u);
+        return v;
       }
       case DUCKDB_TYPE_HUGEINT: {
         const auto& h = static_cast<const duckdb_hugeint*>(data_)[row];
-        Value v; v.kind = Value::Kind::kDecimal;
+        Value v;
+        v.kind = Value::Kind::kDecimal;
         v.s = Int128ToString((static_cast<Int128>(h.upper) << 64) | h.lower);
         return v;
       }
-      case DUCKDB_TYPE_FLOAT: return Value::Double(static_cast<const float*>(data_)[row]);
-      case DUCKDB_TYPE_DOUBLE: return Value::Double(static_cast<const double*>(data_)[row]);
+      case DUCKDB_TYPE_FLOAT:
+        return Value::Double(static_cast<const float*>(data_)[row]);
+      case DUCKDB_TYPE_DOUBLE:
+        return Value::Double(static_cast<const double*>(data_)[row]);
       case DUCKDB_TYPE_VARCHAR:
       case DUCKDB_TYPE_BLOB: {
         auto* s = &static_cast<duckdb_string_t*>(data_)[row];
         std::string text(duckdb_string_t_data(s), duckdb_string_t_length(*s));
-        return id_ == DUCKDB_TYPE_VARCHAR ? Value::String(std::move(text)) : Value::Blob(std::move(text));
+        return id_ == DUCKDB_TYPE_VARCHAR ? Value::String(std::move(text))
+                                          : Value::Blob(std::move(text));
       }
-      case DUCKDB_TYPE_DATE: return Value::Date(static_cast<const duckdb_date*>(data_)[row].days);
+      case DUCKDB_TYPE_DATE:
+        return Value::Date(static_cast<const duckdb_date*>(data_)[row].days);
       case DUCKDB_TYPE_TIMESTAMP:
       case DUCKDB_TYPE_TIMESTAMP_TZ:
         return Value::Timestamp(static_cast<const duckdb_timestamp*>(data_)[row].micros);
@@ -129,13 +148,17 @@ class VectorReader {
         return Value::Timestamp(static_cast<const int64_t*>(data_)[row] * 1000);
       case DUCKDB_TYPE_TIMESTAMP_NS:
         return Value::Timestamp(static_cast<const int64_t*>(data_)[row] / 1000);
-      case DUCKDB_TYPE_DECIMAL: return ReadDecimal(row);
-      case DUCKDB_TYPE_ENUM: return ReadEnum(row);
+      case DUCKDB_TYPE_DECIMAL:
+        return ReadDecimal(row);
+      case DUCKDB_TYPE_ENUM:
+        return ReadEnum(row);
       case DUCKDB_TYPE_LIST:
-      case DUCKDB_TYPE_MAP: return ReadList(row);
+      case DUCKDB_TYPE_MAP:
+        return ReadList(row);
       case DUCKDB_TYPE_ARRAY: {
         std::vector<Value> items;
-        for (idx_t k = 0; k < array_size_; ++k) items.push_back(children_[0]->Read(row * array_size_ + k));
+        for (idx_t k = 0; k < array_size_; ++k)
+          items.push_back(children_[0]->Read(row * array_size_ + k));
         return Value::List(std::move(items));
       }
       case DUCKDB_TYPE_STRUCT: {
@@ -144,7 +167,8 @@ class VectorReader {
         return Value::Struct(names_, std::move(items));
       }
       default: {
-        Value v; v.kind = Value::Kind::kOther;
+        Value v;
+        v.kind = Value::Kind::kOther;
         v.s = "<" + TypeName(type_) + " value>";
         return v;
       }
@@ -155,24 +179,38 @@ class VectorReader {
   Value ReadDecimal(idx_t row) const {
     Int128 raw = 0;
     switch (internal_) {
-      case DUCKDB_TYPE_SMALLINT: raw = static_cast<const int16_t*>(data_)[row]; break;
-      case DUCKDB_TYPE_INTEGER: raw = static_cast<const int32_t*>(data_)[row]; break;
-      case DUCKDB_TYPE_BIGINT: raw = static_cast<const int64_t*>(data_)[row]; break;
+      case DUCKDB_TYPE_SMALLINT:
+        raw = static_cast<const int16_t*>(data_)[row];
+        break;
+      case DUCKDB_TYPE_INTEGER:
+        raw = static_cast<const int32_t*>(data_)[row];
+        break;
+      case DUCKDB_TYPE_BIGINT:
+        raw = static_cast<const int64_t*>(data_)[row];
+        break;
       default: {
         const auto& h = static_cast<const duckdb_hugeint*>(data_)[row];
         raw = (static_cast<Int128>(h.upper) << 64) | h.lower;
       }
     }
-    Value v; v.kind = Value::Kind::kDecimal; v.s = DecimalText(raw, scale_);
+    Value v;
+    v.kind = Value::Kind::kDecimal;
+    v.s = DecimalText(raw, scale_);
     return v;
   }
 
   Value ReadEnum(idx_t row) const {
     idx_t index = 0;
     switch (internal_) {
-      case DUCKDB_TYPE_UTINYINT: index = static_cast<const uint8_t*>(data_)[row]; break;
-      case DUCKDB_TYPE_USMALLINT: index = static_cast<const uint16_t*>(data_)[row]; break;
-      default: index = static_cast<const uint32_t*>(data_)[row]; break;
+      case DUCKDB_TYPE_UTINYINT:
+        index = static_cast<const uint8_t*>(data_)[row];
+        break;
+      case DUCKDB_TYPE_USMALLINT:
+        index = static_cast<const uint16_t*>(data_)[row];
+        break;
+      default:
+        index = static_cast<const uint32_t*>(data_)[row];
+        break;
     }
     return Value::String(TakeDuckString(duckdb_enum_dictionary_value(type_, index)));
   }
@@ -238,30 +276,54 @@ void CollectRows(duckdb_result* result, QueryResult* out) {
 std::string TypeName(duckdb_logical_type type) {
   // DuckDB's C API has no type-to-string; render the common types, nested ones recursively.
   switch (duckdb_get_type_id(type)) {
-    case DUCKDB_TYPE_BOOLEAN: return "BOOLEAN";
-    case DUCKDB_TYPE_TINYINT: return "TINYINT";
-    case DUCKDB_TYPE_SMALLINT: return "SMALLINT";
-    case DUCKDB_TYPE_INTEGER: return "INTEGER";
-    case DUCKDB_TYPE_BIGINT: return "BIGINT";
-    case DUCKDB_TYPE_UTINYINT: return "UTINYINT";
-    case DUCKDB_TYPE_USMALLINT: return "USMALLINT";
-    case DUCKDB_TYPE_UINTEGER: return "UINTEGER";
-    case DUCKDB_TYPE_UBIGINT: return "UBIGINT";
-    case DUCKDB_TYPE_HUGEINT: return "HUGEINT";
-    case DUCKDB_TYPE_FLOAT: return "FLOAT";
-    case DUCKDB_TYPE_DOUBLE: return "DOUBLE";
-    case DUCKDB_TYPE_VARCHAR: return "VARCHAR";
-    case DUCKDB_TYPE_BLOB: return "BLOB";
-    case DUCKDB_TYPE_DATE: return "DATE";
-    case DUCKDB_TYPE_TIME: return "TIME";
-    case DUCKDB_TYPE_TIMESTAMP: return "TIMESTAMP";
-    case DUCKDB_TYPE_TIMESTAMP_TZ: return "TIMESTAMP WITH TIME ZONE";
-    case DUCKDB_TYPE_TIMESTAMP_S: return "TIMESTAMP_S";
-    case DUCKDB_TYPE_TIMESTAMP_MS: return "TIMESTAMP_MS";
-    case DUCKDB_TYPE_TIMESTAMP_NS: return "TIMESTAMP_NS";
-    case DUCKDB_TYPE_INTERVAL: return "INTERVAL";
-    case DUCKDB_TYPE_UUID: return "UUID";
-    case DUCKDB_TYPE_ENUM: return "ENUM";
+    case DUCKDB_TYPE_BOOLEAN:
+      return "BOOLEAN";
+    case DUCKDB_TYPE_TINYINT:
+      return "TINYINT";
+    case DUCKDB_TYPE_SMALLINT:
+      return "SMALLINT";
+    case DUCKDB_TYPE_INTEGER:
+      return "INTEGER";
+    case DUCKDB_TYPE_BIGINT:
+      return "BIGINT";
+    case DUCKDB_TYPE_UTINYINT:
+      return "UTINYINT";
+    case DUCKDB_TYPE_USMALLINT:
+      return "USMALLINT";
+    case DUCKDB_TYPE_UINTEGER:
+      return "UINTEGER";
+    case DUCKDB_TYPE_UBIGINT:
+      return "UBIGINT";
+    case DUCKDB_TYPE_HUGEINT:
+      return "HUGEINT";
+    case DUCKDB_TYPE_FLOAT:
+      return "FLOAT";
+    case DUCKDB_TYPE_DOUBLE:
+      return "DOUBLE";
+    case DUCKDB_TYPE_VARCHAR:
+      return "VARCHAR";
+    case DUCKDB_TYPE_BLOB:
+      return "BLOB";
+    case DUCKDB_TYPE_DATE:
+      return "DATE";
+    case DUCKDB_TYPE_TIME:
+      return "TIME";
+    case DUCKDB_TYPE_TIMESTAMP:
+      return "TIMESTAMP";
+    case DUCKDB_TYPE_TIMESTAMP_TZ:
+      return "TIMESTAMP WITH TIME ZONE";
+    case DUCKDB_TYPE_TIMESTAMP_S:
+      return "TIMESTAMP_S";
+    case DUCKDB_TYPE_TIMESTAMP_MS:
+      return "TIMESTAMP_MS";
+    case DUCKDB_TYPE_TIMESTAMP_NS:
+      return "TIMESTAMP_NS";
+    case DUCKDB_TYPE_INTERVAL:
+      return "INTERVAL";
+    case DUCKDB_TYPE_UUID:
+      return "UUID";
+    case DUCKDB_TYPE_ENUM:
+      return "ENUM";
     case DUCKDB_TYPE_DECIMAL:
       return "DECIMAL(" + std::to_string(duckdb_decimal_width(type)) + "," +
              std::to_string(duckdb_decimal_scale(type)) + ")";
@@ -285,12 +347,14 @@ std::string TypeName(duckdb_logical_type type) {
       for (idx_t k = 0; k < n; ++k) {
         duckdb_logical_type child = duckdb_struct_type_child_type(type, k);
         if (k) s += ", ";
-        s += QuoteIdent(TakeDuckString(duckdb_struct_type_child_name(type, k))) + " " + TypeName(child);
+        s += QuoteIdent(TakeDuckString(duckdb_struct_type_child_name(type, k))) + " " +
+             TypeName(child);
         duckdb_destroy_logical_type(&child);
       }
       return s + ")";
     }
-    default: return "OTHER";
+    default:
+      return "OTHER";
   }
 }
 
@@ -361,13 +425,15 @@ Result<std::vector<QueryResult>> Engine::RunScript(const std::string& sql) {
   for (idx_t k = 0; k < n && status.ok(); ++k) {
     duckdb_prepared_statement prepared = nullptr;
     if (duckdb_prepare_extracted_statement(impl_->con, stmts, k, &prepared) != DuckDBSuccess) {
-      status = InvalidArgument(duckdb_prepare_error(prepared) ? duckdb_prepare_error(prepared) : "cannot prepare");
+      status = InvalidArgument(duckdb_prepare_error(prepared) ? duckdb_prepare_error(prepared)
+                                                              : "cannot prepare");
       duckdb_destroy_prepare(&prepared);
       break;
     }
     duckdb_result result;
     if (duckdb_execute_prepared(prepared, &result) != DuckDBSuccess) {
-      status = InvalidArgument(duckdb_result_error(&result) ? duckdb_result_error(&result) : "cannot execute");
+      status = InvalidArgument(duckdb_result_error(&result) ? duckdb_result_error(&result)
+                                                            : "cannot execute");
     } else {
       QueryResult out;
       CollectRows(&result, &out);

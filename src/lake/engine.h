@@ -16,8 +16,8 @@
 namespace dicomlake::lake {
 
 struct EngineOptions {
-  int threads = 0;                // 0: DuckDB's default (all cores)
-  std::string memory_limit;       // e.g. "2GB"; empty: DuckDB's default (80% of RAM)
+  int threads = 0;           // 0: DuckDB's default (all cores)
+  std::string memory_limit;  // e.g. "2GB"; empty: DuckDB's default (80% of RAM)
 };
 
 struct QueryResult {
@@ -65,7 +65,7 @@ class Appender {
 };
 
 // SQL quoting helpers.
-std::string QuoteIdent(const std::string& name);     // "na""me"
-std::string QuoteLiteral(const std::string& text);   // 'it''s'
+std::string QuoteIdent(const std::string& name);    // "na""me"
+std::string QuoteLiteral(const std::string& text);  // 'it''s'
 
 }  // namespace dicomlake::lake

@@ -15,7 +15,8 @@ TEST(EngineTest, ReadsPrimitiveAndNestedValues) {
   auto engine = OpenEngine();
   auto r = engine->Query(
       "SELECT 42 AS i, 1.5::DOUBLE AS d, 'x''y' AS s, NULL::VARCHAR AS n, DATE '2020-02-01' AS dt, "
-      "TIMESTAMPTZ '2020-02-01 08:09:10.123456+00' AS ts, 12.50::DECIMAL(10,2) AS dec, [1, NULL, 3] AS l, "
+      "TIMESTAMPTZ '2020-02-01 08:09:10.123456+00' AS ts, 12.50::DECIMAL(10,2) AS dec, [1, NULL, "
+      "3] AS l, "
       "{'a': 1, 'b': ['p']} AS st, MAP {'k': 2} AS m, true AS b");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->rows.size(), 1u);
@@ -45,16 +46,24 @@ TEST(EngineTest, ReadsManyChunks) {
 
 TEST(EngineTest, AppenderConvertsNestedValues) {
   auto engine = OpenEngine();
-  ASSERT_TRUE(engine->Execute("CREATE TABLE t (id BIGINT, tags VARCHAR[], s STRUCT(a INTEGER, b VARCHAR), "
-                              "m MAP(VARCHAR, BIGINT), ts TIMESTAMPTZ, d DATE)").ok());
+  ASSERT_TRUE(
+      engine
+          ->Execute("CREATE TABLE t (id BIGINT, tags VARCHAR[], s STRUCT(a INTEGER, b VARCHAR), "
+                    "m MAP(VARCHAR, BIGINT), ts TIMESTAMPTZ, d DATE)")
+          .ok());
   auto app = engine->OpenAppender("t");
   ASSERT_TRUE(app.ok()) << app.status().ToString();
-  Row row{Value::Int(1), Value::List({Value::String("a"), Value::Null()}),
+  Row row{Value::Int(1),
+          Value::List({Value::String("a"), Value::Null()}),
           Value::Struct({"a", "b"}, {Value::Int(7), Value::String("z")}),
-          Value::Map({Value::String("k"), Value::Int(9)}), Value::Timestamp(1000000), Value::Date(1)};
+          Value::Map({Value::String("k"), Value::Int(9)}),
+          Value::Timestamp(1000000),
+          Value::Date(1)};
   ASSERT_TRUE((*app)->AppendRow(row).ok());
-  ASSERT_TRUE((*app)->AppendRow({Value::Int(2), Value::Null(), Value::Null(), Value::Null(), Value::Null(),
-                                 Value::Null()}).ok());
+  ASSERT_TRUE((*app)
+                  ->AppendRow({Value::Int(2), Value::Null(), Value::Null(), Value::Null(),
+                               Value::Null(), Value::Null()})
+                  .ok());
   EXPECT_FALSE((*app)->AppendRow({Value::Int(3)}).ok());
   ASSERT_TRUE((*app)->Close().ok());
   auto r = engine->Query("SELECT * FROM t ORDER BY id");
@@ -65,7 +74,8 @@ TEST(EngineTest, AppenderConvertsNestedValues) {
 
 TEST(EngineTest, ScriptsReturnOneResultPerStatementAndErrorsCarryTheMessage) {
   auto engine = OpenEngine();
-  auto r = engine->RunScript("CREATE TABLE x AS SELECT 1 AS a; SELECT a + 1 AS b FROM x; -- done\n");
+  auto r =
+      engine->RunScript("CREATE TABLE x AS SELECT 1 AS a; SELECT a + 1 AS b FROM x; -- done\n");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[1].rows[0][0], Value::Int(2));

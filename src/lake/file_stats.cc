@@ -14,8 +14,16 @@ using K = DataType::Kind;
 
 bool HasMinMax(const DataType& t) {
   switch (t.kind) {
-    case K::kString: case K::kLong: case K::kInteger: case K::kShort: case K::kByte:
-    case K::kFloat: case K::kDouble: case K::kDate: case K::kTimestamp: case K::kDecimal:
+    case K::kString:
+    case K::kLong:
+    case K::kInteger:
+    case K::kShort:
+    case K::kByte:
+    case K::kFloat:
+    case K::kDouble:
+    case K::kDate:
+    case K::kTimestamp:
+    case K::kDecimal:
       return true;
     default:
       return false;
@@ -38,12 +46,15 @@ size_t Utf8PrefixBytes(const std::string& s, size_t n, size_t* count) {
 // The JSON for a min or max value, or null when it must be left out.
 json StatValue(const Value& v, bool is_max) {
   switch (v.kind) {
-    case Value::Kind::kInt: return v.i;
+    case Value::Kind::kInt:
+      return v.i;
     case Value::Kind::kDouble:
       if (!std::isfinite(v.d)) return nullptr;
       return v.d;
-    case Value::Kind::kDecimal: return json::parse(v.s, nullptr, false);
-    case Value::Kind::kDate: return FormatDate(v.i);
+    case Value::Kind::kDecimal:
+      return json::parse(v.s, nullptr, false);
+    case Value::Kind::kDate:
+      return FormatDate(v.i);
     case Value::Kind::kTimestamp: {
       int64_t ms = v.i >= 0 ? v.i / 1000 : -((-v.i + 999) / 1000);
       return FormatTimestampIso(ms * 1000, 3);
@@ -55,13 +66,15 @@ json StatValue(const Value& v, bool is_max) {
       if (is_max) return nullptr;
       return v.s.substr(0, cut);
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 
 }  // namespace
 
-Result<FileStats> ComputeFileStats(Engine& engine, const std::string& parquet_path, const Schema& schema) {
+Result<FileStats> ComputeFileStats(Engine& engine, const std::string& parquet_path,
+                                   const Schema& schema) {
   std::string sql = "SELECT count(*)";
   struct Col {
     const Field* field;

@@ -31,6 +31,7 @@ struct FileStats {
 //  - a string min is cut to 32 characters (a prefix is never greater than the value); a string
 //    max longer than 32 characters is left out, since its prefix would be smaller than the value;
 //  - NaN and infinite doubles are left out.
-Result<FileStats> ComputeFileStats(Engine& engine, const std::string& parquet_path, const Schema& schema);
+Result<FileStats> ComputeFileStats(Engine& engine, const std::string& parquet_path,
+                                   const Schema& schema);
 
 }  // namespace dicomlake::lake

@@ -37,23 +37,35 @@ const char* const kLayoutFolders[] = {
 
 Lake::Lake(const std::string& root) : root_(fs::Absolute(root)) {}
 
-std::string Lake::FilesPath(const std::string& lakehouse) const { return fs::Join(fs::Join(root_, lakehouse), "Files"); }
-std::string Lake::TablesPath(const std::string& lakehouse) const { return fs::Join(fs::Join(root_, lakehouse), "Tables"); }
+std::string Lake::FilesPath(const std::string& lakehouse) const {
+  return fs::Join(fs::Join(root_, lakehouse), "Files");
+}
+std::string Lake::TablesPath(const std::string& lakehouse) const {
+  return fs::Join(fs::Join(root_, lakehouse), "Tables");
+}
 std::string Lake::TablePath(const std::string& lakehouse, const std::string& table) const {
   return fs::Join(TablesPath(lakehouse), table);
 }
-std::string Lake::ConfigPath() const { return fs::Join(root_, "admin/Files/system-configurations/dicomlake.json"); }
+std::string Lake::ConfigPath() const {
+  return fs::Join(root_, "admin/Files/system-configurations/dicomlake.json");
+}
 
-bool Lake::Exists() const { return fs::IsDirectory(fs::Join(root_, "admin/Files/system-configurations")); }
+bool Lake::Exists() const {
+  return fs::IsDirectory(fs::Join(root_, "admin/Files/system-configurations"));
+}
 
 Status Lake::CheckExists() const {
   if (Exists()) return Status::Ok();
-  return NotFound(root_ + " is not a dicomlake lake (no admin/Files/system-configurations); create one with "
-                  "`dicomlake init " + root_ + "`");
+  return NotFound(
+      root_ +
+      " is not a dicomlake lake (no admin/Files/system-configurations); create one with "
+      "`dicomlake init " +
+      root_ + "`");
 }
 
 Status Lake::CreateLayout() const {
-  for (const char* folder : kLayoutFolders) DL_RETURN_IF_ERROR(fs::MakeDirs(fs::Join(root_, folder)));
+  for (const char* folder : kLayoutFolders)
+    DL_RETURN_IF_ERROR(fs::MakeDirs(fs::Join(root_, folder)));
   return Status::Ok();
 }
 
@@ -67,7 +79,8 @@ Result<std::vector<TableRef>> Lake::DiscoverTables() const {
     }
     for (const auto& e : *entries) {
       std::string root = TablePath(lakehouse, e.name);
-      if (e.is_dir && fs::IsDirectory(fs::Join(root, "_delta_log"))) out.push_back({lakehouse, e.name, root});
+      if (e.is_dir && fs::IsDirectory(fs::Join(root, "_delta_log")))
+        out.push_back({lakehouse, e.name, root});
     }
   }
   return out;
@@ -82,10 +95,12 @@ Result<TableRef> Lake::FindTable(const std::string& spec) const {
   }
   std::vector<TableRef> matches;
   for (const auto& t : tables) {
-    if ((lakehouse.empty() || t.lakehouse == lakehouse) && Lower(t.name) == Lower(name)) matches.push_back(t);
+    if ((lakehouse.empty() || t.lakehouse == lakehouse) && Lower(t.name) == Lower(name))
+      matches.push_back(t);
   }
   if (matches.size() == 1) return matches[0];
-  if (matches.empty()) return NotFound("no table \"" + spec + "\" in lake " + root_ + " (see `dicomlake tables`)");
+  if (matches.empty())
+    return NotFound("no table \"" + spec + "\" in lake " + root_ + " (see `dicomlake tables`)");
   std::string names;
   for (const auto& m : matches) names += (names.empty() ? "" : ", ") + m.lakehouse + "." + m.name;
   return InvalidArgument("table name \"" + spec + "\" is ambiguous: " + names);
@@ -99,9 +114,10 @@ Status Lake::RegisterViews(Engine& engine, std::vector<std::string>* warnings) c
   for (const auto& t : tables) {
     DeltaTable table(t.root, t.display());
     auto snapshot = table.Load(engine);
-    Result<std::string> scan = snapshot.ok() ? table.ScanSql(*snapshot) : Result<std::string>(snapshot.status());
-    Status st = scan.ok() ? engine.Execute("CREATE OR REPLACE VIEW " + QuoteIdent(t.lakehouse) + "." +
-                                           QuoteIdent(t.name) + " AS " + *scan)
+    Result<std::string> scan =
+        snapshot.ok() ? table.ScanSql(*snapshot) : Result<std::string>(snapshot.status());
+    Status st = scan.ok() ? engine.Execute("CREATE OR REPLACE VIEW " + QuoteIdent(t.lakehouse) +
+                                           "." + QuoteIdent(t.name) + " AS " + *scan)
                           : scan.status();
     if (!st.ok()) warnings->push_back(t.display() + ": " + st.message());
   }

@@ -38,7 +38,9 @@ TEST(LakeTest, LayoutDiscoveryAndViews) {
   std::vector<std::string> warnings;
   ASSERT_TRUE(lake.RegisterViews(**engine, &warnings).ok());
   EXPECT_TRUE(warnings.empty());
-  auto r = (*engine)->Query("SELECT sopInstanceUid FROM bronze.ImagingDicom UNION ALL SELECT id FROM silver.ImagingStudy");
+  auto r = (*engine)->Query(
+      "SELECT sopInstanceUid FROM bronze.ImagingDicom UNION ALL SELECT id FROM "
+      "silver.ImagingStudy");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->rows.size(), 1u);
   EXPECT_EQ(r->rows[0][0].s, "1.2.3");

@@ -19,11 +19,16 @@ struct PrimitiveName {
   const char* duckdb;
 };
 constexpr PrimitiveName kPrimitives[] = {
-    {K::kString, "string", "VARCHAR"},     {K::kLong, "long", "BIGINT"},
-    {K::kInteger, "integer", "INTEGER"},   {K::kShort, "short", "SMALLINT"},
-    {K::kByte, "byte", "TINYINT"},         {K::kFloat, "float", "FLOAT"},
-    {K::kDouble, "double", "DOUBLE"},      {K::kBoolean, "boolean", "BOOLEAN"},
-    {K::kBinary, "binary", "BLOB"},        {K::kDate, "date", "DATE"},
+    {K::kString, "string", "VARCHAR"},
+    {K::kLong, "long", "BIGINT"},
+    {K::kInteger, "integer", "INTEGER"},
+    {K::kShort, "short", "SMALLINT"},
+    {K::kByte, "byte", "TINYINT"},
+    {K::kFloat, "float", "FLOAT"},
+    {K::kDouble, "double", "DOUBLE"},
+    {K::kBoolean, "boolean", "BOOLEAN"},
+    {K::kBinary, "binary", "BLOB"},
+    {K::kDate, "date", "DATE"},
     {K::kTimestamp, "timestamp", "TIMESTAMPTZ"},
 };
 
@@ -67,7 +72,8 @@ json TypeToJson(const DataType& t) {
       for (const auto& f : t.fields) j["fields"].push_back(FieldToJson(f));
       return j;
     }
-    default: return "string";
+    default:
+      return "string";
   }
 }
 
@@ -104,18 +110,22 @@ Result<DataType> TypeFromJson(const json& j, const std::string& where) {
   if (type == "array") {
     if (!j.contains("elementType")) return Corrupt(where + ": array without elementType");
     DL_ASSIGN_OR_RETURN(DataType element, TypeFromJson(j["elementType"], where + "[]"));
-    bool contains_null = !j.contains("containsNull") || !j["containsNull"].is_boolean() || j["containsNull"].get<bool>();
+    bool contains_null = !j.contains("containsNull") || !j["containsNull"].is_boolean() ||
+                         j["containsNull"].get<bool>();
     return DataType::Array(std::move(element), contains_null);
   }
   if (type == "map") {
-    if (!j.contains("keyType") || !j.contains("valueType")) return Corrupt(where + ": map without key or value type");
+    if (!j.contains("keyType") || !j.contains("valueType"))
+      return Corrupt(where + ": map without key or value type");
     DL_ASSIGN_OR_RETURN(DataType key, TypeFromJson(j["keyType"], where + ".key"));
     DL_ASSIGN_OR_RETURN(DataType value, TypeFromJson(j["valueType"], where + ".value"));
-    bool vcn = !j.contains("valueContainsNull") || !j["valueContainsNull"].is_boolean() || j["valueContainsNull"].get<bool>();
+    bool vcn = !j.contains("valueContainsNull") || !j["valueContainsNull"].is_boolean() ||
+               j["valueContainsNull"].get<bool>();
     return DataType::Map(std::move(key), std::move(value), vcn);
   }
   if (type == "struct") {
-    if (!j.contains("fields") || !j["fields"].is_array()) return Corrupt(where + ": struct without fields");
+    if (!j.contains("fields") || !j["fields"].is_array())
+      return Corrupt(where + ": struct without fields");
     std::vector<Field> fields;
     for (const auto& fj : j["fields"]) {
       DL_ASSIGN_OR_RETURN(Field f, FieldFromJson(fj, where));
@@ -135,15 +145,18 @@ Status ValidateFields(const std::vector<Field>& fields, const std::string& where
                              "\" has a character Spark rejects without column mapping");
     }
     std::string lower = f.name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (!seen.insert(lower).second) {
-      return InvalidArgument(where + ": column name \"" + f.name + "\" is not unique (case-insensitive)");
+      return InvalidArgument(where + ": column name \"" + f.name +
+                             "\" is not unique (case-insensitive)");
     }
     std::vector<const DataType*> stack{&f.type};
     while (!stack.empty()) {
       const DataType* t = stack.back();
       stack.pop_back();
-      if (t->kind == K::kDecimal && (t->precision < 1 || t->precision > 38 || t->scale < 0 || t->scale > t->precision)) {
+      if (t->kind == K::kDecimal &&
+          (t->precision < 1 || t->precision > 38 || t->scale < 0 || t->scale > t->precision)) {
         return InvalidArgument(where + ": column \"" + f.name + "\" has an invalid decimal type");
       }
       if (t->kind == K::kArray) stack.push_back(t->element.get());
@@ -151,7 +164,8 @@ Status ValidateFields(const std::vector<Field>& fields, const std::string& where
         stack.push_back(t->key.get());
         stack.push_back(t->value.get());
       }
-      if (t->kind == K::kStruct) DL_RETURN_IF_ERROR(ValidateFields(t->fields, where + "." + f.name));
+      if (t->kind == K::kStruct)
+        DL_RETURN_IF_ERROR(ValidateFields(t->fields, where + "." + f.name));
     }
   }
   return Status::Ok();
@@ -196,9 +210,12 @@ std::string DataType::DuckDbType() const {
     if (p.kind == kind) return p.duckdb;
   }
   switch (kind) {
-    case K::kDecimal: return "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
-    case K::kArray: return element->DuckDbType() + "[]";
-    case K::kMap: return "MAP(" + key->DuckDbType() + ", " + value->DuckDbType() + ")";
+    case K::kDecimal:
+      return "DECIMAL(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
+    case K::kArray:
+      return element->DuckDbType() + "[]";
+    case K::kMap:
+      return "MAP(" + key->DuckDbType() + ", " + value->DuckDbType() + ")";
     case K::kStruct: {
       std::string s = "STRUCT(";
       for (size_t k = 0; k < fields.size(); ++k) {
@@ -207,19 +224,25 @@ std::string DataType::DuckDbType() const {
       }
       return s + ")";
     }
-    default: return "VARCHAR";
+    default:
+      return "VARCHAR";
   }
 }
 
 bool operator==(const DataType& a, const DataType& b) {
   if (a.kind != b.kind) return false;
   switch (a.kind) {
-    case K::kDecimal: return a.precision == b.precision && a.scale == b.scale;
-    case K::kArray: return *a.element == *b.element && a.contains_null == b.contains_null;
+    case K::kDecimal:
+      return a.precision == b.precision && a.scale == b.scale;
+    case K::kArray:
+      return *a.element == *b.element && a.contains_null == b.contains_null;
     case K::kMap:
-      return *a.key == *b.key && *a.value == *b.value && a.value_contains_null == b.value_contains_null;
-    case K::kStruct: return a.fields == b.fields;
-    default: return true;
+      return *a.key == *b.key && *a.value == *b.value &&
+             a.value_contains_null == b.value_contains_null;
+    case K::kStruct:
+      return a.fields == b.fields;
+    default:
+      return true;
   }
 }
 
@@ -230,13 +253,27 @@ bool operator==(const Field& a, const Field& b) {
 Field MakeField(std::string name, DataType type, bool nullable) {
   return Field{std::move(name), std::move(type), nullable};
 }
-Field StringField(std::string n, bool nullable) { return MakeField(std::move(n), DataType::Primitive(K::kString), nullable); }
-Field LongField(std::string n, bool nullable) { return MakeField(std::move(n), DataType::Primitive(K::kLong), nullable); }
-Field IntField(std::string n, bool nullable) { return MakeField(std::move(n), DataType::Primitive(K::kInteger), nullable); }
-Field DoubleField(std::string n, bool nullable) { return MakeField(std::move(n), DataType::Primitive(K::kDouble), nullable); }
-Field BoolField(std::string n, bool nullable) { return MakeField(std::move(n), DataType::Primitive(K::kBoolean), nullable); }
-Field DateField(std::string n, bool nullable) { return MakeField(std::move(n), DataType::Primitive(K::kDate), nullable); }
-Field TimestampField(std::string n, bool nullable) { return MakeField(std::move(n), DataType::Primitive(K::kTimestamp), nullable); }
+Field StringField(std::string n, bool nullable) {
+  return MakeField(std::move(n), DataType::Primitive(K::kString), nullable);
+}
+Field LongField(std::string n, bool nullable) {
+  return MakeField(std::move(n), DataType::Primitive(K::kLong), nullable);
+}
+Field IntField(std::string n, bool nullable) {
+  return MakeField(std::move(n), DataType::Primitive(K::kInteger), nullable);
+}
+Field DoubleField(std::string n, bool nullable) {
+  return MakeField(std::move(n), DataType::Primitive(K::kDouble), nullable);
+}
+Field BoolField(std::string n, bool nullable) {
+  return MakeField(std::move(n), DataType::Primitive(K::kBoolean), nullable);
+}
+Field DateField(std::string n, bool nullable) {
+  return MakeField(std::move(n), DataType::Primitive(K::kDate), nullable);
+}
+Field TimestampField(std::string n, bool nullable) {
+  return MakeField(std::move(n), DataType::Primitive(K::kTimestamp), nullable);
+}
 
 std::string Schema::ToJson() const {
   json j;
@@ -249,7 +286,8 @@ std::string Schema::ToJson() const {
 Result<Schema> Schema::FromJson(const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return Corrupt("schemaString is not valid JSON");
-  if (!j.is_object() || j.value("type", "") != "struct" || !j.contains("fields") || !j["fields"].is_array()) {
+  if (!j.is_object() || j.value("type", "") != "struct" || !j.contains("fields") ||
+      !j["fields"].is_array()) {
     return Corrupt("schemaString is not a struct type");
   }
   Schema schema;

@@ -15,25 +15,43 @@ struct Field;
 
 struct DataType {
   enum class Kind {
-    kString, kLong, kInteger, kShort, kByte, kFloat, kDouble, kBoolean, kBinary, kDate,
+    kString,
+    kLong,
+    kInteger,
+    kShort,
+    kByte,
+    kFloat,
+    kDouble,
+    kBoolean,
+    kBinary,
+    kDate,
     kTimestamp,  // microseconds, UTC (Parquet INT64 TIMESTAMP(MICROS, isAdjustedToUTC=true))
-    kDecimal, kArray, kMap, kStruct,
+    kDecimal,
+    kArray,
+    kMap,
+    kStruct,
   };
   Kind kind = Kind::kString;
-  int precision = 10, scale = 0;                 // kDecimal
-  std::shared_ptr<const DataType> element;       // kArray
-  bool contains_null = true;                     // kArray
-  std::shared_ptr<const DataType> key, value;    // kMap
-  bool value_contains_null = true;               // kMap
-  std::vector<Field> fields;                     // kStruct
+  int precision = 10, scale = 0;               // kDecimal
+  std::shared_ptr<const DataType> element;     // kArray
+  bool contains_null = true;                   // kArray
+  std::shared_ptr<const DataType> key, value;  // kMap
+  bool value_contains_null = true;             // kMap
+  std::vector<Field> fields;                   // kStruct
 
-  static DataType Primitive(Kind k) { DataType t; t.kind = k; return t; }
+  static DataType Primitive(Kind k) {
+    DataType t;
+    t.kind = k;
+    return t;
+  }
   static DataType Decimal(int precision, int scale);
   static DataType Array(DataType element, bool contains_null = true);
   static DataType Map(DataType key, DataType value, bool value_contains_null = true);
   static DataType Struct(std::vector<Field> fields);
 
-  bool is_primitive() const { return kind != Kind::kArray && kind != Kind::kMap && kind != Kind::kStruct; }
+  bool is_primitive() const {
+    return kind != Kind::kArray && kind != Kind::kMap && kind != Kind::kStruct;
+  }
   // The DuckDB SQL type, e.g. "STRUCT(\"a\" VARCHAR[])".
   std::string DuckDbType() const;
   friend bool operator==(const DataType& a, const DataType& b);

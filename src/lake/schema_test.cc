@@ -27,15 +27,16 @@ TEST(SchemaTest, ParsesAndReserialisesTheProtocolExample) {
 TEST(SchemaTest, DuckDbTypes) {
   auto schema = Schema::FromJson(kProtocolExample);
   ASSERT_TRUE(schema.ok());
-  EXPECT_EQ(schema->DuckDbColumns(),
-            R"("a" INTEGER, "b" STRUCT("d" INTEGER), "c" INTEGER[], "e" STRUCT("d" INTEGER)[], "f" MAP(VARCHAR, VARCHAR))");
+  EXPECT_EQ(
+      schema->DuckDbColumns(),
+      R"("a" INTEGER, "b" STRUCT("d" INTEGER), "c" INTEGER[], "e" STRUCT("d" INTEGER)[], "f" MAP(VARCHAR, VARCHAR))");
   EXPECT_EQ(TimestampField("t").type.DuckDbType(), "TIMESTAMPTZ");
   EXPECT_EQ(DataType::Decimal(12, 5).DuckDbType(), "DECIMAL(12,5)");
 }
 
 TEST(SchemaTest, AllPrimitivesRoundTrip) {
-  Schema s{{StringField("s"), LongField("l"), IntField("i"), DoubleField("d"), BoolField("b"), DateField("dt"),
-            TimestampField("ts"), MakeField("dec", DataType::Decimal(38, 10)),
+  Schema s{{StringField("s"), LongField("l"), IntField("i"), DoubleField("d"), BoolField("b"),
+            DateField("dt"), TimestampField("ts"), MakeField("dec", DataType::Decimal(38, 10)),
             MakeField("bin", DataType::Primitive(DataType::Kind::kBinary))}};
   auto back = Schema::FromJson(s.ToJson());
   ASSERT_TRUE(back.ok());
@@ -53,7 +54,9 @@ TEST(SchemaTest, ValidationRejectsWhatSparkRejects) {
 TEST(SchemaTest, MalformedSchemaStringsAreCorrupt) {
   EXPECT_EQ(Schema::FromJson("{").status().code(), StatusCode::kCorrupt);
   EXPECT_EQ(Schema::FromJson(R"({"type":"array"})").status().code(), StatusCode::kCorrupt);
-  EXPECT_EQ(Schema::FromJson(R"({"type":"struct","fields":[{"name":"a","type":"variant"}]})").status().code(),
+  EXPECT_EQ(Schema::FromJson(R"({"type":"struct","fields":[{"name":"a","type":"variant"}]})")
+                .status()
+                .code(),
             StatusCode::kUnsupported);
 }
 

@@ -36,19 +36,68 @@ struct Value {
   std::vector<std::string> names;
 
   static Value Null() { return {}; }
-  static Value Bool(bool v) { Value x; x.kind = Kind::kBool; x.b = v; return x; }
-  static Value Int(int64_t v) { Value x; x.kind = Kind::kInt; x.i = v; return x; }
-  static Value Double(double v) { Value x; x.kind = Kind::kDouble; x.d = v; return x; }
-  static Value String(std::string v) { Value x; x.kind = Kind::kString; x.s = std::move(v); return x; }
-  static Value Blob(std::string v) { Value x; x.kind = Kind::kBlob; x.s = std::move(v); return x; }
-  static Value Date(int64_t days) { Value x; x.kind = Kind::kDate; x.i = days; return x; }
-  static Value Timestamp(int64_t us) { Value x; x.kind = Kind::kTimestamp; x.i = us; return x; }
-  static Value List(std::vector<Value> v) { Value x; x.kind = Kind::kList; x.items = std::move(v); return x; }
+  static Value Bool(bool v) {
+    Value x;
+    x.kind = Kind::kBool;
+    x.b = v;
+    return x;
+  }
+  static Value Int(int64_t v) {
+    Value x;
+    x.kind = Kind::kInt;
+    x.i = v;
+    return x;
+  }
+  static Value Double(double v) {
+    Value x;
+    x.kind = Kind::kDouble;
+    x.d = v;
+    return x;
+  }
+  static Value String(std::string v) {
+    Value x;
+    x.kind = Kind::kString;
+    x.s = std::move(v);
+    return x;
+  }
+  static Value Blob(std::string v) {
+    Value x;
+    x.kind = Kind::kBlob;
+    x.s = std::move(v);
+    return x;
+  }
+  static Value Date(int64_t days) {
+    Value x;
+    x.kind = Kind::kDate;
+    x.i = days;
+    return x;
+  }
+  static Value Timestamp(int64_t us) {
+    Value x;
+    x.kind = Kind::kTimestamp;
+    x.i = us;
+    return x;
+  }
+  static Value List(std::vector<Value> v) {
+    Value x;
+    x.kind = Kind::kList;
+    x.items = std::move(v);
+    return x;
+  }
   static Value Struct(std::vector<std::string> names, std::vector<Value> v) {
-    Value x; x.kind = Kind::kStruct; x.names = std::move(names); x.items = std::move(v); return x;
+    Value x;
+    x.kind = Kind::kStruct;
+    x.names = std::move(names);
+    x.items = std::move(v);
+    return x;
   }
   // Entries as alternating key, value.
-  static Value Map(std::vector<Value> kv) { Value x; x.kind = Kind::kMap; x.items = std::move(kv); return x; }
+  static Value Map(std::vector<Value> kv) {
+    Value x;
+    x.kind = Kind::kMap;
+    x.items = std::move(kv);
+    return x;
+  }
 
   bool is_null() const { return kind == Kind::kNull; }
 

@@ -20,7 +20,8 @@ TEST(AdminTablesTest, InitCreatesLakeOnceAndKeepsAnExistingConfiguration) {
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_TRUE(first->created_config);
   EXPECT_EQ(first->tables_created, 3);
-  ASSERT_TRUE(fs::WriteFileAtomic(lake.ConfigPath(), R"({"delta": {"checkpoint_interval": 3}})").ok());
+  ASSERT_TRUE(
+      fs::WriteFileAtomic(lake.ConfigPath(), R"({"delta": {"checkpoint_interval": 3}})").ok());
   auto second = InitLake(lake, **engine);
   ASSERT_TRUE(second.ok());
   EXPECT_FALSE(second->created_config);

@@ -50,11 +50,13 @@ TEST(CliTest, InitTablesAndSqlFromStdin) {
   EXPECT_NE(tables.out.find("(3 rows)"), std::string::npos);
 
   CliRun piped;
-  piped.code = RunCommand("echo 'select 42 AS answer' | " + std::string(DICOMLAKE_BIN) + " sql " + lake, &piped.out);
+  piped.code = RunCommand(
+      "echo 'select 42 AS answer' | " + std::string(DICOMLAKE_BIN) + " sql " + lake, &piped.out);
   ASSERT_EQ(piped.code, 0);
   EXPECT_EQ(piped.out, "answer\n------\n    42\n(1 row)\n");
 
-  CliRun csv = Cli("sql " + lake + " \"SELECT count(*) AS n FROM admin.ExecutionSummary\" --format csv");
+  CliRun csv =
+      Cli("sql " + lake + " \"SELECT count(*) AS n FROM admin.ExecutionSummary\" --format csv");
   EXPECT_EQ(csv.out, "n\n0\n");
   CliRun json = Cli("sql " + lake + " \"SELECT 'a' AS s, [1,2] AS l\" --format json");
   EXPECT_EQ(nlohmann::json::parse(json.out), nlohmann::json::parse(R"([{"s":"a","l":[1,2]}])"));
@@ -81,8 +83,10 @@ TEST(CliTest, ConfigShowAppliesPrecedenceAndRejectsUnknownKeys) {
   auto j = nlohmann::json::parse(show.out);
   EXPECT_EQ(j["delta"]["checkpoint_interval"], 10);
   ASSERT_TRUE(fs::WriteFileAtomic(dir.Sub("l/admin/Files/system-configurations/dicomlake.json"),
-                                  R"({"delta": {"checkpoint_interval": 4}})").ok());
-  EXPECT_EQ(nlohmann::json::parse(Cli("config show " + lake).out)["delta"]["checkpoint_interval"], 4);
+                                  R"({"delta": {"checkpoint_interval": 4}})")
+                  .ok());
+  EXPECT_EQ(nlohmann::json::parse(Cli("config show " + lake).out)["delta"]["checkpoint_interval"],
+            4);
   CliRun flag = Cli("--set delta.checkpoint_interval=6 config show " + lake + " --sources");
   auto line_start = flag.out.find("delta.checkpoint_interval ");
   ASSERT_NE(line_start, std::string::npos) << flag.out;
@@ -90,7 +94,8 @@ TEST(CliTest, ConfigShowAppliesPrecedenceAndRejectsUnknownKeys) {
   EXPECT_NE(line.find(" 6 "), std::string::npos) << line;
   EXPECT_NE(line.find(" flag "), std::string::npos) << line;
   ASSERT_TRUE(fs::WriteFileAtomic(dir.Sub("l/admin/Files/system-configurations/dicomlake.json"),
-                                  R"({"delta": {"retain": 4}})").ok());
+                                  R"({"delta": {"retain": 4}})")
+                  .ok());
   CliRun bad = Cli("config show " + lake, true);
   EXPECT_EQ(bad.code, 2);
   EXPECT_NE(bad.out.find("delta.retain"), std::string::npos);

@@ -20,8 +20,8 @@ int AppendMany(const std::string& root, int process) {
   if (!engine.ok()) return 10;
   lake::DeltaTable table(root, "test/concurrent");
   for (int k = 0; k < kAppends; ++k) {
-    auto out = table.Append(**engine, "SELECT " + std::to_string(process) + " AS process, " + std::to_string(k) +
-                                          " AS seq");
+    auto out = table.Append(**engine, "SELECT " + std::to_string(process) + " AS process, " +
+                                          std::to_string(k) + " AS seq");
     if (!out.ok()) {
       fprintf(stderr, "process %d append %d: %s\n", process, k, out.status().ToString().c_str());
       return 11;
@@ -37,7 +37,9 @@ TEST(ConcurrencyTest, FourProcessesAppendingNeverLoseOrDuplicateACommit) {
     auto engine = lake::Engine::Open({1, ""});
     ASSERT_TRUE(engine.ok());
     lake::DeltaTable table(root, "test/concurrent");
-    ASSERT_TRUE(table.Create(**engine, lake::Schema{{lake::IntField("process"), lake::IntField("seq")}}).ok());
+    ASSERT_TRUE(
+        table.Create(**engine, lake::Schema{{lake::IntField("process"), lake::IntField("seq")}})
+            .ok());
   }
   std::vector<pid_t> children;
   for (int p = 0; p < kProcesses; ++p) {

@@ -26,8 +26,13 @@ TEST(IndependentReaderTest, HyparquetReadsWhatWasWritten) {
   ASSERT_TRUE(engine.ok());
   using lake::DataType;
   lake::Schema schema{{
-      lake::StringField("s"), lake::LongField("l"), lake::IntField("i"), lake::DoubleField("d"),
-      lake::BoolField("b"), lake::DateField("dt"), lake::TimestampField("ts"),
+      lake::StringField("s"),
+      lake::LongField("l"),
+      lake::IntField("i"),
+      lake::DoubleField("d"),
+      lake::BoolField("b"),
+      lake::DateField("dt"),
+      lake::TimestampField("ts"),
       lake::MakeField("list", DataType::Array(DataType::Primitive(DataType::Kind::kString))),
       lake::MakeField("st", DataType::Struct({lake::StringField("x"), lake::IntField("y")})),
       lake::MakeField("m", DataType::Map(DataType::Primitive(DataType::Kind::kString),
@@ -35,19 +40,22 @@ TEST(IndependentReaderTest, HyparquetReadsWhatWasWritten) {
   }};
   lake::DeltaTable table(dir.Sub("t"), "test/types");
   ASSERT_TRUE(table.Create(**engine, schema).ok());
-  auto written = table.Append(
-      **engine,
-      "SELECT 'Müller^Jörg' AS s, 9007199254740993 AS l, -7 AS i, 2.5 AS d, true AS b, DATE '1999-12-31' AS dt, "
-      "TIMESTAMPTZ '2024-05-06 07:08:09.123456+00' AS ts, ['a', NULL] AS list, {'x': 'p', 'y': 3} AS st, "
-      "MAP {'k': 5} AS m "
-      "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL");
+  auto written =
+      table.Append(**engine,
+                   "SELECT 'Müller^Jörg' AS s, 9007199254740993 AS l, -7 AS i, 2.5 AS d, true AS "
+                   "b, DATE '1999-12-31' AS dt, "
+                   "TIMESTAMPTZ '2024-05-06 07:08:09.123456+00' AS ts, ['a', NULL] AS list, {'x': "
+                   "'p', 'y': 3} AS st, "
+                   "MAP {'k': 5} AS m "
+                   "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL");
   ASSERT_TRUE(written.ok()) << written.status().ToString();
   auto snapshot = table.Load(**engine);
   ASSERT_EQ(snapshot->files.size(), 1u);
   std::string file = fs::Join(table.root(), snapshot->files.begin()->first);
 
-  int rc = testing::RunCommand("node " + testing::SourceDir() + "/tests/tools/read_parquet.mjs " + modules + " " + file,
-                               &out, true);
+  int rc = testing::RunCommand(
+      "node " + testing::SourceDir() + "/tests/tools/read_parquet.mjs " + modules + " " + file,
+      &out, true);
   ASSERT_EQ(rc, 0) << out;
   json doc = json::parse(out);
   EXPECT_EQ(doc["columns"], json({"s", "l", "i", "d", "b", "dt", "ts", "list", "st", "m"}));

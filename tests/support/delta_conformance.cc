@@ -27,9 +27,17 @@ std::string ReadAll(const stdfs::path& p) {
 std::string ExpectedDuckType(const json& type) {
   if (type.is_string()) {
     static const std::map<std::string, std::string> kMap = {
-        {"string", "VARCHAR"}, {"long", "BIGINT"}, {"integer", "INTEGER"}, {"short", "SMALLINT"},
-        {"byte", "TINYINT"}, {"float", "FLOAT"}, {"double", "DOUBLE"}, {"boolean", "BOOLEAN"},
-        {"binary", "BLOB"}, {"date", "DATE"}, {"timestamp", "TIMESTAMP WITH TIME ZONE"}};
+        {"string", "VARCHAR"},
+        {"long", "BIGINT"},
+        {"integer", "INTEGER"},
+        {"short", "SMALLINT"},
+        {"byte", "TINYINT"},
+        {"float", "FLOAT"},
+        {"double", "DOUBLE"},
+        {"boolean", "BOOLEAN"},
+        {"binary", "BLOB"},
+        {"date", "DATE"},
+        {"timestamp", "TIMESTAMP WITH TIME ZONE"}};
     auto it = kMap.find(type.get<std::string>());
     if (it != kMap.end()) return it->second;
     std::string s = type.get<std::string>();
@@ -38,7 +46,9 @@ std::string ExpectedDuckType(const json& type) {
   }
   std::string t = type.value("type", "");
   if (t == "array") return ExpectedDuckType(type["elementType"]) + "[]";
-  if (t == "map") return "MAP(" + ExpectedDuckType(type["keyType"]) + ", " + ExpectedDuckType(type["valueType"]) + ")";
+  if (t == "map")
+    return "MAP(" + ExpectedDuckType(type["keyType"]) + ", " + ExpectedDuckType(type["valueType"]) +
+           ")";
   if (t == "struct") {
     std::string s = "STRUCT(";
     bool first = true;
@@ -56,9 +66,12 @@ struct Checker {
   std::string root;
   std::vector<std::string> problems;
 
-  void Problem(const std::string& where, const std::string& what) { problems.push_back(where + ": " + what); }
+  void Problem(const std::string& where, const std::string& what) {
+    problems.push_back(where + ": " + what);
+  }
 
-  bool Require(const json& obj, const char* field, bool (json::*is)() const, const std::string& where) {
+  bool Require(const json& obj, const char* field, bool (json::*is)() const,
+               const std::string& where) {
     if (!obj.contains(field) || obj[field].is_null()) {
       Problem(where, std::string("required field \"") + field + "\" missing");
       return false;
@@ -78,7 +91,8 @@ struct Checker {
       return;
     }
     for (const auto& f : schema["fields"]) {
-      if (!f.contains("name") || !f.contains("type") || !f.contains("nullable") || !f.contains("metadata")) {
+      if (!f.contains("name") || !f.contains("type") || !f.contains("nullable") ||
+          !f.contains("metadata")) {
         Problem(where, "schema field lacks name, type, nullable or metadata");
       }
     }
@@ -99,7 +113,9 @@ struct Checker {
     }
     int64_t expect = 0;
     for (const auto& [v, p] : commits) {
-      if (v != expect) Problem(root, "versions not contiguous: expected " + std::to_string(expect) + ", found " + std::to_string(v));
+      if (v != expect)
+        Problem(root, "versions not contiguous: expected " + std::to_string(expect) + ", found " +
+                          std::to_string(v));
       expect = v + 1;
     }
     json schema;
@@ -132,7 +148,8 @@ struct Checker {
         } else if (kind == "metaData") {
           ++metadatas;
           Require(a, "id", &json::is_string, where);
-          if (Require(a, "format", &json::is_object, where)) Require(a["format"], "provider", &json::is_string, where);
+          if (Require(a, "format", &json::is_object, where))
+            Require(a["format"], "provider", &json::is_string, where);
           if (Require(a, "schemaString", &json::is_string, where)) {
             CheckSchemaString(a["schemaString"], where);
             schema = json::parse(a["schemaString"].get<std::string>(), nullptr, false);
@@ -146,8 +163,11 @@ struct Checker {
           Require(a, "modificationTime", &json::is_number_integer, where);
           Require(a, "dataChange", &json::is_boolean, where);
           if (a.contains("stats")) {
-            json stats = a["stats"].is_string() ? json::parse(a["stats"].get<std::string>(), nullptr, false) : json();
-            if (!stats.is_object() || !stats.contains("numRecords") || !stats["numRecords"].is_number_integer()) {
+            json stats = a["stats"].is_string()
+                             ? json::parse(a["stats"].get<std::string>(), nullptr, false)
+                             : json();
+            if (!stats.is_object() || !stats.contains("numRecords") ||
+                !stats["numRecords"].is_number_integer()) {
               Problem(where, "stats do not parse as JSON with numRecords");
             }
           }
@@ -167,7 +187,8 @@ struct Checker {
         }
       }
       if (protocols > 1 || metadatas > 1) Problem(where, "more than one protocol or metaData");
-      if (v == 0 && (protocols != 1 || metadatas != 1)) Problem(where, "version 0 lacks protocol or metaData");
+      if (v == 0 && (protocols != 1 || metadatas != 1))
+        Problem(where, "version 0 lacks protocol or metaData");
     }
     CheckLiveFiles(live, schema);
     CheckLastCheckpoint(log);
@@ -187,7 +208,8 @@ struct Checker {
         Problem(rel, "data file is missing");
         continue;
       }
-      if (add.contains("size") && add["size"].is_number_integer() && add["size"].get<uint64_t>() != size) {
+      if (add.contains("size") && add["size"].is_number_integer() &&
+          add["size"].get<uint64_t>() != size) {
         Problem(rel, "size in the log differs from the file");
       }
       std::string lit = lake::QuoteLiteral(p.string());
@@ -198,17 +220,19 @@ struct Checker {
       }
       if (schema.is_object()) {
         const auto& fields = schema["fields"];
-        if (fields.size() != cols->rows.size()) Problem(rel, "column count differs from the schema");
+        if (fields.size() != cols->rows.size())
+          Problem(rel, "column count differs from the schema");
         for (size_t k = 0; k < fields.size() && k < cols->rows.size(); ++k) {
           std::string name = fields[k]["name"], got = cols->rows[k][0].s, type = cols->rows[k][1].s;
           std::string want = ExpectedDuckType(fields[k]["type"]);
           if (got != name || type != want) {
-            Problem(rel, "column " + std::to_string(k) + " is " + got + " " + type + ", schema says " + name + " " + want);
+            Problem(rel, "column " + std::to_string(k) + " is " + got + " " + type +
+                             ", schema says " + name + " " + want);
           }
         }
       }
-      auto ts = (*engine)->Query("SELECT name, type, logical_type::VARCHAR FROM parquet_schema(" + lit +
-                                 ") WHERE logical_type::VARCHAR LIKE 'TimestampType%'");
+      auto ts = (*engine)->Query("SELECT name, type, logical_type::VARCHAR FROM parquet_schema(" +
+                                 lit + ") WHERE logical_type::VARCHAR LIKE 'TimestampType%'");
       if (ts.ok()) {
         for (const auto& row : ts->rows) {
           if (row[1].s != "INT64" || row[2].s.find("isAdjustedToUTC=1") == std::string::npos ||
@@ -232,14 +256,16 @@ struct Checker {
     stdfs::path last = log / "_last_checkpoint";
     if (!stdfs::exists(last)) return;
     json j = json::parse(ReadAll(last), nullptr, false);
-    if (j.is_discarded() || !j.contains("version") || !j["version"].is_number_integer() || !j.contains("size") ||
-        !j["size"].is_number_integer()) {
+    if (j.is_discarded() || !j.contains("version") || !j["version"].is_number_integer() ||
+        !j.contains("size") || !j["size"].is_number_integer()) {
       Problem("_last_checkpoint", "lacks version or size");
       return;
     }
     char name[64];
-    std::snprintf(name, sizeof name, "%020lld.checkpoint.parquet", static_cast<long long>(j["version"].get<int64_t>()));
-    if (!stdfs::exists(log / name)) Problem("_last_checkpoint", std::string("names a missing checkpoint ") + name);
+    std::snprintf(name, sizeof name, "%020lld.checkpoint.parquet",
+                  static_cast<long long>(j["version"].get<int64_t>()));
+    if (!stdfs::exists(log / name))
+      Problem("_last_checkpoint", std::string("names a missing checkpoint ") + name);
   }
 };
 
@@ -259,8 +285,8 @@ std::vector<std::string> CheckAllTablesUnder(const std::string& root) {
   std::vector<std::string> out;
   std::error_code ec;
   if (!stdfs::exists(root, ec)) return out;
-  for (auto it = stdfs::recursive_directory_iterator(root, ec); it != stdfs::recursive_directory_iterator();
-       it.increment(ec)) {
+  for (auto it = stdfs::recursive_directory_iterator(root, ec);
+       it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) break;
     if (it->is_directory() && it->path().filename() == "_delta_log") {
       std::string table = it->path().parent_path().string();

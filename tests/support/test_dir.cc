@@ -26,7 +26,8 @@ TestDir::TestDir(bool check_delta) : check_delta_(check_delta) {
 
 TestDir::~TestDir() {
   if (check_delta_) {
-    for (const auto& problem : CheckAllTablesUnder(path_)) ADD_FAILURE() << "Delta protocol: " << problem;
+    for (const auto& problem : CheckAllTablesUnder(path_))
+      ADD_FAILURE() << "Delta protocol: " << problem;
   }
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);

@@ -16,10 +16,10 @@ namespace dicomlake::cli {
 
 // Exit codes (documented in the README).
 enum ExitCode : int {
-  kExitOk = 0,            // success
-  kExitFailed = 1,        // the command failed: I/O error, corrupt table, SQL error, ...
-  kExitUsage = 2,         // bad command line or bad configuration
-  kExitInputFailures = 3, // the run finished but some input files failed (see BusinessEvents)
+  kExitOk = 0,             // success
+  kExitFailed = 1,         // the command failed: I/O error, corrupt table, SQL error, ...
+  kExitUsage = 2,          // bad command line or bad configuration
+  kExitInputFailures = 3,  // the run finished but some input files failed (see BusinessEvents)
 };
 
 struct GlobalOptions {

@@ -23,7 +23,8 @@ Status RunAndPrint(lake::Engine& engine, const std::string& sql, Format format) 
 
 // A minimal REPL: statements end with ';'; `.quit`, `\q` or end of input leave.
 int Interactive(lake::Engine& engine, Format format) {
-  std::cout << "dicomlake SQL. Tables: `SELECT * FROM information_schema.tables`. End statements with ';', "
+  std::cout << "dicomlake SQL. Tables: `SELECT * FROM information_schema.tables`. End statements "
+               "with ';', "
                "leave with .quit\n";
   std::string buffer, line;
   int rc = kExitOk;
@@ -48,7 +49,8 @@ int Interactive(lake::Engine& engine, Format format) {
 }  // namespace
 
 void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto* cmd = app.add_subcommand("sql", "Query the lake with SQL (views like bronze.ImagingDicom over the latest versions)");
+  auto* cmd = app.add_subcommand(
+      "sql", "Query the lake with SQL (views like bronze.ImagingDicom over the latest versions)");
   struct Args {
     std::string lake, query;
     std::string format = "table";
@@ -56,12 +58,19 @@ void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto args = std::make_shared<Args>();
   cmd->add_option("lake", args->lake, "Folder of the lake")->required();
   cmd->add_option("query", args->query, "SQL to run; without it SQL is read from stdin");
-  cmd->add_option("--format", args->format, "Output format: table, csv or json")->capture_default_str();
+  cmd->add_option("--format", args->format, "Output format: table, csv or json")
+      ->capture_default_str();
   cmd->callback([&global, exit_code, args] {
     auto format = ParseFormat(args->format);
-    if (!format.ok()) { *exit_code = Fail(format.status(), kExitUsage); return; }
+    if (!format.ok()) {
+      *exit_code = Fail(format.status(), kExitUsage);
+      return;
+    }
     auto session = OpenSession(args->lake, global, {}, exit_code);
-    if (!session.ok()) { *exit_code = Fail(session.status(), *exit_code); return; }
+    if (!session.ok()) {
+      *exit_code = Fail(session.status(), *exit_code);
+      return;
+    }
     std::vector<std::string> warnings;
     if (Status st = session->lake->RegisterViews(*session->engine, &warnings); !st.ok()) {
       *exit_code = Fail(st);
@@ -73,7 +82,8 @@ void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code) {
       return;
     }
     std::string sql = args->query;
-    if (sql.empty()) sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (sql.empty())
+      sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     Status st = RunAndPrint(*session->engine, sql, *format);
     *exit_code = st.ok() ? kExitOk : Fail(st);
   });

@@ -7,21 +7,32 @@
 namespace dicomlake::cli {
 
 void RegisterTables(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto* cmd = app.add_subcommand("tables", "List the lake's Delta tables: lakehouse, name, version, files, rows, bytes");
+  auto* cmd = app.add_subcommand(
+      "tables", "List the lake's Delta tables: lakehouse, name, version, files, rows, bytes");
   struct Args {
     std::string lake;
     std::string format = "table";
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("lake", args->lake, "Folder of the lake")->required();
-  cmd->add_option("--format", args->format, "Output format: table, csv or json")->capture_default_str();
+  cmd->add_option("--format", args->format, "Output format: table, csv or json")
+      ->capture_default_str();
   cmd->callback([&global, exit_code, args] {
     auto format = ParseFormat(args->format);
-    if (!format.ok()) { *exit_code = Fail(format.status(), kExitUsage); return; }
+    if (!format.ok()) {
+      *exit_code = Fail(format.status(), kExitUsage);
+      return;
+    }
     auto session = OpenSession(args->lake, global, {}, exit_code);
-    if (!session.ok()) { *exit_code = Fail(session.status(), *exit_code); return; }
+    if (!session.ok()) {
+      *exit_code = Fail(session.status(), *exit_code);
+      return;
+    }
     auto tables = session->lake->DiscoverTables();
-    if (!tables.ok()) { *exit_code = Fail(tables.status()); return; }
+    if (!tables.ok()) {
+      *exit_code = Fail(tables.status());
+      return;
+    }
     lake::QueryResult out;
     out.column_names = {"lakehouse", "table", "version", "files", "rows", "bytes"};
     *exit_code = kExitOk;

@@ -8,7 +8,8 @@ namespace dicomlake::cli {
 
 void RegisterVacuum(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto* cmd = app.add_subcommand(
-      "vacuum", "Delete data files no longer referenced by a table and older than the retention period");
+      "vacuum",
+      "Delete data files no longer referenced by a table and older than the retention period");
   struct Args {
     std::string lake;
     std::vector<std::string> tables;
@@ -18,24 +19,35 @@ void RegisterVacuum(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto args = std::make_shared<Args>();
   cmd->add_option("lake", args->lake, "Folder of the lake")->required();
   cmd->add_option("tables", args->tables, "Tables to vacuum (default: all)");
-  cmd->add_option("--retain-hours", args->retain_hours,
-                  "Keep unreferenced files younger than this (default: delta.vacuum_retain_hours, 168)")
+  cmd->add_option(
+         "--retain-hours", args->retain_hours,
+         "Keep unreferenced files younger than this (default: delta.vacuum_retain_hours, 168)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--dry-run", args->dry_run, "List what would be deleted, delete nothing");
   cmd->callback([&global, exit_code, args] {
     std::vector<std::string> overrides;
-    if (args->retain_hours >= 0) overrides.push_back("delta.vacuum_retain_hours=" + std::to_string(args->retain_hours));
+    if (args->retain_hours >= 0)
+      overrides.push_back("delta.vacuum_retain_hours=" + std::to_string(args->retain_hours));
     auto session = OpenSession(args->lake, global, overrides, exit_code);
-    if (!session.ok()) { *exit_code = Fail(session.status(), *exit_code); return; }
+    if (!session.ok()) {
+      *exit_code = Fail(session.status(), *exit_code);
+      return;
+    }
     std::vector<lake::TableRef> refs;
     if (args->tables.empty()) {
       auto all = session->lake->DiscoverTables();
-      if (!all.ok()) { *exit_code = Fail(all.status()); return; }
+      if (!all.ok()) {
+        *exit_code = Fail(all.status());
+        return;
+      }
       refs = *all;
     }
     for (const auto& name : args->tables) {
       auto ref = session->lake->FindTable(name);
-      if (!ref.ok()) { *exit_code = Fail(ref.status()); return; }
+      if (!ref.ok()) {
+        *exit_code = Fail(ref.status());
+        return;
+      }
       refs.push_back(*ref);
     }
     double hours = session->config.settings().delta.vacuum_retain_hours;

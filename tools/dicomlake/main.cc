@@ -7,7 +7,8 @@
 
 int main(int argc, char** argv) {
   using namespace dicomlake::cli;
-  CLI::App app{"dicomlake: DICOM to a Delta Lake lakehouse (bronze, FHIR, silver, OMOP gold)", "dicomlake"};
+  CLI::App app{"dicomlake: DICOM to a Delta Lake lakehouse (bronze, FHIR, silver, OMOP gold)",
+               "dicomlake"};
   app.set_version_flag("--version", std::string("dicomlake ") + DICOMLAKE_VERSION);
   app.require_subcommand(1);
   GlobalOptions global;
@@ -17,7 +18,8 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
 
   int exit_code = kExitOk;
-  for (Register reg : {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql, RegisterVacuum}) {
+  for (Register reg : {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql,
+                       RegisterVacuum}) {
     reg(app, global, &exit_code);
   }
   try {

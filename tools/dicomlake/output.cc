@@ -74,7 +74,8 @@ std::string CsvField(const std::string& s) {
 }
 
 void PrintCsv(const lake::QueryResult& r, std::ostream& out) {
-  for (size_t c = 0; c < r.column_names.size(); ++c) out << (c ? "," : "") << CsvField(r.column_names[c]);
+  for (size_t c = 0; c < r.column_names.size(); ++c)
+    out << (c ? "," : "") << CsvField(r.column_names[c]);
   out << "\n";
   for (const auto& row : r.rows) {
     for (size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << CsvField(row[c].ToDisplay());
@@ -102,9 +103,15 @@ Result<Format> ParseFormat(const std::string& name) {
 
 void PrintResult(const lake::QueryResult& result, Format format, std::ostream& out) {
   switch (format) {
-    case Format::kTable: PrintTable(result, out); break;
-    case Format::kCsv: PrintCsv(result, out); break;
-    case Format::kJson: PrintJson(result, out); break;
+    case Format::kTable:
+      PrintTable(result, out);
+      break;
+    case Format::kCsv:
+      PrintCsv(result, out);
+      break;
+    case Format::kJson:
+      PrintJson(result, out);
+      break;
   }
 }
 

@@ -138,8 +138,8 @@ std::string DeltaTable::ProjectionSql(const Schema& schema, const std::string& r
   return s + " FROM " + relation + " AS __dl_rel";
 }
 
-Result<AddAction> DeltaTable::WriteDataFile(Engine& engine, const Schema& schema,
-                                            const std::string& select_sql, int64_t* rows) {
+Status DeltaTable::WriteDataFile(Engine& engine, const Schema& schema,
+                                 const std::string& select_sql, Plan* plan) {
   // Spark's naming (PROTOCOL: data files must be unique and never overwritten).
   std::string rel = "part-00000-" + NewUuid() + "-c000.zstd.parquet";
   std::string path = fs::Join(root(), rel);
@@ -154,7 +154,6 @@ Result<AddAction> DeltaTable::WriteDataFile(Engine& engine, const Schema& schema
     (void)fs::RemoveFile(path);
     return stats.status().WithContext("table " + name() + ": cannot compute statistics of " + rel);
   }
-  *rows = stats->num_records;
   if (!stats->null_in_required.empty()) {
     (void)fs::RemoveFile(path);
     return InvalidArgument("table " + name() + ": column " + stats->null_in_required[0] +
@@ -162,7 +161,7 @@ Result<AddAction> DeltaTable::WriteDataFile(Engine& engine, const Schema& schema
   }
   if (stats->num_records == 0) {
     (void)fs::RemoveFile(path);
-    return AddAction{};
+    return Status::Ok();
   }
   DL_ASSIGN_OR_RETURN(fs::FileInfo info, fs::Stat(path));
   AddAction add;
@@ -171,7 +170,9 @@ Result<AddAction> DeltaTable::WriteDataFile(Engine& engine, const Schema& schema
   add.modification_time = info.mtime_ms;
   add.data_change = true;
   add.stats = stats->json;
-  return add;
+  plan->adds.push_back(std::move(add));
+  plan->rows_written += stats->num_records;
+  return Status::Ok();
 }
 
 Result<CommitOutcome> DeltaTable::Write(
@@ -258,9 +259,7 @@ Result<CommitOutcome> DeltaTable::Append(Engine& engine, const std::string& sour
   return Write(engine, "WRITE", true, R"({"mode":"Append","partitionBy":"[]"})",
                [&](const Snapshot& s) -> Result<Plan> {
                  Plan plan;
-                 DL_ASSIGN_OR_RETURN(AddAction add, WriteDataFile(engine, s.schema, source_sql,
-                                                                  &plan.rows_written));
-                 if (!add.path.empty()) plan.adds.push_back(std::move(add));
+                 DL_RETURN_IF_ERROR(WriteDataFile(engine, s.schema, source_sql, &plan));
                  return plan;
                });
 }
@@ -269,9 +268,7 @@ Result<CommitOutcome> DeltaTable::Overwrite(Engine& engine, const std::string& s
   return Write(engine, "WRITE", false, R"({"mode":"Overwrite","partitionBy":"[]"})",
                [&](const Snapshot& s) -> Result<Plan> {
                  Plan plan;
-                 DL_ASSIGN_OR_RETURN(AddAction add, WriteDataFile(engine, s.schema, source_sql,
-                                                                  &plan.rows_written));
-                 if (!add.path.empty()) plan.adds.push_back(std::move(add));
+                 DL_RETURN_IF_ERROR(WriteDataFile(engine, s.schema, source_sql, &plan));
                  int64_t now = NowMillis();
                  for (const auto& [path, file] : s.files) {
                    plan.removes.push_back(RemoveAction{path, now, true, file.size});
@@ -322,8 +319,7 @@ Result<DeltaTable::Plan> DeltaTable::PlanRewrite(Engine& engine, const Snapshot&
   else
     source = rewritten.empty() ? insert_sql : rewritten;
   if (!source.empty()) {
-    DL_ASSIGN_OR_RETURN(AddAction add, WriteDataFile(engine, s.schema, source, &plan.rows_written));
-    if (!add.path.empty()) plan.adds.push_back(std::move(add));
+    DL_RETURN_IF_ERROR(WriteDataFile(engine, s.schema, source, &plan));
   }
   int64_t now = NowMillis();
   for (const auto& rel : affected)
@@ -364,10 +360,8 @@ Result<CommitOutcome> DeltaTable::Upsert(Engine& engine, const std::string& sour
   return Write(engine, "MERGE", false, params.dump(), [&](const Snapshot& s) -> Result<Plan> {
     if (s.files.empty()) {
       Plan plan;
-      DL_ASSIGN_OR_RETURN(
-          AddAction add,
-          WriteDataFile(engine, s.schema, "SELECT * FROM " + QuoteIdent(src), &plan.rows_written));
-      if (!add.path.empty()) plan.adds.push_back(std::move(add));
+      DL_RETURN_IF_ERROR(
+          WriteDataFile(engine, s.schema, "SELECT * FROM " + QuoteIdent(src), &plan));
       return plan;
     }
     std::string list;

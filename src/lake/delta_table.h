@@ -104,8 +104,10 @@ class DeltaTable {
   Result<CommitOutcome> Write(Engine& engine, const std::string& operation, bool blind,
                               const std::string& parameters_json,
                               const std::function<Result<Plan>(const Snapshot&)>& plan);
-  Result<AddAction> WriteDataFile(Engine& engine, const Schema& schema,
-                                  const std::string& select_sql, int64_t* rows);
+  // Writes the rows of `select_sql` as one data file and adds it to `plan` (nothing when the
+  // query has no rows).
+  Status WriteDataFile(Engine& engine, const Schema& schema, const std::string& select_sql,
+                       Plan* plan);
   Result<Plan> PlanRewrite(Engine& engine, const Snapshot& snapshot,
                            const std::vector<std::string>& key_columns,
                            const std::string& keys_table, const std::string& insert_sql);

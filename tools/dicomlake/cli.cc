@@ -33,6 +33,19 @@ Result<Session> OpenSession(const std::string& lake_root, const GlobalOptions& g
   return session;
 }
 
+Result<Session> StartCommand(const std::string& lake_root, const std::string& format_name,
+                             const GlobalOptions& global, Format* format, int* exit_code) {
+  auto parsed = ParseFormat(format_name);
+  if (!parsed.ok()) {
+    *exit_code = Fail(parsed.status(), kExitUsage);
+    return parsed.status();
+  }
+  *format = *parsed;
+  auto session = OpenSession(lake_root, global, {}, exit_code);
+  if (!session.ok()) *exit_code = Fail(session.status(), *exit_code);
+  return session;
+}
+
 lake::TableOptions TableOptionsFrom(const config::Config& config) {
   lake::TableOptions options;
   options.checkpoint_interval = config.settings().delta.checkpoint_interval;

@@ -11,6 +11,7 @@
 #include "lake/delta_table.h"
 #include "lake/engine.h"
 #include "lake/lake.h"
+#include "output.h"
 
 namespace dicomlake::cli {
 
@@ -49,6 +50,11 @@ struct Session {
 // says which exit code fits.
 Result<Session> OpenSession(const std::string& lake_root, const GlobalOptions& global,
                             const std::vector<std::string>& extra_overrides, int* exit_code);
+
+// The common start of a command that prints a result: parses `format_name` into `*format` and
+// opens the lake. On failure prints the error, sets `*exit_code` and returns an error.
+Result<Session> StartCommand(const std::string& lake_root, const std::string& format_name,
+                             const GlobalOptions& global, Format* format, int* exit_code);
 
 lake::TableOptions TableOptionsFrom(const config::Config& config);
 

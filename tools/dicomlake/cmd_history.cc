@@ -21,16 +21,9 @@ void RegisterHistory(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--format", args->format, "Output format: table, csv or json")
       ->capture_default_str();
   cmd->callback([&global, exit_code, args] {
-    auto format = ParseFormat(args->format);
-    if (!format.ok()) {
-      *exit_code = Fail(format.status(), kExitUsage);
-      return;
-    }
-    auto session = OpenSession(args->lake, global, {}, exit_code);
-    if (!session.ok()) {
-      *exit_code = Fail(session.status(), *exit_code);
-      return;
-    }
+    Format format;
+    auto session = StartCommand(args->lake, args->format, global, &format, exit_code);
+    if (!session.ok()) return;
     auto ref = session->lake->FindTable(args->table);
     if (!ref.ok()) {
       *exit_code = Fail(ref.status());
@@ -50,7 +43,7 @@ void RegisterHistory(CLI::App& app, GlobalOptions& global, int* exit_code) {
            lake::Value::String(h.operation), lake::Value::String(h.operation_parameters),
            lake::Value::String(h.operation_metrics)});
     }
-    PrintResult(out, *format, std::cout);
+    PrintResult(out, format, std::cout);
     *exit_code = kExitOk;
   });
 }

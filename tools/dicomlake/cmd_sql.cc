@@ -61,16 +61,9 @@ void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--format", args->format, "Output format: table, csv or json")
       ->capture_default_str();
   cmd->callback([&global, exit_code, args] {
-    auto format = ParseFormat(args->format);
-    if (!format.ok()) {
-      *exit_code = Fail(format.status(), kExitUsage);
-      return;
-    }
-    auto session = OpenSession(args->lake, global, {}, exit_code);
-    if (!session.ok()) {
-      *exit_code = Fail(session.status(), *exit_code);
-      return;
-    }
+    Format format;
+    auto session = StartCommand(args->lake, args->format, global, &format, exit_code);
+    if (!session.ok()) return;
     std::vector<std::string> warnings;
     if (Status st = session->lake->RegisterViews(*session->engine, &warnings); !st.ok()) {
       *exit_code = Fail(st);
@@ -78,13 +71,13 @@ void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code) {
     }
     for (const auto& w : warnings) std::cerr << "dicomlake: warning: table skipped: " << w << "\n";
     if (args->query.empty() && isatty(STDIN_FILENO)) {
-      *exit_code = Interactive(*session->engine, *format);
+      *exit_code = Interactive(*session->engine, format);
       return;
     }
     std::string sql = args->query;
     if (sql.empty())
       sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    Status st = RunAndPrint(*session->engine, sql, *format);
+    Status st = RunAndPrint(*session->engine, sql, format);
     *exit_code = st.ok() ? kExitOk : Fail(st);
   });
 }

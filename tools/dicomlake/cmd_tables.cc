@@ -18,16 +18,9 @@ void RegisterTables(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--format", args->format, "Output format: table, csv or json")
       ->capture_default_str();
   cmd->callback([&global, exit_code, args] {
-    auto format = ParseFormat(args->format);
-    if (!format.ok()) {
-      *exit_code = Fail(format.status(), kExitUsage);
-      return;
-    }
-    auto session = OpenSession(args->lake, global, {}, exit_code);
-    if (!session.ok()) {
-      *exit_code = Fail(session.status(), *exit_code);
-      return;
-    }
+    Format format;
+    auto session = StartCommand(args->lake, args->format, global, &format, exit_code);
+    if (!session.ok()) return;
     auto tables = session->lake->DiscoverTables();
     if (!tables.ok()) {
       *exit_code = Fail(tables.status());
@@ -57,7 +50,7 @@ void RegisterTables(CLI::App& app, GlobalOptions& global, int* exit_code) {
                           rows >= 0 ? lake::Value::Int(rows) : lake::Value::Null(),
                           lake::Value::Int(snapshot->SizeBytes())});
     }
-    PrintResult(out, *format, std::cout);
+    PrintResult(out, format, std::cout);
   });
 }
 

@@ -1,0 +1,299 @@
+// The DCMTK adapter: the only place (with other dcmtk_*.cc files) that includes DCMTK.
+// DCMTK's exceptions do not exist (it reports OFCondition); its log output is silenced.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcdict.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcistrma.h>
+#include <dcmtk/dcmdata/dcistrmf.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/oflog/oflog.h>
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include "dicom/dicom_reader.h"
+
+namespace dicomlake::dicom {
+namespace {
+
+void ConfigureDcmtkOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { OFLog::configure(OFLogger::FATAL_LOG_LEVEL); });
+}
+
+bool IsTextVr(DcmEVR vr) {
+  switch (vr) {
+    case EVR_AE:
+    case EVR_AS:
+    case EVR_CS:
+    case EVR_DA:
+    case EVR_DS:
+    case EVR_DT:
+    case EVR_IS:
+    case EVR_LO:
+    case EVR_LT:
+    case EVR_PN:
+    case EVR_SH:
+    case EVR_ST:
+    case EVR_TM:
+    case EVR_UC:
+    case EVR_UI:
+    case EVR_UR:
+    case EVR_UT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// VRs whose value is one string that may contain backslashes (PS3.5 6.2).
+bool IsSingleValuedText(DcmEVR vr) {
+  return vr == EVR_LT || vr == EVR_ST || vr == EVR_UT || vr == EVR_UR;
+}
+
+// Padding that is not part of the value (PS3.5 6.2): trailing spaces everywhere (NUL for UI);
+// leading spaces too where the standard calls them insignificant.
+std::string StripPadding(std::string s, DcmEVR vr) {
+  while (!s.empty() && (s.back() == ' ' || (vr == EVR_UI && s.back() == '\0'))) s.pop_back();
+  bool strip_leading = vr == EVR_AE || vr == EVR_CS || vr == EVR_DA || vr == EVR_DS ||
+                       vr == EVR_DT || vr == EVR_IS || vr == EVR_TM || vr == EVR_UI || vr == EVR_AS;
+  if (strip_leading) {
+    size_t b = s.find_first_not_of(' ');
+    s = b == std::string::npos ? "" : s.substr(b);
+  }
+  return s;
+}
+
+std::string FloatText(double v) {
+  if (std::isnan(v)) return "\"NaN\"";
+  if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  return fmt::format("{}", v);
+}
+
+class Converter {
+ public:
+  Converter(const ReadOptions& options, bool encapsulated, std::vector<std::string>* warnings)
+      : options_(options), encapsulated_(encapsulated), warnings_(warnings) {}
+
+  void ConvertItem(DcmItem& item, Dataset* out) {
+    unsigned long n = item.card();
+    out->elements.reserve(n);
+    for (unsigned long k = 0; k < n; ++k) {
+      DcmElement* e = item.getElement(k);
+      if (e == nullptr) continue;
+      Element el;
+      if (Convert(*e, &el)) out->elements.push_back(std::move(el));
+    }
+  }
+
+ private:
+  bool Convert(DcmElement& e, Element* out) {
+    const DcmTag& tag = e.getTag();
+    out->tag = (static_cast<uint32_t>(tag.getGTag()) << 16) | tag.getETag();
+    DcmVR vr(e.getVR());
+    DcmEVR evr = vr.getValidEVR();
+    out->vr = vr.getValidVRName();
+    if (evr == EVR_SQ || e.ident() == EVR_SQ) {
+      out->vr = "SQ";
+      auto& seq = static_cast<DcmSequenceOfItems&>(e);
+      unsigned long items = seq.card();
+      out->items.resize(items);
+      for (unsigned long k = 0; k < items; ++k) {
+        if (DcmItem* item = seq.getItem(k)) ConvertItem(*item, &out->items[k]);
+      }
+      return true;
+    }
+    if (e.ident() == EVR_PixelData && encapsulated_) {
+      // Encapsulated fragments are not one contiguous value; locate the element by tag.
+      out->bulk = BulkLocation{-1, -1};
+      return true;
+    }
+    if (IsTextVr(evr)) return ConvertText(e, evr, out);
+    switch (evr) {
+      case EVR_US:
+        return Numbers<Uint16>(e, out, &DcmElement::getUint16);
+      case EVR_SS:
+        return Numbers<Sint16>(e, out, &DcmElement::getSint16);
+      case EVR_UL:
+        return Numbers<Uint32>(e, out, &DcmElement::getUint32);
+      case EVR_SL:
+        return Numbers<Sint32>(e, out, &DcmElement::getSint32);
+      case EVR_SV:
+        return Numbers<Sint64>(e, out, &DcmElement::getSint64);
+      case EVR_UV:
+        return Numbers<Uint64>(e, out, &DcmElement::getUint64);
+      case EVR_FL:
+        return Floats<Float32>(e, out, &DcmElement::getFloat32);
+      case EVR_FD:
+        return Floats<Float64>(e, out, &DcmElement::getFloat64);
+      case EVR_AT: {
+        for (unsigned long k = 0; k < e.getVM(); ++k) {
+          DcmTagKey key;
+          if (e.getTagVal(key, k).good())
+            out->numbers.push_back(fmt::format("{:04X}{:04X}", key.getGroup(), key.getElement()));
+        }
+        return true;
+      }
+      default:
+        return ConvertBinary(e, out);
+    }
+  }
+
+  bool ConvertText(DcmElement& e, DcmEVR evr, Element* out) {
+    OFString value;
+    if (e.getLength() == 0) return true;
+    if (e.getOFStringArray(value, OFFalse).bad()) {
+      warnings_->push_back(
+          fmt::format("({:04X},{:04X}) value unreadable", e.getGTag(), e.getETag()));
+      return true;
+    }
+    std::string s(value.c_str(), value.length());
+    if (IsSingleValuedText(evr)) {
+      out->strings.push_back(StripPadding(std::move(s), evr));
+      return true;
+    }
+    size_t start = 0;
+    for (;;) {
+      size_t end = s.find('\\', start);
+      std::string part = StripPadding(
+          s.substr(start, end == std::string::npos ? std::string::npos : end - start), evr);
+      if (part.empty())
+        out->strings.push_back(std::nullopt);
+      else
+        out->strings.push_back(std::move(part));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    return true;
+  }
+
+  template <typename T>
+  bool Numbers(DcmElement& e, Element* out,
+               OFCondition (DcmElement::*get)(T&, const unsigned long)) {
+    for (unsigned long k = 0; k < e.getVM(); ++k) {
+      T v{};
+      if ((e.*get)(v, k).good()) out->numbers.push_back(fmt::format("{}", v));
+    }
+    return true;
+  }
+
+  template <typename T>
+  bool Floats(DcmElement& e, Element* out,
+              OFCondition (DcmElement::*get)(T&, const unsigned long)) {
+    for (unsigned long k = 0; k < e.getVM(); ++k) {
+      T v{};
+      if ((e.*get)(v, k).good()) out->numbers.push_back(FloatText(static_cast<double>(v)));
+    }
+    return true;
+  }
+
+  bool ConvertBinary(DcmElement& e, Element* out) {
+    Uint32 length = e.getLength();
+    if (length == 0) return true;
+    if (length > options_.max_inline_binary) {
+      BulkLocation loc{-1, static_cast<int64_t>(length)};
+      // A value DCMTK deferred (not read) remembers where it starts in the file.
+      const DcmInputStreamFactory* factory = e.getInputStream();
+      if (factory != nullptr && factory->ident() == DFT_DcmInputFileStreamFactory) {
+        loc.offset = static_cast<int64_t>(static_cast<const DcmInputFileStreamFactory*>(factory)->getOffset());
+      }
+      out->bulk = loc;
+      return true;
+    }
+    out->binary.resize(length);
+    if (e.getPartialValue(out->binary.data(), 0, length, nullptr, EBO_LittleEndian).bad()) {
+      warnings_->push_back(
+          fmt::format("({:04X},{:04X}) binary value unreadable", e.getGTag(), e.getETag()));
+      out->binary.clear();
+    }
+    return true;
+  }
+
+  const ReadOptions& options_;
+  bool encapsulated_;
+  std::vector<std::string>* warnings_;
+};
+
+// Puts the file's own Specific Character Set values back into the converted data set.
+void RestoreCharacterSet(const std::string& original, Dataset* data) {
+  for (auto& e : data->elements) {
+    if (e.tag != Tag(0x0008, 0x0005)) continue;
+    e.strings.clear();
+    size_t start = 0;
+    for (;;) {
+      size_t end = original.find('\\', start);
+      std::string part = StripPadding(original.substr(start, end == std::string::npos ? std::string::npos : end - start), EVR_CS);
+      if (part.empty()) e.strings.push_back(std::nullopt);
+      else e.strings.push_back(std::move(part));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+}
+
+}  // namespace
+
+bool LooksLikeDicom(const std::string& head) {
+  if (head.size() >= 132 && std::memcmp(head.data() + 128, "DICM", 4) == 0) return true;
+  if (head.size() < 8) return false;
+  // No preamble: the data starts with an element of group 0002 or 0008 (little endian), with
+  // an explicit VR of two upper-case letters or an implicit 4-byte length.
+  auto u16 = [&](size_t at) {
+    return static_cast<uint16_t>(uint8_t(head[at]) | (uint8_t(head[at + 1]) << 8));
+  };
+  uint16_t group = u16(0);
+  if (group != 0x0002 && group != 0x0008) return false;
+  uint16_t element = u16(2);
+  if (element > 0x0100 && group == 0x0002) return false;
+  bool explicit_vr = std::isupper(static_cast<unsigned char>(head[4])) &&
+                     std::isupper(static_cast<unsigned char>(head[5]));
+  if (explicit_vr) return true;
+  uint32_t length = u16(4) | (static_cast<uint32_t>(u16(6)) << 16);
+  return length < 0x10000;
+}
+
+Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& options) {
+  ConfigureDcmtkOnce();
+  if (!dcmDataDict.isDictionaryLoaded()) {
+    return Internal(
+        "the DICOM data dictionary is not loaded: install dcmtk's dictionary "
+        "(/usr/share/libdcmtk17/dicom.dic) or set DCMDICTPATH");
+  }
+  DcmFileFormat file;
+  OFCondition cond = file.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange,
+                                   options.max_inline_binary, ERM_autoDetect);
+  if (cond.bad()) return InvalidArgument(std::string("not readable as DICOM: ") + cond.text());
+  DicomFile out;
+  DcmDataset* dataset = file.getDataset();
+  DcmMetaInfo* meta = file.getMetaInfo();
+  if (dataset == nullptr || dataset->card() == 0) return InvalidArgument("no data set in the file");
+  E_TransferSyntax xfer = dataset->getOriginalXfer();
+  DcmXfer xfer_info(xfer);
+  out.transfer_syntax_uid = xfer_info.getXferID();
+  if (meta != nullptr) {
+    OFString ts;
+    if (meta->findAndGetOFString(DCM_TransferSyntaxUID, ts).good() && !ts.empty())
+      out.transfer_syntax_uid = ts.c_str();
+  }
+  // convertToUTF8 rewrites (0008,0005) to ISO_IR 192; the JSON keeps the file's own value.
+  OFString original_charset;
+  bool has_charset = dataset->findAndGetOFStringArray(DCM_SpecificCharacterSet, original_charset).good();
+  cond = file.convertToUTF8();
+  if (cond.bad()) {
+    out.warnings.push_back(std::string("character set not converted to UTF-8: ") + cond.text());
+  }
+  Converter converter(options, xfer_info.isEncapsulated(), &out.warnings);
+  if (meta != nullptr) converter.ConvertItem(*meta, &out.meta);
+  converter.ConvertItem(*dataset, &out.data);
+  if (has_charset) RestoreCharacterSet(original_charset.c_str(), &out.data);
+  return out;
+}
+
+}  // namespace dicomlake::dicom

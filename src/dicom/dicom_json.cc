@@ -1,0 +1,255 @@
+#include "dicom/dicom_json.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdlib>
+
+namespace dicomlake::dicom {
+namespace {
+
+void AppendEscaped(std::string* out, const std::string& s) {
+  out->push_back('"');
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out->append("\\\"");
+          break;
+        case '\\':
+          out->append("\\\\");
+          break;
+        case '\n':
+          out->append("\\n");
+          break;
+        case '\r':
+          out->append("\\r");
+          break;
+        case '\t':
+          out->append("\\t");
+          break;
+        case '\b':
+          out->append("\\b");
+          break;
+        case '\f':
+          out->append("\\f");
+          break;
+        default:
+          if (c < 0x20) {
+            out->append(fmt::format("\\u{:04x}", c));
+          } else {
+            out->push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    // Copy a well-formed UTF-8 sequence; replace a malformed byte with U+FFFD so that the
+    // output is always valid JSON text (a file whose character set could not be converted).
+    int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (ok) {
+      out->append(s, i, static_cast<size_t>(len));
+      i += static_cast<size_t>(len);
+    } else {
+      out->append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  out->push_back('"');
+}
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(' ');
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(' ');
+  return s.substr(b, e - b + 1);
+}
+
+// A JSON number for a valid IS/DS text: JSON forbids '+', leading zeros and bare '.'.
+std::string JsonNumber(const std::string& text, bool integer) {
+  std::string t = Trim(text);
+  if (integer) return fmt::format("{}", std::strtoll(t.c_str(), nullptr, 10));
+  double d = std::strtod(t.c_str(), nullptr);
+  return fmt::format("{}", d);
+}
+
+const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void AppendBase64(std::string* out, const std::string& in) {
+  out->push_back('"');
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
+    out->push_back(kBase64[n >> 18]);
+    out->push_back(kBase64[(n >> 12) & 63]);
+    out->push_back(kBase64[(n >> 6) & 63]);
+    out->push_back(kBase64[n & 63]);
+  }
+  if (i + 1 == in.size()) {
+    uint32_t n = uint8_t(in[i]) << 16;
+    out->push_back(kBase64[n >> 18]);
+    out->push_back(kBase64[(n >> 12) & 63]);
+    out->append("==");
+  } else if (i + 2 == in.size()) {
+    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
+    out->push_back(kBase64[n >> 18]);
+    out->push_back(kBase64[(n >> 12) & 63]);
+    out->push_back(kBase64[(n >> 6) & 63]);
+    out->push_back('=');
+  }
+  out->push_back('"');
+}
+
+// PS3.18 F.2.2: a PN value as an object of its component groups.
+void AppendPersonName(std::string* out, const std::string& value) {
+  static const char* kGroups[] = {"Alphabetic", "Ideographic", "Phonetic"};
+  out->push_back('{');
+  size_t start = 0;
+  bool first = true;
+  for (int g = 0; g < 3; ++g) {
+    size_t end = value.find('=', start);
+    std::string group =
+        value.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!group.empty()) {
+      if (!first) out->push_back(',');
+      first = false;
+      out->append("\"").append(kGroups[g]).append("\":");
+      AppendEscaped(out, group);
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  out->push_back('}');
+}
+
+class Writer {
+ public:
+  explicit Writer(const JsonOptions& options) : options_(options) {}
+
+  void WriteMerged(const Dataset& meta, const Dataset& data) {
+    out_.push_back('{');
+    first_ = true;
+    size_t i = 0, j = 0;
+    while (i < meta.elements.size() || j < data.elements.size()) {
+      bool take_meta = j >= data.elements.size() ||
+                       (i < meta.elements.size() && meta.elements[i].tag <= data.elements[j].tag);
+      WriteElement(take_meta ? meta.elements[i++] : data.elements[j++]);
+    }
+    out_.push_back('}');
+  }
+
+  std::string Take() { return std::move(out_); }
+
+ private:
+  void WriteDataset(const Dataset& ds) {
+    out_.push_back('{');
+    bool saved = first_;
+    first_ = true;
+    for (const auto& e : ds.elements) WriteElement(e);
+    first_ = saved;
+    out_.push_back('}');
+  }
+
+  void WriteElement(const Element& e) {
+    if ((e.tag & 0xFFFF) == 0) return;  // group length: not part of the JSON model
+    if (!first_) out_.push_back(',');
+    first_ = false;
+    out_.append(fmt::format("\"{:08X}\":{{\"vr\":\"{}\"", e.tag, e.vr));
+    if (e.vr == "SQ") {
+      if (!e.items.empty()) {
+        out_.append(",\"Value\":[");
+        for (size_t k = 0; k < e.items.size(); ++k) {
+          if (k) out_.push_back(',');
+          WriteDataset(e.items[k]);
+        }
+        out_.push_back(']');
+      }
+    } else if (e.bulk) {
+      std::string base = options_.bulk_uri_base.empty() ? "bulk:" : options_.bulk_uri_base;
+      std::string uri = e.bulk->offset >= 0 ? fmt::format("{}?offset={}&length={}", base,
+                                                          e.bulk->offset, e.bulk->length)
+                                            : fmt::format("{}?tag={:08X}", base, e.tag);
+      out_.append(",\"BulkDataURI\":");
+      AppendEscaped(&out_, uri);
+    } else if (!e.binary.empty()) {
+      out_.append(",\"InlineBinary\":");
+      AppendBase64(&out_, e.binary);
+    } else if (!e.numbers.empty()) {
+      out_.append(",\"Value\":[");
+      for (size_t k = 0; k < e.numbers.size(); ++k) {
+        if (k) out_.push_back(',');
+        if (e.vr == "AT") {
+          AppendEscaped(&out_, e.numbers[k]);
+        } else {
+          out_.append(e.numbers[k]);
+        }
+      }
+      out_.push_back(']');
+    } else if (!e.strings.empty()) {
+      WriteStrings(e);
+    }
+    out_.push_back('}');
+  }
+
+  void WriteStrings(const Element& e) {
+    bool all_empty = true;
+    for (const auto& s : e.strings) all_empty = all_empty && (!s || s->empty());
+    if (all_empty) return;  // F.2.5: no Value
+    bool is_int = e.vr == "IS", is_dec = e.vr == "DS";
+    out_.append(",\"Value\":[");
+    for (size_t k = 0; k < e.strings.size(); ++k) {
+      if (k) out_.push_back(',');
+      const auto& s = e.strings[k];
+      if (!s || s->empty()) {
+        out_.append("null");
+      } else if (e.vr == "PN") {
+        AppendPersonName(&out_, *s);
+      } else if ((is_int || is_dec) && IsDecimalString(*s, is_int)) {
+        out_.append(JsonNumber(*s, is_int));
+      } else {
+        AppendEscaped(&out_, *s);
+      }
+    }
+    out_.push_back(']');
+  }
+
+  const JsonOptions& options_;
+  std::string out_;
+  bool first_ = true;
+};
+
+}  // namespace
+
+bool IsDecimalString(const std::string& text, bool integer_only) {
+  std::string t = Trim(text);
+  size_t i = 0;
+  if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+  size_t digits = 0, frac = 0;
+  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++digits;
+  if (integer_only) return digits > 0 && i == t.size();
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++frac;
+  }
+  if (digits + frac == 0) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    size_t exp = 0;
+    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++exp;
+    if (exp == 0) return false;
+  }
+  if (i != t.size()) return false;
+  return std::isfinite(std::strtod(t.c_str(), nullptr));
+}
+
+std::string ToDicomJson(const Dataset& meta, const Dataset& data, const JsonOptions& options) {
+  Writer w(options);
+  w.WriteMerged(meta, data);
+  return w.Take();
+}
+
+}  // namespace dicomlake::dicom

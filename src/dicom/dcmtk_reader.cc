@@ -13,7 +13,10 @@
 #include <dcmtk/oflog/oflog.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -25,7 +28,12 @@ namespace {
 
 void ConfigureDcmtkOnce() {
   static std::once_flag once;
-  std::call_once(once, [] { OFLog::configure(OFLogger::FATAL_LOG_LEVEL); });
+  std::call_once(once, [] {
+    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+    // An explicit-VR UN element whose real VR the dictionary knows is read with that VR (as
+    // pydicom does), so that e.g. a date stored as UN becomes a DA value.
+    dcmEnableUnknownVRConversion.set(OFTrue);
+  });
 }
 
 bool IsTextVr(DcmEVR vr) {
@@ -61,7 +69,8 @@ bool IsSingleValuedText(DcmEVR vr) {
 // Padding that is not part of the value (PS3.5 6.2): trailing spaces everywhere (NUL for UI);
 // leading spaces too where the standard calls them insignificant.
 std::string StripPadding(std::string s, DcmEVR vr) {
-  while (!s.empty() && (s.back() == ' ' || (vr == EVR_UI && s.back() == '\0'))) s.pop_back();
+  // NUL padding is only legal for UI, but writers use it elsewhere too; it is never content.
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
   bool strip_leading = vr == EVR_AE || vr == EVR_CS || vr == EVR_DA || vr == EVR_DS ||
                        vr == EVR_DT || vr == EVR_IS || vr == EVR_TM || vr == EVR_UI || vr == EVR_AS;
   if (strip_leading) {
@@ -221,9 +230,18 @@ class Converter {
   std::vector<std::string>* warnings_;
 };
 
-// Puts the file's own Specific Character Set values back into the converted data set.
-void RestoreCharacterSet(const std::string& original, Dataset* data) {
-  for (auto& e : data->elements) {
+// Puts the file's own Specific Character Set back into the converted data set, or removes the
+// one the conversion added when the file had none.
+void RestoreCharacterSet(const std::optional<std::string>& original_value, Dataset* data) {
+  auto& elements = data->elements;
+  if (!original_value) {
+    elements.erase(std::remove_if(elements.begin(), elements.end(),
+                                  [](const Element& e) { return e.tag == Tag(0x0008, 0x0005); }),
+                   elements.end());
+    return;
+  }
+  const std::string& original = *original_value;
+  for (auto& e : elements) {
     if (e.tag != Tag(0x0008, 0x0005)) continue;
     e.strings.clear();
     size_t start = 0;
@@ -266,14 +284,35 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
         "the DICOM data dictionary is not loaded: install dcmtk's dictionary "
         "(/usr/share/libdcmtk17/dicom.dic) or set DCMDICTPATH");
   }
+  // Recognise DICOM by content (ARCHITECTURE section 2), not by DCMTK's willingness to parse
+  // anything: its auto-detection turns arbitrary bytes into odd elements.
+  {
+    std::string head(132, '\0');
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) return IoError(std::string("cannot open: ") + std::strerror(errno));
+    head.resize(std::fread(head.data(), 1, head.size(), f));
+    std::fclose(f);
+    if (!LooksLikeDicom(head)) {
+      return InvalidArgument(
+          "not DICOM: no \"DICM\" prefix at byte 128 and no plausible group 0002 or 0008 "
+          "element at the start");
+    }
+  }
   DcmFileFormat file;
+  DicomFile out;
   OFCondition cond = file.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange,
                                    options.max_inline_binary, ERM_autoDetect);
-  if (cond.bad()) return InvalidArgument(std::string("not readable as DICOM: ") + cond.text());
-  DicomFile out;
+  if (cond.bad()) {
+    // A damaged file (a truncated download, a broken element) keeps what was read before the
+    // damage, as pydicom does; the warning says what is missing.
+    if (file.getDataset() == nullptr || file.getDataset()->card() == 0) {
+      return InvalidArgument(std::string("not readable as DICOM: ") + cond.text());
+    }
+    out.warnings.push_back(std::string("file damaged (") + cond.text() +
+                           "): the elements after the damage are missing");
+  }
   DcmDataset* dataset = file.getDataset();
   DcmMetaInfo* meta = file.getMetaInfo();
-  if (dataset == nullptr || dataset->card() == 0) return InvalidArgument("no data set in the file");
   E_TransferSyntax xfer = dataset->getOriginalXfer();
   DcmXfer xfer_info(xfer);
   out.transfer_syntax_uid = xfer_info.getXferID();
@@ -292,7 +331,7 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
   Converter converter(options, xfer_info.isEncapsulated(), &out.warnings);
   if (meta != nullptr) converter.ConvertItem(*meta, &out.meta);
   converter.ConvertItem(*dataset, &out.data);
-  if (has_charset) RestoreCharacterSet(original_charset.c_str(), &out.data);
+  RestoreCharacterSet(has_charset ? std::optional<std::string>(original_charset.c_str()) : std::nullopt, &out.data);
   return out;
 }
 

@@ -20,6 +20,8 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <unordered_map>
 
 #include "dicom/dicom_reader.h"
 
@@ -86,10 +88,62 @@ std::string FloatText(double v) {
   return fmt::format("{}", v);
 }
 
+// Puts the file's own Specific Character Set back into the converted data set, or removes the
+// one the conversion added when the file had none.
+void RestoreCharacterSet(const std::optional<std::string>& original_value, Dataset* data) {
+  auto& elements = data->elements;
+  if (!original_value) {
+    elements.erase(std::remove_if(elements.begin(), elements.end(),
+                                  [](const Element& e) { return e.tag == Tag(0x0008, 0x0005); }),
+                   elements.end());
+    return;
+  }
+  const std::string& original = *original_value;
+  for (auto& e : elements) {
+    if (e.tag != Tag(0x0008, 0x0005)) continue;
+    e.strings.clear();
+    size_t start = 0;
+    for (;;) {
+      size_t end = original.find('\\', start);
+      std::string part = StripPadding(
+          original.substr(start, end == std::string::npos ? std::string::npos : end - start),
+          EVR_CS);
+      if (part.empty())
+        e.strings.push_back(std::nullopt);
+      else
+        e.strings.push_back(std::move(part));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+}
+
+// The Specific Character Set of the data set and of every sequence item before conversion:
+// DcmItem::convertToUTF8 rewrites them to ISO_IR 192, the JSON keeps the file's own values.
+using CharsetMap = std::unordered_map<const DcmItem*, std::optional<std::string>>;
+
+void CollectCharsets(DcmItem& item, CharsetMap* out) {
+  OFString value;
+  if (item.findAndGetOFStringArray(DCM_SpecificCharacterSet, value, OFFalse).good()) {
+    (*out)[&item] = std::string(value.c_str());
+  } else {
+    (*out)[&item] = std::nullopt;
+  }
+  for (unsigned long k = 0; k < item.card(); ++k) {
+    DcmElement* e = item.getElement(k);
+    if (e == nullptr || e->ident() != EVR_SQ) continue;
+    auto* seq = static_cast<DcmSequenceOfItems*>(e);
+    for (unsigned long i = 0; i < seq->card(); ++i) {
+      if (DcmItem* child = seq->getItem(i)) CollectCharsets(*child, out);
+    }
+  }
+}
+
 class Converter {
  public:
-  Converter(const ReadOptions& options, bool encapsulated, std::vector<std::string>* warnings)
-      : options_(options), encapsulated_(encapsulated), warnings_(warnings) {}
+  Converter(const ReadOptions& options, bool encapsulated, const CharsetMap* charsets,
+            std::vector<std::string>* warnings)
+      : options_(options), encapsulated_(encapsulated), charsets_(charsets), warnings_(warnings) {}
 
   void ConvertItem(DcmItem& item, Dataset* out) {
     unsigned long n = item.card();
@@ -100,6 +154,8 @@ class Converter {
       Element el;
       if (Convert(*e, &el)) out->elements.push_back(std::move(el));
     }
+    auto original = charsets_->find(&item);
+    if (original != charsets_->end()) RestoreCharacterSet(original->second, out);
   }
 
  private:
@@ -211,7 +267,8 @@ class Converter {
       // A value DCMTK deferred (not read) remembers where it starts in the file.
       const DcmInputStreamFactory* factory = e.getInputStream();
       if (factory != nullptr && factory->ident() == DFT_DcmInputFileStreamFactory) {
-        loc.offset = static_cast<int64_t>(static_cast<const DcmInputFileStreamFactory*>(factory)->getOffset());
+        loc.offset = static_cast<int64_t>(
+            static_cast<const DcmInputFileStreamFactory*>(factory)->getOffset());
       }
       out->bulk = loc;
       return true;
@@ -227,34 +284,9 @@ class Converter {
 
   const ReadOptions& options_;
   bool encapsulated_;
+  const CharsetMap* charsets_;
   std::vector<std::string>* warnings_;
 };
-
-// Puts the file's own Specific Character Set back into the converted data set, or removes the
-// one the conversion added when the file had none.
-void RestoreCharacterSet(const std::optional<std::string>& original_value, Dataset* data) {
-  auto& elements = data->elements;
-  if (!original_value) {
-    elements.erase(std::remove_if(elements.begin(), elements.end(),
-                                  [](const Element& e) { return e.tag == Tag(0x0008, 0x0005); }),
-                   elements.end());
-    return;
-  }
-  const std::string& original = *original_value;
-  for (auto& e : elements) {
-    if (e.tag != Tag(0x0008, 0x0005)) continue;
-    e.strings.clear();
-    size_t start = 0;
-    for (;;) {
-      size_t end = original.find('\\', start);
-      std::string part = StripPadding(original.substr(start, end == std::string::npos ? std::string::npos : end - start), EVR_CS);
-      if (part.empty()) e.strings.push_back(std::nullopt);
-      else e.strings.push_back(std::move(part));
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-  }
-}
 
 }  // namespace
 
@@ -321,17 +353,15 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
     if (meta->findAndGetOFString(DCM_TransferSyntaxUID, ts).good() && !ts.empty())
       out.transfer_syntax_uid = ts.c_str();
   }
-  // convertToUTF8 rewrites (0008,0005) to ISO_IR 192; the JSON keeps the file's own value.
-  OFString original_charset;
-  bool has_charset = dataset->findAndGetOFStringArray(DCM_SpecificCharacterSet, original_charset).good();
+  CharsetMap charsets;
+  CollectCharsets(*dataset, &charsets);
   cond = file.convertToUTF8();
   if (cond.bad()) {
     out.warnings.push_back(std::string("character set not converted to UTF-8: ") + cond.text());
   }
-  Converter converter(options, xfer_info.isEncapsulated(), &out.warnings);
+  Converter converter(options, xfer_info.isEncapsulated(), &charsets, &out.warnings);
   if (meta != nullptr) converter.ConvertItem(*meta, &out.meta);
   converter.ConvertItem(*dataset, &out.data);
-  RestoreCharacterSet(has_charset ? std::optional<std::string>(original_charset.c_str()) : std::nullopt, &out.data);
   return out;
 }
 

@@ -139,6 +139,8 @@ void CollectCharsets(DcmItem& item, CharsetMap* out) {
   }
 }
 
+constexpr Uint32 kMaxNumericBytes = 1 << 20;
+
 class Converter {
  public:
   Converter(const ReadOptions& options, bool encapsulated, const CharsetMap* charsets,
@@ -180,7 +182,13 @@ class Converter {
       out->bulk = BulkLocation{-1, -1};
       return true;
     }
+    if ((out->tag & 0xFFFF) == 0) return false;  // group length: not in the JSON model (F.2)
     if (IsTextVr(evr)) return ConvertText(e, evr, out);
+    // Numeric values over 1 MiB (no real attribute has them) are located, not read: a lying
+    // length must not make the reader loop over millions of values that are not in the file.
+    if (e.getLength() > kMaxNumericBytes && evr != EVR_OB && evr != EVR_OW) {
+      return ConvertBinary(e, out);
+    }
     switch (evr) {
       case EVR_US:
         return Numbers<Uint16>(e, out, &DcmElement::getUint16);

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Robustness: every file of the malformed-DICOM corpus (../shared/corpus/fuzz-pwnlab-v3) and of
+# pydicom's test data goes through `dicomlake dump` without a crash or a hang: each ends as
+# DICOM JSON (exit 0) or a recorded failure with a reason (exit 3), within 10 s.
+# Usage: dump_corpus.sh <dicomlake binary> <repository root>. Exit 77 (skipped) without corpus.
+set -u
+bin="$1"
+root="$2"
+dirs=()
+[ -d "$root/../shared/corpus/fuzz-pwnlab-v3" ] && dirs+=("$root/../shared/corpus/fuzz-pwnlab-v3")
+[ -d /usr/lib/python3/dist-packages/pydicom/data ] && dirs+=(/usr/lib/python3/dist-packages/pydicom/data)
+if [ "${#dirs[@]}" -eq 0 ]; then
+  echo "no corpus found (../shared/corpus or python3-pydicom): skipped"
+  exit 77
+fi
+total=0; ok=0; failed=0; bad=0
+while IFS= read -r -d '' f; do
+  total=$((total + 1))
+  timeout 10 "$bin" -q dump "$f" >/dev/null 2>/tmp/dicomlake-robustness.err
+  rc=$?
+  case $rc in
+    0) ok=$((ok + 1)) ;;
+    3) failed=$((failed + 1))
+       grep -q "dicomlake: .*: " /tmp/dicomlake-robustness.err || { echo "NO REASON: $f"; bad=$((bad + 1)); } ;;
+    *) echo "CRASH OR HANG (exit $rc): $f"; bad=$((bad + 1)) ;;
+  esac
+done < <(find "${dirs[@]}" -type f ! -name '*.md' ! -name '*.json' ! -name '*.py' ! -name '*.pyc' ! -name LICENSE -print0 | sort -z)
+echo "robustness: $total files: $ok read, $failed refused with a reason, $bad crashed, hung or gave no reason"
+[ "$bad" -eq 0 ]

@@ -82,6 +82,22 @@ std::string StripPadding(std::string s, DcmEVR vr) {
   return s;
 }
 
+// The values of a multi-valued text element (separated by backslashes, PS3.5 6.4), padding
+// removed; an empty value is std::nullopt.
+std::vector<std::optional<std::string>> SplitValues(const std::string& text, DcmEVR vr) {
+  std::vector<std::optional<std::string>> out;
+  size_t start = 0;
+  for (;;) {
+    size_t end = text.find('\\', start);
+    std::string part = StripPadding(
+        text.substr(start, end == std::string::npos ? std::string::npos : end - start), vr);
+    out.push_back(part.empty() ? std::nullopt : std::optional<std::string>(std::move(part)));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
 std::string FloatText(double v) {
   if (std::isnan(v)) return "\"NaN\"";
   if (std::isinf(v)) return v > 0 ? "\"Infinity\"" : "\"-Infinity\"";
@@ -101,20 +117,7 @@ void RestoreCharacterSet(const std::optional<std::string>& original_value, Datas
   const std::string& original = *original_value;
   for (auto& e : elements) {
     if (e.tag != Tag(0x0008, 0x0005)) continue;
-    e.strings.clear();
-    size_t start = 0;
-    for (;;) {
-      size_t end = original.find('\\', start);
-      std::string part = StripPadding(
-          original.substr(start, end == std::string::npos ? std::string::npos : end - start),
-          EVR_CS);
-      if (part.empty())
-        e.strings.push_back(std::nullopt);
-      else
-        e.strings.push_back(std::move(part));
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
+    e.strings = SplitValues(original, EVR_CS);
   }
 }
 
@@ -232,18 +235,7 @@ class Converter {
       out->strings.push_back(StripPadding(std::move(s), evr));
       return true;
     }
-    size_t start = 0;
-    for (;;) {
-      size_t end = s.find('\\', start);
-      std::string part = StripPadding(
-          s.substr(start, end == std::string::npos ? std::string::npos : end - start), evr);
-      if (part.empty())
-        out->strings.push_back(std::nullopt);
-      else
-        out->strings.push_back(std::move(part));
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
+    out->strings = SplitValues(s, evr);
     return true;
   }
 

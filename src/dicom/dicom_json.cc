@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "common/base64.h"
+
 namespace dicomlake::dicom {
 namespace {
 
@@ -74,33 +76,6 @@ std::string JsonNumber(const std::string& text, bool integer) {
   if (integer) return fmt::format("{}", std::strtoll(t.c_str(), nullptr, 10));
   double d = std::strtod(t.c_str(), nullptr);
   return fmt::format("{}", d);
-}
-
-const char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-void AppendBase64(std::string* out, const std::string& in) {
-  out->push_back('"');
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8) | uint8_t(in[i + 2]);
-    out->push_back(kBase64[n >> 18]);
-    out->push_back(kBase64[(n >> 12) & 63]);
-    out->push_back(kBase64[(n >> 6) & 63]);
-    out->push_back(kBase64[n & 63]);
-  }
-  if (i + 1 == in.size()) {
-    uint32_t n = uint8_t(in[i]) << 16;
-    out->push_back(kBase64[n >> 18]);
-    out->push_back(kBase64[(n >> 12) & 63]);
-    out->append("==");
-  } else if (i + 2 == in.size()) {
-    uint32_t n = (uint8_t(in[i]) << 16) | (uint8_t(in[i + 1]) << 8);
-    out->push_back(kBase64[n >> 18]);
-    out->push_back(kBase64[(n >> 12) & 63]);
-    out->push_back(kBase64[(n >> 6) & 63]);
-    out->push_back('=');
-  }
-  out->push_back('"');
 }
 
 // PS3.18 F.2.2: a PN value as an object of its component groups.
@@ -176,7 +151,9 @@ class Writer {
       AppendEscaped(&out_, uri);
     } else if (!e.binary.empty()) {
       out_.append(",\"InlineBinary\":");
+      out_.push_back('"');
       AppendBase64(&out_, e.binary);
+      out_.push_back('"');
     } else if (!e.numbers.empty()) {
       out_.append(",\"Value\":[");
       for (size_t k = 0; k < e.numbers.size(); ++k) {

@@ -121,6 +121,31 @@ void RestoreCharacterSet(const std::optional<std::string>& original_value, Datas
   }
 }
 
+// Removes the element DCMTK was reading when the stream broke: the last element in stream order
+// (descending into the last item of a trailing sequence). Its value buffer was allocated with
+// the declared length but only partly filled, so the rest is uninitialised memory. Returns the
+// tag as "(gggg,eeee)", or "" when there is nothing to remove.
+std::string DropLastReadElement(DcmItem& item) {
+  unsigned long n = item.card();
+  if (n == 0) return "";
+  DcmElement* last = item.getElement(n - 1);
+  if (last == nullptr) return "";
+  if (last->ident() == EVR_SQ) {
+    auto* seq = static_cast<DcmSequenceOfItems*>(last);
+    if (seq->card() > 0) {
+      if (DcmItem* child = seq->getItem(seq->card() - 1)) {
+        std::string inner = DropLastReadElement(*child);
+        if (!inner.empty()) return inner;
+      }
+    }
+  }
+  // A value DCMTK deferred (large, not read) has no buffer; it stays, located in the file.
+  if (!last->valueLoaded()) return "";
+  std::string tag = fmt::format("({:04X},{:04X})", last->getGTag(), last->getETag());
+  delete item.remove(last);
+  return tag;
+}
+
 // The Specific Character Set of the data set and of every sequence item before conversion:
 // DcmItem::convertToUTF8 rewrites them to ISO_IR 192, the JSON keeps the file's own values.
 using CharsetMap = std::unordered_map<const DcmItem*, std::optional<std::string>>;
@@ -342,6 +367,8 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
     }
     out.warnings.push_back(std::string("file damaged (") + cond.text() +
                            "): the elements after the damage are missing");
+    std::string dropped = DropLastReadElement(*file.getDataset());
+    if (!dropped.empty()) out.warnings.push_back(dropped + " was cut off by the damage: left out");
   }
   DcmDataset* dataset = file.getDataset();
   DcmMetaInfo* meta = file.getMetaInfo();

@@ -13,15 +13,17 @@ if [ "${#dirs[@]}" -eq 0 ]; then
   echo "no corpus found (../shared/corpus or python3-pydicom): skipped"
   exit 77
 fi
+err="$(mktemp)"
+trap 'rm -f "$err"' EXIT
 total=0; ok=0; failed=0; bad=0
 while IFS= read -r -d '' f; do
   total=$((total + 1))
-  timeout 10 "$bin" -q dump "$f" >/dev/null 2>/tmp/dicomlake-robustness.err
+  timeout 10 "$bin" -q dump "$f" >/dev/null 2>"$err"
   rc=$?
   case $rc in
     0) ok=$((ok + 1)) ;;
     3) failed=$((failed + 1))
-       grep -q "dicomlake: .*: " /tmp/dicomlake-robustness.err || { echo "NO REASON: $f"; bad=$((bad + 1)); } ;;
+       grep -q "dicomlake: .*: " "$err" || { echo "NO REASON: $f"; bad=$((bad + 1)); } ;;
     *) echo "CRASH OR HANG (exit $rc): $f"; bad=$((bad + 1)) ;;
   esac
 done < <(find "${dirs[@]}" -type f ! -name '*.md' ! -name '*.json' ! -name '*.py' ! -name '*.pyc' ! -name LICENSE -print0 | sort -z)

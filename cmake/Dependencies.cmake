@@ -4,6 +4,7 @@ find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)                 # libfmt-dev
 find_package(nlohmann_json 3.10 REQUIRED)  # nlohmann-json3-dev
 find_package(CLI11 REQUIRED)               # libcli11-dev
+find_package(LibArchive REQUIRED)          # libarchive-dev
 find_package(DCMTK REQUIRED)               # libdcmtk-dev (3.6.7; dictionary in /usr/share/libdcmtk17)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # libxxhash-dev

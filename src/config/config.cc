@@ -25,6 +25,21 @@ const KeySpec kKeys[] = {
     {"global.threads", Type::kInt, "0", 0, 1024, "worker threads; 0 uses every core"},
     {"global.memory_limit", Type::kString, "\"\"", 0, 0,
      "memory limit of the SQL engine, e.g. \"4GB\"; empty uses DuckDB's default (80% of RAM)"},
+    {"global.default_namespace", Type::kString, "\"default\"", 0, 0,
+     "namespace (source system) of files placed directly in a source folder, not in a subfolder"},
+    {"ingest.compression_enabled", Type::kBool, "true", 0, 0,
+     "Ingest pattern: keep each original as a one-entry ZIP under Files/Process (false: an exact "
+     "copy)"},
+    {"ingest.compression_level", Type::kInt, "6", 0, 9,
+     "deflate level of the Process copies (0 stores)"},
+    {"ingest.move_failed_files", Type::kBool, "true", 0, 0,
+     "Ingest pattern: move files that fail to Files/Failed (false: leave them in Ingest)"},
+    {"ingest.max_files_per_trigger", Type::kInt, "1000", 1, 10000000,
+     "files per batch; each batch is one commit to bronze"},
+    {"ingest.max_archive_bytes", Type::kInt, "68719476736", 1, 1e15,
+     "an archive expanding beyond this many bytes is refused"},
+    {"ingest.max_archive_ratio", Type::kNumber, "1000", 1, 1e9,
+     "an archive expanding more than this many times its size is refused as a zip bomb"},
     {"delta.checkpoint_interval", Type::kInt, "10", 1, 1000000,
      "write a Delta checkpoint every N commits (Spark's default is 10)"},
     {"delta.vacuum_retain_hours", Type::kNumber, "168", 0, 1e7,
@@ -124,6 +139,13 @@ void Config::Refresh() {
   };
   settings_.global.threads = get("global.threads").get<int>();
   settings_.global.memory_limit = get("global.memory_limit").get<std::string>();
+  settings_.global.default_namespace = get("global.default_namespace").get<std::string>();
+  settings_.ingest.compression_enabled = get("ingest.compression_enabled").get<bool>();
+  settings_.ingest.compression_level = get("ingest.compression_level").get<int>();
+  settings_.ingest.move_failed_files = get("ingest.move_failed_files").get<bool>();
+  settings_.ingest.max_files_per_trigger = get("ingest.max_files_per_trigger").get<int64_t>();
+  settings_.ingest.max_archive_bytes = get("ingest.max_archive_bytes").get<int64_t>();
+  settings_.ingest.max_archive_ratio = get("ingest.max_archive_ratio").get<double>();
   settings_.delta.checkpoint_interval = get("delta.checkpoint_interval").get<int>();
   settings_.delta.vacuum_retain_hours = get("delta.vacuum_retain_hours").get<double>();
   settings_.delta.tombstone_retention_hours = get("delta.tombstone_retention_hours").get<double>();

@@ -6,6 +6,7 @@
 // error that names the key and the file.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -30,6 +31,15 @@ struct Entry {
 struct GlobalSettings {
   int threads = 0;           // worker threads; 0 = all cores
   std::string memory_limit;  // engine memory limit, e.g. "4GB"; empty = engine default
+  std::string default_namespace = "default";  // for files directly in a source folder
+};
+struct IngestSettings {
+  bool compression_enabled = true;
+  int compression_level = 6;
+  bool move_failed_files = true;
+  int64_t max_files_per_trigger = 1000;
+  int64_t max_archive_bytes = 64LL << 30;
+  double max_archive_ratio = 1000;
 };
 struct DeltaSettings {
   int checkpoint_interval = 10;            // a checkpoint every N commits
@@ -38,6 +48,7 @@ struct DeltaSettings {
 };
 struct Settings {
   GlobalSettings global;
+  IngestSettings ingest;
   DeltaSettings delta;
 };
 

@@ -144,9 +144,10 @@ class Writer {
       }
     } else if (e.bulk) {
       std::string base = options_.bulk_uri_base.empty() ? "bulk:" : options_.bulk_uri_base;
-      std::string uri = e.bulk->offset >= 0 ? fmt::format("{}?offset={}&length={}", base,
+      char sep = base.find('?') == std::string::npos ? '?' : '&';
+      std::string uri = e.bulk->offset >= 0 ? fmt::format("{}{}offset={}&length={}", base, sep,
                                                           e.bulk->offset, e.bulk->length)
-                                            : fmt::format("{}?tag={:08X}", base, e.tag);
+                                            : fmt::format("{}{}tag={:08X}", base, sep, e.tag);
       out_.append(",\"BulkDataURI\":");
       AppendEscaped(&out_, uri);
     } else if (!e.binary.empty()) {

@@ -9,7 +9,8 @@ namespace dicomlake::dicom {
 
 struct JsonOptions {
   // BulkDataURI of a value over the inline limit is `<bulk_uri_base>?offset=<o>&length=<l>`
-  // (or `?tag=<path>` when the offset is unknown). Empty: "bulk:" is used as the base.
+  // (or `?tag=<tag>` when the offset is unknown; `&` instead of `?` when the base has a query,
+  // e.g. `file:///p/a.zip?member=x.dcm`). Empty: "bulk:" is used as the base.
   std::string bulk_uri_base;
 };
 

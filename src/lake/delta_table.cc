@@ -220,6 +220,7 @@ Result<CommitOutcome> DeltaTable::Write(
         outcome.rows_written = plan.rows_written;
         outcome.files_added = static_cast<int64_t>(plan.adds.size());
         outcome.files_removed = static_cast<int64_t>(plan.removes.size());
+        outcome.bytes_added = bytes;
         MaybeCheckpoint(engine, v, &outcome);
         return outcome;
       }
@@ -263,6 +264,33 @@ Result<CommitOutcome> DeltaTable::Append(Engine& engine, const std::string& sour
                  DL_RETURN_IF_ERROR(WriteDataFile(engine, s.schema, source_sql, &plan));
                  return plan;
                });
+}
+
+Status CreateStagingTable(Engine& engine, const std::string& name, const Schema& schema,
+                          const std::vector<Row>& rows, bool with_index) {
+  DL_RETURN_IF_ERROR(engine.Execute("CREATE OR REPLACE TEMP TABLE " + QuoteIdent(name) + " (" +
+                                    schema.DuckDbColumns() + (with_index ? ", __idx BIGINT" : "") +
+                                    ")"));
+  DL_ASSIGN_OR_RETURN(auto appender, engine.OpenAppender(name));
+  for (size_t k = 0; k < rows.size(); ++k) {
+    if (!with_index) {
+      DL_RETURN_IF_ERROR(appender->AppendRow(rows[k]));
+      continue;
+    }
+    Row row = rows[k];
+    row.push_back(Value::Int(static_cast<int64_t>(k)));
+    DL_RETURN_IF_ERROR(appender->AppendRow(row));
+  }
+  return appender->Close();
+}
+
+Result<CommitOutcome> DeltaTable::AppendRows(Engine& engine, const std::vector<Row>& rows) {
+  if (rows.empty()) return CommitOutcome{};
+  DL_ASSIGN_OR_RETURN(Snapshot snapshot, Load(engine));
+  TempTables temps(engine);
+  std::string staging = temps.Add("rows");
+  DL_RETURN_IF_ERROR(CreateStagingTable(engine, staging, snapshot.schema, rows, false));
+  return Append(engine, "SELECT * FROM " + QuoteIdent(staging));
 }
 
 Result<CommitOutcome> DeltaTable::Overwrite(Engine& engine, const std::string& source_sql) {

@@ -20,6 +20,7 @@
 #include "common/status.h"
 #include "lake/delta_log.h"
 #include "lake/schema.h"
+#include "lake/value.h"
 
 namespace dicomlake::lake {
 
@@ -36,6 +37,7 @@ struct CommitOutcome {
   int64_t rows_written = 0;
   int64_t files_added = 0;
   int64_t files_removed = 0;
+  int64_t bytes_added = 0;  // size of the data files added
   int attempts = 0;
   std::string warning;  // e.g. a checkpoint that could not be written (the commit stands)
 };
@@ -63,6 +65,11 @@ struct VacuumReport {
   int64_t bytes_deleted = 0;
 };
 
+// Creates a temporary table `name` with the columns of `schema` (plus `__idx BIGINT`, the row's
+// position in `rows`, when `with_index`) and fills it with `rows`. Drop it when done.
+Status CreateStagingTable(Engine& engine, const std::string& name, const Schema& schema,
+                          const std::vector<Row>& rows, bool with_index);
+
 class DeltaTable {
  public:
   DeltaTable(std::string root, std::string display_name, TableOptions options = {});
@@ -80,6 +87,8 @@ class DeltaTable {
   Result<Snapshot> Load(Engine& engine, std::optional<int64_t> version = {}) const;
 
   Result<CommitOutcome> Append(Engine& engine, const std::string& source_sql);
+  // Appends rows given as Values in schema order.
+  Result<CommitOutcome> AppendRows(Engine& engine, const std::vector<Row>& rows);
   Result<CommitOutcome> Overwrite(Engine& engine, const std::string& source_sql);
   // Deletes the rows whose key columns equal a row of `keys_sql` (which selects those columns).
   Result<CommitOutcome> DeleteByKey(Engine& engine, const std::vector<std::string>& key_columns,

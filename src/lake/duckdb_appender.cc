@@ -18,7 +18,9 @@ duckdb_value ToDuckList(const Value& v, duckdb_logical_type type) {
   duckdb_logical_type child = duckdb_list_type_child_type(type);
   std::vector<duckdb_value> items;
   for (const Value& item : v.items) items.push_back(ToDuckValue(item, child));
-  duckdb_value out = duckdb_create_list_value(child, items.data(), items.size());
+  // DuckDB refuses a null array pointer even for an empty list.
+  duckdb_value none = nullptr;
+  duckdb_value out = duckdb_create_list_value(child, items.empty() ? &none : items.data(), items.size());
   for (auto& item : items) duckdb_destroy_value(&item);
   duckdb_destroy_logical_type(&child);
   return out;
@@ -56,7 +58,9 @@ duckdb_value ToDuckMap(const Value& v, duckdb_logical_type type) {
     keys.push_back(ToDuckValue(v.items[k], kt));
     values.push_back(ToDuckValue(v.items[k + 1], vt));
   }
-  duckdb_value out = duckdb_create_map_value(type, keys.data(), values.data(), keys.size());
+  duckdb_value none_k = nullptr, none_v = nullptr;
+  duckdb_value out = duckdb_create_map_value(type, keys.empty() ? &none_k : keys.data(),
+                                             values.empty() ? &none_v : values.data(), keys.size());
   for (auto& x : keys) duckdb_destroy_value(&x);
   for (auto& x : values) duckdb_destroy_value(&x);
   duckdb_destroy_logical_type(&kt);
@@ -117,6 +121,7 @@ class DuckAppender final : public Appender {
     }
     for (size_t c = 0; c < row.size(); ++c) {
       duckdb_value value = ToDuckValue(row[c], types_[c]);
+      if (value == nullptr) return InvalidArgument("column " + std::to_string(c) + ": value does not fit the column type");
       duckdb_state st = duckdb_append_value(app_, value);
       duckdb_destroy_value(&value);
       if (st != DuckDBSuccess) return Error("column " + std::to_string(c));

@@ -65,11 +65,16 @@ TEST(EngineTest, AppenderConvertsNestedValues) {
                                Value::Null(), Value::Null()})
                   .ok());
   EXPECT_FALSE((*app)->AppendRow({Value::Int(3)}).ok());
+  // Empty lists and maps are values too, not NULL.
+  ASSERT_TRUE((*app)->AppendRow({Value::Int(4), Value::List({}), Value::Null(), Value::Map({}), Value::Null(),
+                                 Value::Null()}).ok());
   ASSERT_TRUE((*app)->Close().ok());
   auto r = engine->Query("SELECT * FROM t ORDER BY id");
   ASSERT_TRUE(r.ok());
-  ASSERT_EQ(r->rows.size(), 2u);
+  ASSERT_EQ(r->rows.size(), 3u);
   EXPECT_EQ(r->rows[0], row);
+  EXPECT_EQ(r->rows[2][1].ToJson(), "[]");
+  EXPECT_EQ(r->rows[2][3].ToJson(), "{}");
 }
 
 TEST(EngineTest, ScriptsReturnOneResultPerStatementAndErrorsCarryTheMessage) {

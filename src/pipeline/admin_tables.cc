@@ -1,6 +1,7 @@
 #include "pipeline/admin_tables.h"
 
 #include "common/fs.h"
+#include "common/uuid.h"
 #include "config/config.h"
 #include "lake/delta_table.h"
 #include "lake/engine.h"
@@ -83,6 +84,90 @@ Schema FileManifestSchema() {
       lake::StringField("runId"),
       lake::TimestampField("updatedDatetime"),
   }};
+}
+
+namespace {
+
+lake::Value Text(const std::string& s) {
+  return s.empty() ? lake::Value::Null() : lake::Value::String(s);
+}
+
+}  // namespace
+
+lake::Row BusinessEventRow(const BusinessEvent& e, int64_t now_us) {
+  using lake::Value;
+  return {Value::String(NewUuid()),
+          Value::Timestamp(now_us),
+          Value::Bool(true),
+          Text(e.event_type),
+          Text(e.activity_name),
+          Text(e.severity),
+          Value::Null(),
+          Text(e.target_table_name),
+          Text(e.run_id),
+          Text(e.source_file_path),
+          Text(e.target_file_path),
+          Text(e.record_identifier),
+          e.record_identifier.empty() ? Value::Null() : Value::String("archiveMember"),
+          Value::String("bronze"),
+          Value::String("bronze"),
+          Text(e.message),
+          Value::Null(),
+          Text(e.custom_dimensions),
+          Value::Timestamp(now_us)};
+}
+
+lake::Row ExecutionSummaryRow(const ExecutionSummary& s, int64_t created_us, int64_t now_us) {
+  using lake::Value;
+  std::vector<Value> granular, attributes;
+  for (const auto& [k, v] : s.target_granular) {
+    granular.push_back(Value::String(k));
+    granular.push_back(Value::Int(v));
+  }
+  for (const auto& [k, v] : s.attributes) {
+    attributes.push_back(Value::String(k));
+    attributes.push_back(Value::String(v));
+  }
+  return {Value::String(NewUuid()),
+          Text(s.activity_name),
+          Text(s.run_id),
+          Text(s.run_id),
+          Text(s.pipeline_name),
+          Text(s.status),
+          Text(s.status_details),
+          Value::String("Delta"),
+          Text(s.target_path),
+          Text(s.target_lakehouse),
+          Value::Int(s.target_records),
+          Value::Map(std::move(granular)),
+          Value::Int(s.target_files),
+          Value::Int(s.target_bytes),
+          Value::String("Files"),
+          Text(s.source_path),
+          Text(s.source_lakehouse),
+          Value::Int(s.source_records),
+          Value::Null(),
+          Value::Int(s.source_files),
+          Value::Int(s.source_bytes),
+          Value::Int(s.batches),
+          Value::Double(s.elapsed_seconds),
+          Value::Map(std::move(attributes)),
+          Value::Timestamp(now_us),
+          Value::Timestamp(created_us)};
+}
+
+lake::Row ManifestRow(const ManifestEntry& m, int64_t now_us) {
+  using lake::Value;
+  return {Value::String(m.path),
+          Text(m.namespace_name),
+          Text(m.pattern),
+          Value::Int(m.size),
+          Value::Timestamp(m.modified_us),
+          Text(m.content_hash),
+          Text(m.state),
+          Text(m.reason),
+          Text(m.run_id),
+          Value::Timestamp(now_us)};
 }
 
 Result<InitReport> InitLake(const lake::Lake& lake, lake::Engine& engine) {

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
 
   int exit_code = kExitOk;
   for (Register reg : {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql,
-                       RegisterVacuum, RegisterDump}) {
+                       RegisterVacuum, RegisterDump, RegisterIngest}) {
     reg(app, global, &exit_code);
   }
   try {

@@ -1,0 +1,48 @@
+// The bronze table ImagingDicom (ARCHITECTURE section 3): one row per instance file version,
+// with Fabric's 29 promoted tags typed, the whole data set as DICOM JSON, and lineage.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "dicom/dataset.h"
+#include "lake/schema.h"
+#include "lake/value.h"
+
+namespace dicomlake::bronze {
+
+lake::Schema ImagingDicomSchema();
+
+// Facts about the file that the row records beside its content.
+struct FileFacts {
+  std::string file_path;         // where the bytes live now (Process copy, archive, or in place)
+  std::string source_file_path;  // where they came from
+  std::string archive_member;    // member inside file_path when it is an archive, else ""
+  std::string inventory_file_path;
+  int64_t source_modified_us = 0;
+  std::string source_system;  // the namespace
+  int64_t file_size = 0;
+  std::string content_hash;  // XXH3-128 hex of the file bytes
+  std::string run_id;
+  int64_t created_us = 0;
+};
+
+// The promoted values of a data set, typed; problems (a date that is not a date, a missing
+// UID) are appended to `warnings`.
+struct Promoted {
+  lake::Row values;  // in ImagingDicomSchema() order, the 29 promoted columns
+};
+Promoted PromoteTags(const dicom::Dataset& data, std::vector<std::string>* warnings);
+
+// A whole row in schema order.
+lake::Row MakeImagingDicomRow(const dicom::Dataset& data, const std::string& metadata_json,
+                              const std::string& transfer_syntax_uid,
+                              std::vector<std::string> warnings, const FileFacts& facts);
+
+// Value parsers (PS3.5 6.2), exposed for tests: DA "YYYYMMDD" (or the old "YYYY.MM.DD") to days
+// since 1970-01-01; TM "HHMMSS.FFFFFF" (or "HH:MM:SS") to "HH:MM:SS.ffffff"; IS to an integer.
+bool ParseDicomDate(const std::string& da, int64_t* days);
+bool ParseDicomTime(const std::string& tm, std::string* out);
+bool ParseDicomInteger(const std::string& is, int64_t* out);
+
+}  // namespace dicomlake::bronze

@@ -1,0 +1,88 @@
+#include "bronze/imaging_dicom.h"
+
+#include <gtest/gtest.h>
+
+#include "common/time_util.h"
+
+namespace dicomlake::bronze {
+namespace {
+
+using dicom::Tag;
+
+dicom::Element Text(uint32_t tag, const char* vr, std::vector<std::optional<std::string>> values) {
+  dicom::Element e;
+  e.tag = tag;
+  e.vr = vr;
+  e.strings = std::move(values);
+  return e;
+}
+
+TEST(ImagingDicomTest, ParsesDicomDatesTimesAndIntegers) {
+  int64_t days = 0;
+  EXPECT_TRUE(ParseDicomDate("20240229", &days));
+  EXPECT_EQ(FormatDate(days), "2024-02-29");
+  EXPECT_TRUE(ParseDicomDate("1999.12.31", &days));
+  EXPECT_EQ(FormatDate(days), "1999-12-31");
+  for (const char* bad : {"20230229", "2024131", "20241301", "abcdefgh", ""})
+    EXPECT_FALSE(ParseDicomDate(bad, &days)) << bad;
+  std::string t;
+  EXPECT_TRUE(ParseDicomTime("072731", &t));
+  EXPECT_EQ(t, "07:27:31.000000");
+  EXPECT_TRUE(ParseDicomTime("0727", &t));
+  EXPECT_EQ(t, "07:27:00.000000");
+  EXPECT_TRUE(ParseDicomTime("07:27:31.5", &t));
+  EXPECT_EQ(t, "07:27:31.500000");
+  for (const char* bad : {"7", "256000", "0727.5", "072731.1234567"})
+    EXPECT_FALSE(ParseDicomTime(bad, &t)) << bad;
+  int64_t v = 0;
+  EXPECT_TRUE(ParseDicomInteger(" +12 ", &v));
+  EXPECT_EQ(v, 12);
+  EXPECT_FALSE(ParseDicomInteger("1.5", &v));
+  EXPECT_FALSE(ParseDicomInteger("99999999999", &v));
+}
+
+TEST(ImagingDicomTest, PromotesTypedValuesAndWarnsAboutBadOnes) {
+  dicom::Dataset d;
+  d.elements = {Text(Tag(0x0008, 0x0020), "DA", {"20240115"}),
+                Text(Tag(0x0008, 0x0021), "DA", {"2024-01"}),
+                Text(Tag(0x0008, 0x0030), "TM", {"101500"}),
+                Text(Tag(0x0008, 0x0060), "CS", {"CT"}),
+                Text(Tag(0x0008, 0x0061), "CS", {"CT", "PT"}),
+                Text(Tag(0x0010, 0x0010), "PN", {"Doe^Jane=ドウ"}),
+                Text(Tag(0x0020, 0x000D), "UI", {"1.2.3"}),
+                Text(Tag(0x0020, 0x0013), "IS", {"7"})};
+  std::vector<std::string> warnings;
+  auto p = PromoteTags(d, &warnings);
+  lake::Schema schema = ImagingDicomSchema();
+  auto col = [&](const char* name) { return p.values[static_cast<size_t>(schema.IndexOf(name))]; };
+  EXPECT_EQ(col("studyInstanceUid"), lake::Value::String("1.2.3"));
+  EXPECT_EQ(col("studyDate").ToDisplay(), "2024-01-15");
+  EXPECT_TRUE(col("seriesDate").is_null());
+  EXPECT_EQ(col("studyTime"), lake::Value::String("10:15:00.000000"));
+  EXPECT_EQ(col("patientName"), lake::Value::String("Doe^Jane"));
+  EXPECT_EQ(col("modalitiesInStudy").ToJson(), R"(["CT","PT"])");
+  EXPECT_EQ(col("instanceNumber"), lake::Value::Int(7));
+  // A bad date, and the two missing UIDs.
+  ASSERT_EQ(warnings.size(), 3u);
+  EXPECT_NE(warnings[0].find("SeriesInstanceUID"), std::string::npos);
+  EXPECT_NE(warnings[1].find("SOPInstanceUID"), std::string::npos);
+  EXPECT_NE(warnings[2].find("SeriesDate (0008,0021) \"2024-01\" is not a valid date"),
+            std::string::npos);
+}
+
+TEST(ImagingDicomTest, SchemaHasTheContractColumns) {
+  lake::Schema s = ImagingDicomSchema();
+  ASSERT_TRUE(s.Validate().ok());
+  EXPECT_EQ(s.fields[0].name, "studyInstanceUid");
+  EXPECT_EQ(s.fields[2].name, "sopInstanceUid");
+  for (const char* c :
+       {"metadata_string", "filePath", "sourceFilePath", "archiveMember", "sourceModifiedAt",
+        "sourceSystem", "fileSize", "contentHash", "transferSyntaxUid", "parseWarnings", "runId",
+        "createdDatetime", "operation"}) {
+    EXPECT_GE(s.IndexOf(c), 0) << c;
+  }
+  EXPECT_EQ(s.fields.size(), 29u + 14u);
+}
+
+}  // namespace
+}  // namespace dicomlake::bronze

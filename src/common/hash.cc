@@ -1,0 +1,32 @@
+#include "common/hash.h"
+
+#include <xxhash.h>
+
+#include <cstdio>
+
+namespace dicomlake {
+namespace {
+
+std::string Hex(XXH128_hash_t h) {
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+                static_cast<unsigned long long>(h.low64));
+  return buf;
+}
+
+}  // namespace
+
+std::string Xxh3Hex(std::string_view data) { return Hex(XXH3_128bits(data.data(), data.size())); }
+
+Xxh3Hasher::Xxh3Hasher() : state_(XXH3_createState()) {
+  XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_));
+}
+Xxh3Hasher::~Xxh3Hasher() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+void Xxh3Hasher::Update(std::string_view data) {
+  XXH3_128bits_update(static_cast<XXH3_state_t*>(state_), data.data(), data.size());
+}
+std::string Xxh3Hasher::HexDigest() const {
+  return Hex(XXH3_128bits_digest(static_cast<XXH3_state_t*>(state_)));
+}
+
+}  // namespace dicomlake

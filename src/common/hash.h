@@ -1,0 +1,25 @@
+// Content hashes: XXH3-128 (xxhash), as 32 lower-case hex digits. Thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace dicomlake {
+
+std::string Xxh3Hex(std::string_view data);
+
+// Incremental form for data read in pieces.
+class Xxh3Hasher {
+ public:
+  Xxh3Hasher();
+  ~Xxh3Hasher();
+  Xxh3Hasher(const Xxh3Hasher&) = delete;
+  Xxh3Hasher& operator=(const Xxh3Hasher&) = delete;
+  void Update(std::string_view data);
+  std::string HexDigest() const;
+
+ private:
+  void* state_;
+};
+
+}  // namespace dicomlake

@@ -1,0 +1,160 @@
+#include "scan/archive.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+
+#include "common/fs.h"
+
+namespace dicomlake::scan {
+namespace {
+
+// A member name is safe when it is relative and has no ".." component (zip-slip).
+bool SafeMemberName(const std::string& name, std::string* why) {
+  if (name.empty()) {
+    *why = "empty member name";
+    return false;
+  }
+  if (name[0] == '/' || name[0] == '\\' || (name.size() > 1 && name[1] == ':')) {
+    *why = "absolute member path";
+    return false;
+  }
+  size_t start = 0;
+  while (start <= name.size()) {
+    size_t end = name.find_first_of("/\\", start);
+    std::string part =
+        name.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (part == "..") {
+      *why = "member path leaves the archive (\"..\")";
+      return false;
+    }
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return true;
+}
+
+struct ArchiveCloser {
+  void operator()(struct archive* a) const { archive_read_free(a); }
+};
+
+}  // namespace
+
+ArchiveKind DetectArchive(const std::string& head) {
+  if (head.size() >= 4 &&
+      (head.compare(0, 4, "PK\x03\x04") == 0 || head.compare(0, 4, "PK\x05\x06") == 0)) {
+    return ArchiveKind::kZip;
+  }
+  if (head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1F &&
+      static_cast<unsigned char>(head[1]) == 0x8B) {
+    return ArchiveKind::kGzip;
+  }
+  if (head.size() >= 262 && head.compare(257, 5, "ustar") == 0) return ArchiveKind::kTar;
+  return ArchiveKind::kNone;
+}
+
+Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_dir,
+                     const ArchiveLimits& limits, std::vector<SourceFile>* members,
+                     std::vector<Refusal>* refused) {
+  std::unique_ptr<struct archive, ArchiveCloser> a(archive_read_new());
+  archive_read_support_filter_gzip(a.get());
+  archive_read_support_format_zip(a.get());
+  archive_read_support_format_tar(a.get());
+  archive_read_support_format_gnutar(a.get());
+  archive_read_support_format_raw(a.get());  // a single gzip-compressed file (x.dcm.gz)
+  if (archive_read_open_filename(a.get(), archive_file.path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    return InvalidArgument(std::string("not a readable archive: ") + archive_error_string(a.get()));
+  }
+  DL_RETURN_IF_ERROR(fs::MakeDirs(staging_dir));
+  uint64_t total = 0, count = 0;
+  uint64_t archive_size = std::max<uint64_t>(archive_file.size, 1);
+  std::vector<char> buf(1 << 16);
+  struct archive_entry* entry = nullptr;
+  for (;;) {
+    int rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      return InvalidArgument(std::string("damaged archive: ") + archive_error_string(a.get()));
+    }
+    if (++count > limits.max_members)
+      return InvalidArgument("archive has more than the allowed number of members");
+    const char* raw_name = archive_entry_pathname(entry);
+    std::string name = raw_name ? raw_name : "";
+    if (archive_format(a.get()) == ARCHIVE_FORMAT_RAW) {
+      std::string base = archive_file.path.substr(archive_file.path.rfind('/') + 1);
+      name = base.size() > 3 && base.compare(base.size() - 3, 3, ".gz") == 0
+                 ? base.substr(0, base.size() - 3)
+                 : base;
+    }
+    std::string where = archive_file.source_path + "!" + name;
+    auto type = archive_entry_filetype(entry);
+    if (type == AE_IFDIR) continue;
+    if (type != AE_IFREG || archive_entry_hardlink(entry) != nullptr) {
+      refused->push_back({where, type == AE_IFLNK ? "symbolic link in archive: not followed"
+                                                  : "not a regular file"});
+      continue;
+    }
+    std::string why;
+    if (!SafeMemberName(name, &why)) {
+      refused->push_back({where, why});
+      continue;
+    }
+    if (archive_entry_is_encrypted(entry)) {
+      refused->push_back({where, "encrypted member"});
+      continue;
+    }
+    std::string out_path = fs::Join(staging_dir, std::to_string(count) + "/" + name);
+    DL_RETURN_IF_ERROR(fs::MakeDirs(out_path.substr(0, out_path.rfind('/'))));
+    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) return IoError("cannot write " + out_path + ": " + std::strerror(errno));
+    uint64_t member_bytes = 0;
+    Status st;
+    for (;;) {
+      la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
+      if (n == 0) break;
+      if (n < 0) {
+        st =
+            InvalidArgument("member " + name + " cannot be read: " + archive_error_string(a.get()));
+        break;
+      }
+      total += static_cast<uint64_t>(n);
+      member_bytes += static_cast<uint64_t>(n);
+      // Checked while expanding: a bomb is stopped before it fills the disk.
+      if (total > limits.max_total_bytes) {
+        st = InvalidArgument("archive expands beyond " + std::to_string(limits.max_total_bytes) +
+                             " bytes (ingest.max_archive_bytes)");
+      } else if (total > (1u << 20) &&
+                 static_cast<double>(total) / static_cast<double>(archive_size) >
+                     limits.max_ratio) {
+        st = InvalidArgument("archive expands more than " +
+                             std::to_string(static_cast<int64_t>(limits.max_ratio)) +
+                             " times its size: refused as a zip bomb (ingest.max_archive_ratio)");
+      }
+      if (!st.ok()) break;
+      if (::write(fd, buf.data(), static_cast<size_t>(n)) != n) {
+        st = IoError("cannot write " + out_path + ": " + std::strerror(errno));
+        break;
+      }
+    }
+    ::close(fd);
+    if (!st.ok()) return st;
+    SourceFile m;
+    m.path = out_path;
+    m.source_path = archive_file.source_path;
+    m.relative_path = archive_file.relative_path + "!" + name;
+    m.archive_member = name;
+    m.namespace_name = archive_file.namespace_name;
+    m.size = member_bytes;
+    m.mtime_ms = archive_entry_mtime_is_set(entry)
+                     ? static_cast<int64_t>(archive_entry_mtime(entry)) * 1000
+                     : archive_file.mtime_ms;
+    members->push_back(std::move(m));
+  }
+  return Status::Ok();
+}
+
+}  // namespace dicomlake::scan

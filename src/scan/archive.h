@@ -1,0 +1,37 @@
+// Archives (ZIP incl. zip64, TAR, TAR.GZ) recognised by content and expanded with libarchive
+// into a staging folder, safely: member names with "..", absolute names, links, device files
+// and encrypted members are refused with a reason; an archive that expands beyond the size or
+// ratio limits (a zip bomb) is refused as a whole; nothing is written outside the staging
+// folder. Thread-safe (no shared state).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "scan/source.h"
+
+namespace dicomlake::scan {
+
+enum class ArchiveKind { kNone, kZip, kTar, kGzip };
+
+// Recognises an archive from its first bytes (at least 262 for TAR): ZIP "PK\3\4" (or an empty
+// ZIP "PK\5\6"), gzip 1F 8B, TAR "ustar" at offset 257.
+ArchiveKind DetectArchive(const std::string& head);
+
+struct ArchiveLimits {
+  uint64_t max_total_bytes = 64ULL << 30;  // expanded bytes of one archive
+  double max_ratio = 1000;                 // expanded bytes / archive bytes
+  uint64_t max_members = 1000000;
+};
+
+// Expands `archive` (one SourceFile) into `staging_dir`. Each member becomes a SourceFile whose
+// `path` is in the staging folder, `source_path` the archive, `archive_member` the member name,
+// and `relative_path` the archive's relative path + "!" + member. A refused member is listed in
+// `refused`; a refused archive (corrupt, a zip bomb) is an error with the reason.
+Status ExpandArchive(const SourceFile& archive, const std::string& staging_dir,
+                     const ArchiveLimits& limits, std::vector<SourceFile>* members,
+                     std::vector<Refusal>* refused);
+
+}  // namespace dicomlake::scan

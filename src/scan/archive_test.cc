@@ -1,0 +1,82 @@
+#include "scan/archive.h"
+
+#include <gtest/gtest.h>
+
+#include "common/fs.h"
+#include "support/test_dir.h"
+
+namespace dicomlake::scan {
+namespace {
+
+// Builds archives with Python's zipfile/tarfile (an independent writer).
+void Python(const std::string& script) {
+  std::string out;
+  ASSERT_EQ(testing::RunCommand("/usr/bin/python3 -c '" + script + "'", &out, true), 0) << out;
+}
+
+SourceFile Source(const std::string& path) {
+  SourceFile f;
+  f.path = f.source_path = path;
+  f.relative_path = path.substr(path.rfind('/') + 1);
+  f.namespace_name = "ns";
+  f.size = fs::Stat(path)->size;
+  return f;
+}
+
+TEST(ArchiveTest, ExpandsNestedZipAndTarGz) {
+  testing::TestDir dir;
+  std::string zip = dir.Sub("a.zip"), tgz = dir.Sub("b.tar.gz");
+  Python("import zipfile; z=zipfile.ZipFile(\"" + zip +
+         "\",\"w\",zipfile.ZIP_DEFLATED); z.writestr(\"s1/x/1.dcm\",b\"one\"); "
+         "z.writestr(\"DICOMDIR\",b\"dir\"); z.close()");
+  Python("import tarfile,io; t=tarfile.open(\"" + tgz +
+         "\",\"w:gz\"); d=b\"two\"; i=tarfile.TarInfo(\"deep/er/2\"); i.size=3; "
+         "t.addfile(i,io.BytesIO(d)); t.close()");
+  std::vector<SourceFile> members;
+  std::vector<Refusal> refused;
+  ASSERT_TRUE(ExpandArchive(Source(zip), dir.Sub("st1"), {}, &members, &refused).ok());
+  ASSERT_TRUE(ExpandArchive(Source(tgz), dir.Sub("st2"), {}, &members, &refused).ok());
+  EXPECT_TRUE(refused.empty());
+  ASSERT_EQ(members.size(), 3u);
+  EXPECT_EQ(members[0].archive_member, "s1/x/1.dcm");
+  EXPECT_EQ(*fs::ReadFile(members[0].path), "one");
+  EXPECT_EQ(members[0].relative_path, "a.zip!s1/x/1.dcm");
+  EXPECT_EQ(members[2].archive_member, "deep/er/2");
+  EXPECT_EQ(*fs::ReadFile(members[2].path), "two");
+  EXPECT_EQ(DetectArchive(*fs::ReadFile(zip)), ArchiveKind::kZip);
+  EXPECT_EQ(DetectArchive(*fs::ReadFile(tgz)), ArchiveKind::kGzip);
+}
+
+TEST(ArchiveTest, RefusesZipSlipLinksAndBombs) {
+  testing::TestDir dir;
+  std::string zip = dir.Sub("evil.zip");
+  Python("import zipfile; z=zipfile.ZipFile(\"" + zip +
+         "\",\"w\"); z.writestr(\"../../escape.dcm\",b\"x\"); z.writestr(\"/abs.dcm\",b\"y\"); "
+         "z.writestr(\"ok.dcm\",b\"z\"); z.close()");
+  std::vector<SourceFile> members;
+  std::vector<Refusal> refused;
+  ASSERT_TRUE(ExpandArchive(Source(zip), dir.Sub("st"), {}, &members, &refused).ok());
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(members[0].archive_member, "ok.dcm");
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_NE(refused[0].reason.find(".."), std::string::npos);
+  EXPECT_NE(refused[1].reason.find("absolute"), std::string::npos);
+  EXPECT_FALSE(fs::Exists(dir.Sub("escape.dcm")));
+
+  std::string bomb = dir.Sub("bomb.zip");
+  Python(
+      "import zipfile; z=zipfile.ZipFile(\"" + bomb +
+      "\",\"w\",zipfile.ZIP_DEFLATED); z.writestr(\"zeros.dcm\",bytes(64*1024*1024)); z.close()");
+  members.clear();
+  refused.clear();
+  Status st = ExpandArchive(Source(bomb), dir.Sub("st3"), {}, &members, &refused);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("zip bomb"), std::string::npos);
+  ArchiveLimits small;
+  small.max_total_bytes = 1000;
+  st = ExpandArchive(Source(zip), dir.Sub("st4"), small, &members, &refused);
+  EXPECT_TRUE(st.ok());  // 3 bytes
+}
+
+}  // namespace
+}  // namespace dicomlake::scan

@@ -20,7 +20,8 @@ duckdb_value ToDuckList(const Value& v, duckdb_logical_type type) {
   for (const Value& item : v.items) items.push_back(ToDuckValue(item, child));
   // DuckDB refuses a null array pointer even for an empty list.
   duckdb_value none = nullptr;
-  duckdb_value out = duckdb_create_list_value(child, items.empty() ? &none : items.data(), items.size());
+  duckdb_value out =
+      duckdb_create_list_value(child, items.empty() ? &none : items.data(), items.size());
   for (auto& item : items) duckdb_destroy_value(&item);
   duckdb_destroy_logical_type(&child);
   return out;
@@ -121,7 +122,9 @@ class DuckAppender final : public Appender {
     }
     for (size_t c = 0; c < row.size(); ++c) {
       duckdb_value value = ToDuckValue(row[c], types_[c]);
-      if (value == nullptr) return InvalidArgument("column " + std::to_string(c) + ": value does not fit the column type");
+      if (value == nullptr)
+        return InvalidArgument("column " + std::to_string(c) +
+                               ": value does not fit the column type");
       duckdb_state st = duckdb_append_value(app_, value);
       duckdb_destroy_value(&value);
       if (st != DuckDBSuccess) return Error("column " + std::to_string(c));

@@ -66,8 +66,10 @@ TEST(EngineTest, AppenderConvertsNestedValues) {
                   .ok());
   EXPECT_FALSE((*app)->AppendRow({Value::Int(3)}).ok());
   // Empty lists and maps are values too, not NULL.
-  ASSERT_TRUE((*app)->AppendRow({Value::Int(4), Value::List({}), Value::Null(), Value::Map({}), Value::Null(),
-                                 Value::Null()}).ok());
+  ASSERT_TRUE((*app)
+                  ->AppendRow({Value::Int(4), Value::List({}), Value::Null(), Value::Map({}),
+                               Value::Null(), Value::Null()})
+                  .ok());
   ASSERT_TRUE((*app)->Close().ok());
   auto r = engine->Query("SELECT * FROM t ORDER BY id");
   ASSERT_TRUE(r.ok());

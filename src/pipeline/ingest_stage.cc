@@ -1,9 +1,15 @@
 #include "pipeline/ingest_stage.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -385,6 +391,26 @@ Result<std::map<std::string, std::pair<int64_t, int64_t>>> ManifestState(Context
   return out;
 }
 
+// An exclusive lock on the lake's bronze ingestion, held for the life of the object. flock(2)
+// locks die with their process, so a killed run never leaves a stale lock behind.
+class IngestLock {
+ public:
+  ~IngestLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status Acquire(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return IoError("cannot open the lock file " + path + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      return Conflict("another `dicomlake ingest` is running on this lake (lock " + path + ")");
+    }
+    return Status::Ok();
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 }  // namespace
 
 Result<IngestPattern> ParseIngestPattern(const std::string& name) {
@@ -416,6 +442,10 @@ std::string IngestSummary::ToJson() const {
 Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
                                 const config::Config& config, const IngestOptions& options) {
   auto start = std::chrono::steady_clock::now();
+  IngestLock lock;
+  DL_RETURN_IF_ERROR(lock.Acquire(fs::Join(lake.FilesPath("bronze"), ".ingest.lock")));
+  // Members extracted by an earlier run that was killed: nobody else uses them (we hold the lock).
+  DL_RETURN_IF_ERROR(fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging")));
   IngestSummary summary;
   summary.run_id = NewUuid();
   const auto& settings = config.settings();

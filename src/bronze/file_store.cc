@@ -29,8 +29,8 @@ Status FsyncPath(const std::string& path) {
   return Status::Ok();
 }
 
-Status Publish(const std::string& tmp, const std::string& dest) {
-  Status st = FsyncPath(tmp);
+Status Publish(const std::string& tmp, const std::string& dest, Durability durability) {
+  Status st = durability == Durability::kNow ? FsyncPath(tmp) : Status::Ok();
   if (st.ok() && std::rename(tmp.c_str(), dest.c_str()) != 0) {
     st = IoError("cannot rename to " + dest + ": " + std::strerror(errno));
   }
@@ -38,7 +38,7 @@ Status Publish(const std::string& tmp, const std::string& dest) {
     (void)fs::RemoveFile(tmp);
     return st;
   }
-  return fs::SyncDir(Parent(dest));
+  return durability == Durability::kNow ? fs::SyncDir(Parent(dest)) : Status::Ok();
 }
 
 }  // namespace
@@ -51,7 +51,7 @@ std::string DatePath(int64_t micros) {
 }
 
 Status WriteSingleEntryZip(const std::string& source, const std::string& entry_name,
-                           const std::string& dest, int level) {
+                           const std::string& dest, int level, Durability durability) {
   DL_RETURN_IF_ERROR(fs::MakeDirs(Parent(dest)));
   DL_ASSIGN_OR_RETURN(fs::FileInfo info, fs::Stat(source));
   std::string tmp = Parent(dest) + "/." + NewUuid() + ".zip.tmp";
@@ -98,10 +98,10 @@ Status WriteSingleEntryZip(const std::string& source, const std::string& entry_n
     (void)fs::RemoveFile(tmp);
     return st;
   }
-  return Publish(tmp, dest);
+  return Publish(tmp, dest, durability);
 }
 
-Status CopyFileDurable(const std::string& source, const std::string& dest) {
+Status CopyFileDurable(const std::string& source, const std::string& dest, Durability durability) {
   DL_RETURN_IF_ERROR(fs::MakeDirs(Parent(dest)));
   std::string tmp = Parent(dest) + "/." + NewUuid() + ".copy.tmp";
   std::FILE* in = std::fopen(source.c_str(), "rb");
@@ -126,7 +126,17 @@ Status CopyFileDurable(const std::string& source, const std::string& dest) {
     (void)fs::RemoveFile(tmp);
     return st;
   }
-  return Publish(tmp, dest);
+  return Publish(tmp, dest, durability);
+}
+
+Status SyncFileSystem(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError("cannot open " + path + ": " + std::strerror(errno));
+  int rc = ::syncfs(fd);
+  ::close(fd);
+  if (rc != 0)
+    return IoError("cannot flush the file system of " + path + ": " + std::strerror(errno));
+  return Status::Ok();
 }
 
 Status MoveFile(const std::string& source, const std::string& dest) {

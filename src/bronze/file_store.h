@@ -1,7 +1,9 @@
 // Where original files go in the Ingest pattern (ARCHITECTURE sections 1 and 2): a compressed
 // copy under Files/Process/.../YYYY/MM/DD/ (Fabric-compatible one-entry `<name>.zip`, deflate),
-// failures under Files/Failed/.../YYYY/MM/DD/. Every write is fsynced before it returns, so
-// an original may be deleted once the commit that references its copy is durable.
+// failures under Files/Failed/.../YYYY/MM/DD/. Copies appear under their final name whole
+// (temporary file + rename). With `Durability::kNow` they are fsynced before the call returns;
+// with `kLater` the caller makes a whole batch durable at once with SyncFileSystem (one flush
+// instead of one per file), before the commit that references them.
 #pragma once
 
 #include <string>
@@ -15,11 +17,18 @@ std::string DatePath(int64_t micros);
 
 // Writes `source` as the only entry `entry_name` of a new ZIP at `dest` (deflate at `level`
 // 0..9, or stored when `level` is 0), through a temporary file renamed into place.
+enum class Durability { kNow, kLater };
+
 Status WriteSingleEntryZip(const std::string& source, const std::string& entry_name,
-                           const std::string& dest, int level);
+                           const std::string& dest, int level,
+                           Durability durability = Durability::kNow);
 
 // Copies `source` to `dest` durably (temporary file, fsync, rename).
-Status CopyFileDurable(const std::string& source, const std::string& dest);
+Status CopyFileDurable(const std::string& source, const std::string& dest,
+                       Durability durability = Durability::kNow);
+
+// Flushes everything written to the file system holding `path` (syncfs(2)).
+Status SyncFileSystem(const std::string& path);
 
 // Moves `source` to `dest` (rename, or copy and delete across file systems), creating folders.
 Status MoveFile(const std::string& source, const std::string& dest);

@@ -222,12 +222,14 @@ Result<std::set<size_t>> NewRows(Context& ctx, const std::string& staging) {
   return out;
 }
 
+// Writes the Process copy; durable only after the batch's SyncFileSystem.
 Status StoreOriginal(Context& ctx, Original* o) {
   if (o->is_archive || !ctx.settings.ingest.compression_enabled) {
-    return bronze::CopyFileDurable(o->file.path, o->stored_path);
+    return bronze::CopyFileDurable(o->file.path, o->stored_path, bronze::Durability::kLater);
   }
   return bronze::WriteSingleEntryZip(o->file.path, o->stored_member, o->stored_path,
-                                     ctx.settings.ingest.compression_level);
+                                     ctx.settings.ingest.compression_level,
+                                     bronze::Durability::kLater);
 }
 
 void RecordFailure(Context& ctx, const std::string& path, const std::string& reason,
@@ -284,21 +286,32 @@ Status RunBatch(Context& ctx, std::vector<Original>& originals) {
     DL_RETURN_IF_ERROR(lake::CreateStagingTable(ctx.engine, staging, snapshot.schema, rows, true));
     DL_ASSIGN_OR_RETURN(keep, NewRows(ctx, staging));
   }
-  // Ingest pattern: store the originals that new rows point at, before the commit.
+  // Ingest pattern: store the originals that new rows point at, before the commit, on all cores
+  // (compression is the costly part of this pattern).
   std::vector<lake::Row> events;
+  std::vector<size_t> to_store;
   for (size_t k : keep) {
-    Original& o = originals[items[row_item[k]].original];
-    if (ctx.options.pattern == IngestPattern::kIngest && !o.referenced && o.failure.empty()) {
-      Status st = StoreOriginal(ctx, &o);
-      if (!st.ok()) {
-        o.failure = "cannot store the original under Files/Process: " + st.message();
-        continue;
-      }
-      auto info = fs::Stat(o.stored_path);
-      if (info.ok()) ctx.summary->bytes_written += static_cast<int64_t>(info->size);
-    }
+    size_t index = items[row_item[k]].original;
+    Original& o = originals[index];
+    if (o.referenced || !o.failure.empty()) continue;
     o.referenced = true;
+    if (ctx.options.pattern == IngestPattern::kIngest) to_store.push_back(index);
   }
+  std::atomic<int64_t> stored_bytes{0};
+  DL_RETURN_IF_ERROR(ParallelFor(to_store.size(), ctx.settings.global.threads, [&](size_t i) {
+    Original& o = originals[to_store[i]];
+    Status st = StoreOriginal(ctx, &o);
+    if (!st.ok()) {
+      o.failure = "cannot store the original under Files/Process: " + st.message();
+      o.referenced = false;
+      return;
+    }
+    auto info = fs::Stat(o.stored_path);
+    if (info.ok()) stored_bytes += static_cast<int64_t>(info->size);
+  }));
+  ctx.summary->bytes_written += stored_bytes.load();
+  // Step 2 of the exactly-once rule: the copies are durable before the commit that names them.
+  if (!to_store.empty()) DL_RETURN_IF_ERROR(bronze::SyncFileSystem(ctx.lake.FilesPath("bronze")));
   std::string keep_list;
   for (size_t k : keep) {
     const Original& o = originals[items[row_item[k]].original];

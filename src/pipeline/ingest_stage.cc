@@ -264,9 +264,20 @@ Status RunBatch(Context& ctx, std::vector<Original>& originals) {
   for (auto& v : per_original) {
     for (auto& it : v) items.push_back(std::move(it));
   }
+  // Progress counts a file as done when its last instance is parsed (an archive has many).
+  std::vector<std::atomic<int64_t>> remaining(originals.size());
+  int64_t without_items = 0;
+  for (size_t i = 0; i < originals.size(); ++i) {
+    remaining[i] = static_cast<int64_t>(per_original[i].size());
+    if (per_original[i].empty()) ++without_items;
+  }
+  ctx.done += without_items;
   DL_RETURN_IF_ERROR(ParallelFor(items.size(), ctx.settings.global.threads, [&](size_t i) {
     ParseItem(ctx, originals[items[i].original], &items[i]);
-    if (ctx.options.progress) ctx.options.progress(ctx.done.load(), ctx.total);
+    if (--remaining[items[i].original] == 0) {
+      int64_t done = ++ctx.done;
+      if (ctx.options.progress) ctx.options.progress(done, ctx.total);
+    }
   }));
   ctx.summary->bytes_read += bytes_read.load();
 
@@ -384,7 +395,6 @@ Status RunBatch(Context& ctx, std::vector<Original>& originals) {
   for (const auto& dir : staging_dirs) {
     if (!dir.empty()) (void)fs::RemoveAll(dir);
   }
-  ctx.done += static_cast<int64_t>(originals.size());
   if (ctx.options.progress) ctx.options.progress(ctx.done.load(), ctx.total);
   ctx.summary->batches++;
   return Status::Ok();

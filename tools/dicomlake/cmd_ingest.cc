@@ -26,10 +26,11 @@ class ProgressBar {
     double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
     int width = 30;
     int filled = total > 0 ? static_cast<int>(width * done / total) : width;
-    std::fprintf(stderr, "\r[%s%s] %lld/%lld files  %.0f files/s  ETA %.0fs   ",
+    std::string eta_text = rate > 0 ? std::to_string(static_cast<int64_t>(eta)) + "s" : "--";
+    std::fprintf(stderr, "\r[%s%s] %lld/%lld files  %.0f files/s  ETA %s   ",
                  std::string(static_cast<size_t>(filled), '#').c_str(),
                  std::string(static_cast<size_t>(width - filled), ' ').c_str(),
-                 static_cast<long long>(done), static_cast<long long>(total), rate, eta);
+                 static_cast<long long>(done), static_cast<long long>(total), rate, eta_text.c_str());
     std::fflush(stderr);
   }
   void Finish() { std::fprintf(stderr, "\n"); }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/base64.h"
+#include "common/utf8.h"
 
 namespace dicomlake::dicom {
 namespace {
@@ -49,12 +50,10 @@ void AppendEscaped(std::string* out, const std::string& s) {
     }
     // Copy a well-formed UTF-8 sequence; replace a malformed byte with U+FFFD so that the
     // output is always valid JSON text (a file whose character set could not be converted).
-    int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (int k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    if (ok) {
-      out->append(s, i, static_cast<size_t>(len));
-      i += static_cast<size_t>(len);
+    size_t len = Utf8SequenceLength(s, i);
+    if (len > 0) {
+      out->append(s, i, len);
+      i += len;
     } else {
       out->append("\xEF\xBF\xBD");
       ++i;

@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "common/utf8.h"
 #include "lake/duckdb_internal.h"
 #include "lake/engine.h"
 
@@ -82,8 +83,12 @@ duckdb_value ToDuckValue(const Value& v, duckdb_logical_type type) {
       return duckdb_create_double(v.d);
     case K::kDecimal:
     case K::kString:
-    case K::kOther:
-      return duckdb_create_varchar_length(v.s.data(), v.s.size());
+    case K::kOther: {
+      // DuckDB refuses (throws on) malformed UTF-8; the lake stores U+FFFD for such bytes.
+      if (IsValidUtf8(v.s)) return duckdb_create_varchar_length(v.s.data(), v.s.size());
+      std::string clean = ToValidUtf8(v.s);
+      return duckdb_create_varchar_length(clean.data(), clean.size());
+    }
     case K::kBlob:
       return duckdb_create_blob(reinterpret_cast<const uint8_t*>(v.s.data()), v.s.size());
     case K::kDate:
@@ -115,6 +120,16 @@ class DuckAppender final : public Appender {
   }
 
   Status AppendRow(const Row& row) override {
+    // DuckDB's C API can let C++ exceptions through; they stop here (STYLE: exceptions are
+    // caught in the adapter that calls the library).
+    try {
+      return AppendRowUnchecked(row);
+    } catch (const std::exception& e) {
+      return InvalidArgument(std::string("append failed: ") + e.what());
+    }
+  }
+
+  Status AppendRowUnchecked(const Row& row) {
     if (!app_) return Internal("appender is closed");
     if (row.size() != types_.size()) {
       return InvalidArgument("row has " + std::to_string(row.size()) + " values, table has " +

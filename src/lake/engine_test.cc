@@ -79,6 +79,22 @@ TEST(EngineTest, AppenderConvertsNestedValues) {
   EXPECT_EQ(r->rows[2][3].ToJson(), "{}");
 }
 
+TEST(EngineTest, AppenderStoresMalformedUtf8AsReplacementCharacters) {
+  auto engine = OpenEngine();
+  ASSERT_TRUE(engine->Execute("CREATE TABLE s (v VARCHAR, l VARCHAR[])").ok());
+  auto app = engine->OpenAppender("s");
+  ASSERT_TRUE(app.ok());
+  ASSERT_TRUE(
+      (*app)
+          ->AppendRow({Value::String("M\xFCller"), Value::List({Value::String("\xC0\xAF")})})
+          .ok());
+  ASSERT_TRUE((*app)->Close().ok());
+  auto r = engine->Query("SELECT v, l[1] FROM s");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->rows[0][0].s, "M\xEF\xBF\xBDller");
+  EXPECT_EQ(r->rows[0][1].s, "\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
 TEST(EngineTest, ScriptsReturnOneResultPerStatementAndErrorsCarryTheMessage) {
   auto engine = OpenEngine();
   auto r =

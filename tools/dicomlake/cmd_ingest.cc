@@ -30,7 +30,8 @@ class ProgressBar {
     std::fprintf(stderr, "\r[%s%s] %lld/%lld files  %.0f files/s  ETA %s   ",
                  std::string(static_cast<size_t>(filled), '#').c_str(),
                  std::string(static_cast<size_t>(width - filled), ' ').c_str(),
-                 static_cast<long long>(done), static_cast<long long>(total), rate, eta_text.c_str());
+                 static_cast<long long>(done), static_cast<long long>(total), rate,
+                 eta_text.c_str());
     std::fflush(stderr);
   }
   void Finish() { std::fprintf(stderr, "\n"); }

@@ -40,6 +40,9 @@ const KeySpec kKeys[] = {
      "an archive expanding beyond this many bytes is refused"},
     {"ingest.max_archive_ratio", Type::kNumber, "1000", 1, 1e9,
      "an archive expanding more than this many times its size is refused as a zip bomb"},
+    {"ingest.inventory_base_path", Type::kString, "\"\"", 0, 0,
+     "inventory pattern: folder that relative names in listings are resolved against (empty: "
+     "bronze/Files/External/Imaging/DICOM)"},
     {"delta.checkpoint_interval", Type::kInt, "10", 1, 1000000,
      "write a Delta checkpoint every N commits (Spark's default is 10)"},
     {"delta.vacuum_retain_hours", Type::kNumber, "168", 0, 1e7,
@@ -146,6 +149,7 @@ void Config::Refresh() {
   settings_.ingest.max_files_per_trigger = get("ingest.max_files_per_trigger").get<int64_t>();
   settings_.ingest.max_archive_bytes = get("ingest.max_archive_bytes").get<int64_t>();
   settings_.ingest.max_archive_ratio = get("ingest.max_archive_ratio").get<double>();
+  settings_.ingest.inventory_base_path = get("ingest.inventory_base_path").get<std::string>();
   settings_.delta.checkpoint_interval = get("delta.checkpoint_interval").get<int>();
   settings_.delta.vacuum_retain_hours = get("delta.vacuum_retain_hours").get<double>();
   settings_.delta.tombstone_retention_hours = get("delta.tombstone_retention_hours").get<double>();

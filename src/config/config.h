@@ -40,6 +40,7 @@ struct IngestSettings {
   int64_t max_files_per_trigger = 1000;
   int64_t max_archive_bytes = 64LL << 30;
   double max_archive_ratio = 1000;
+  std::string inventory_base_path;  // empty: bronze/Files/External/Imaging/DICOM
 };
 struct DeltaSettings {
   int checkpoint_interval = 10;            // a checkpoint every N commits

@@ -30,6 +30,7 @@
 #include "lake/lake.h"
 #include "pipeline/admin_tables.h"
 #include "scan/archive.h"
+#include "scan/inventory.h"
 #include "scan/source.h"
 
 namespace dicomlake::pipeline {
@@ -104,6 +105,33 @@ std::string FileUri(const std::string& path, const std::string& member) {
   std::string uri = "file://" + path;
   if (!member.empty()) uri += "?member=" + member;
   return uri;
+}
+
+const char* PatternName(IngestPattern pattern) {
+  switch (pattern) {
+    case IngestPattern::kIngest:
+      return "ingest";
+    case IngestPattern::kByos:
+      return "byos";
+    case IngestPattern::kInventory:
+      return "inventory";
+  }
+  return "?";
+}
+
+// The newest sourceModifiedAt bronze has, per namespace: the inventory watermark.
+Result<std::map<std::string, int64_t>> BronzeWatermarks(Context& ctx) {
+  std::map<std::string, int64_t> out;
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
+  DL_ASSIGN_OR_RETURN(std::string scan, ctx.bronze.ScanSql(snapshot));
+  DL_ASSIGN_OR_RETURN(
+      lake::QueryResult r,
+      ctx.engine.Query("SELECT sourceSystem, max(epoch_us(sourceModifiedAt)) FROM (" + scan +
+                       ") WHERE sourceSystem IS NOT NULL GROUP BY 1"));
+  for (const auto& row : r.rows) {
+    if (!row[1].is_null()) out[row[0].s] = row[1].i;
+  }
+  return out;
 }
 
 // Step 1 for one original: hash it, expand it when it is an archive, plan where it is stored.
@@ -185,11 +213,12 @@ void ParseItem(Context& ctx, const Original& o, Item* item) {
     return;
   }
   bronze::FileFacts facts;
-  bool in_place = ctx.options.pattern == IngestPattern::kByos;
+  bool in_place = ctx.options.pattern != IngestPattern::kIngest;
   facts.file_path = in_place ? o.file.source_path : o.stored_path;
   facts.archive_member = item->file.archive_member.empty() ? (in_place ? "" : o.stored_member)
                                                            : item->file.archive_member;
   facts.source_file_path = o.file.source_path;
+  facts.inventory_file_path = item->file.inventory_file;
   facts.source_modified_us = item->file.mtime_ms * 1000;
   facts.source_system = o.file.namespace_name;
   facts.file_size = static_cast<int64_t>(item->file.size);
@@ -368,7 +397,7 @@ Status RunBatch(Context& ctx, std::vector<Original>& originals) {
     ManifestEntry m;
     m.path = o.file.source_path;
     m.namespace_name = o.file.namespace_name;
-    m.pattern = ctx.options.pattern == IngestPattern::kIngest ? "ingest" : "byos";
+    m.pattern = PatternName(ctx.options.pattern);
     m.size = static_cast<int64_t>(o.file.size);
     m.modified_us = o.file.mtime_ms * 1000;
     m.content_hash = o.hash;
@@ -439,8 +468,8 @@ class IngestLock {
 Result<IngestPattern> ParseIngestPattern(const std::string& name) {
   if (name == "ingest") return IngestPattern::kIngest;
   if (name == "byos" || name == "external") return IngestPattern::kByos;
-  if (name == "inventory") return Unsupported("the inventory pattern is not available yet");
-  return InvalidArgument("unknown ingestion pattern \"" + name + "\" (ingest or byos)");
+  if (name == "inventory") return IngestPattern::kInventory;
+  return InvalidArgument("unknown ingestion pattern \"" + name + "\" (ingest, byos or inventory)");
 }
 
 std::string IngestSummary::ToJson() const {
@@ -472,11 +501,20 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
   IngestSummary summary;
   summary.run_id = NewUuid();
   const auto& settings = config.settings();
-  std::string source_root = options.pattern == IngestPattern::kIngest
-                                ? fs::Join(lake.FilesPath("bronze"), "Ingest/Imaging/DICOM")
-                                : (options.source_dir.empty() ? fs::Join(lake.FilesPath("bronze"),
-                                                                         "External/Imaging/DICOM")
-                                                              : fs::Absolute(options.source_dir));
+  std::string bronze_files = lake.FilesPath("bronze");
+  std::string source_root;
+  switch (options.pattern) {
+    case IngestPattern::kIngest:
+      source_root = fs::Join(bronze_files, "Ingest/Imaging/DICOM");
+      break;
+    case IngestPattern::kByos:
+      source_root = options.source_dir.empty() ? fs::Join(bronze_files, "External/Imaging/DICOM")
+                                               : fs::Absolute(options.source_dir);
+      break;
+    case IngestPattern::kInventory:
+      source_root = fs::Join(bronze_files, "Inventory/Imaging/DICOM");
+      break;
+  }
   Context ctx{lake,
               engine,
               settings,
@@ -492,8 +530,19 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
                                        "dicomlake: one row per DICOM instance file version"));
   std::vector<scan::SourceFile> files;
   std::vector<scan::Refusal> refused;
-  DL_RETURN_IF_ERROR(scan::ScanFolder(source_root, settings.global.default_namespace,
-                                      options.only_namespace, &files, &refused));
+  if (options.pattern == IngestPattern::kInventory) {
+    scan::InventoryOptions inventory;
+    inventory.inventory_root = source_root;
+    inventory.base_path = settings.ingest.inventory_base_path.empty()
+                              ? fs::Join(bronze_files, "External/Imaging/DICOM")
+                              : settings.ingest.inventory_base_path;
+    inventory.only_namespace = options.only_namespace;
+    DL_ASSIGN_OR_RETURN(inventory.newer_than_us, BronzeWatermarks(ctx));
+    DL_RETURN_IF_ERROR(scan::ReadInventories(engine, inventory, &files, &refused));
+  } else {
+    DL_RETURN_IF_ERROR(scan::ScanFolder(source_root, settings.global.default_namespace,
+                                        options.only_namespace, &files, &refused));
+  }
   summary.files_seen = static_cast<int64_t>(files.size() + refused.size());
   ctx.total = summary.files_seen;
 
@@ -547,7 +596,7 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
                    {"failedCount", std::to_string(summary.failed)},
                    {"duplicateCount", std::to_string(summary.duplicates_skipped)},
                    {"unchangedFileCount", std::to_string(summary.files_unchanged)},
-                   {"pattern", options.pattern == IngestPattern::kIngest ? "ingest" : "byos"}};
+                   {"pattern", PatternName(options.pattern)}};
   lake::DeltaTable runs(lake.TablePath("admin", "ExecutionSummary"), "admin/ExecutionSummary");
   DL_RETURN_IF_ERROR(
       runs.AppendRows(engine, {ExecutionSummaryRow(es, ctx.started_us, NowMicros())}).status());

@@ -25,9 +25,9 @@ class Lake;
 
 namespace dicomlake::pipeline {
 
-enum class IngestPattern { kIngest, kByos };
+enum class IngestPattern { kIngest, kByos, kInventory };
 
-// "ingest" or "byos".
+// "ingest", "byos" or "inventory".
 Result<IngestPattern> ParseIngestPattern(const std::string& name);
 
 struct IngestOptions {

@@ -148,6 +148,7 @@ Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_
     m.relative_path = archive_file.relative_path + "!" + name;
     m.archive_member = name;
     m.namespace_name = archive_file.namespace_name;
+    m.inventory_file = archive_file.inventory_file;
     m.size = member_bytes;
     m.mtime_ms = archive_entry_mtime_is_set(entry)
                      ? static_cast<int64_t>(archive_entry_mtime(entry)) * 1000

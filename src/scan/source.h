@@ -16,6 +16,7 @@ struct SourceFile {
   std::string relative_path;   // path below its namespace folder, e.g. "study1/img001.dcm"
   std::string archive_member;  // member name when the file came out of an archive, else ""
   std::string namespace_name;  // the source system (first folder level below the source root)
+  std::string inventory_file;  // the inventory listing that named this file, else ""
   uint64_t size = 0;
   int64_t mtime_ms = 0;
 };

@@ -171,6 +171,48 @@ TEST_F(IngestTest, ByosReadsInPlaceAndOnlyNewOrChangedFiles) {
   EXPECT_EQ(third.instances_added, 1);
 }
 
+TEST_F(IngestTest, InventoryListingsNameTheFilesAndOnlyNewerRowsAreRead) {
+  std::string external = fs::Join(lake_->FilesPath("bronze"), "External/Imaging/DICOM");
+  Copy("CT_small.dcm", external + "/SITE/a/ct.dcm");
+  Copy("MR_small.dcm", external + "/SITE/b/mr");
+  std::string listings =
+      fs::Join(lake_->FilesPath("bronze"), "Inventory/Imaging/DICOM/SITE/InventoryFiles");
+  // Azure blob inventory columns, with a folder row and a file that is not there.
+  ASSERT_TRUE(fs::MakeDirs(listings + "/2024/05/06").ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(listings + "/2024/05/06/inventory.csv",
+                                  "Name,Last-Modified,hdi_isfolder,Content-Length\n"
+                                  "SITE/a,2024-05-06T07:00:00.0000000Z,true,0\n"
+                                  "SITE/a/ct.dcm,2024-05-06T07:08:09.1234567Z,false,39206\n"
+                                  "SITE/b/mr,\"Mon, 06 May 2024 07:10:00 GMT\",false,9844\n"
+                                  "SITE/gone.dcm,2024-05-06T07:11:00Z,false,1\n")
+                  .ok());
+  pipeline::IngestOptions inventory;
+  inventory.pattern = pipeline::IngestPattern::kInventory;
+  pipeline::IngestSummary first = Ingest(inventory);
+  EXPECT_EQ(first.instances_added, 2);
+  EXPECT_EQ(first.failed, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM bronze.ImagingDicom WHERE inventoryFilePath LIKE "
+                  "'%inventory.csv' AND "
+                  "sourceSystem = 'SITE' AND filePath LIKE '%/External/Imaging/DICOM/SITE/%'"),
+            2);
+  EXPECT_EQ(Count("SELECT count(*) FROM bronze.ImagingDicom WHERE sourceModifiedAt = "
+                  "TIMESTAMPTZ '2024-05-06 07:10:00+00'"),
+            1);
+  EXPECT_TRUE(fs::Exists(external + "/SITE/a/ct.dcm"));  // read in place
+  // Nothing newer: nothing read. A newer row in a generic Parquet listing: read.
+  EXPECT_EQ(Ingest(inventory).instances_read, 0);
+  Copy("rtplan.dcm", external + "/SITE/c/plan.dcm");
+  ASSERT_TRUE(engine_
+                  ->Execute("COPY (SELECT '" + external +
+                            "/SITE/c/plan.dcm' AS filePath, "
+                            "TIMESTAMPTZ '2024-06-01 00:00:00+00' AS sourceModifiedAt) TO '" +
+                            listings + "/generic.parquet' (FORMAT PARQUET)")
+                  .ok());
+  pipeline::IngestSummary third = Ingest(inventory);
+  EXPECT_EQ(third.instances_added, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM bronze.ImagingDicom WHERE modality = 'RTPLAN'"), 1);
+}
+
 TEST_F(IngestTest, ZipBombIsRefusedWhole) {
   Shell("/usr/bin/python3 -c 'import zipfile; z=zipfile.ZipFile(\"" + ingest_ +
         "/bomb.zip\",\"w\",zipfile.ZIP_DEFLATED); z.writestr(\"a.dcm\",bytes(200*1024*1024)); "

@@ -23,6 +23,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "dicom/charset.h"
 #include "dicom/dicom_reader.h"
 
 namespace dicomlake::dicom {
@@ -175,7 +176,18 @@ class Converter {
             std::vector<std::string>* warnings)
       : options_(options), encapsulated_(encapsulated), charsets_(charsets), warnings_(warnings) {}
 
+  // Text of files with ISO 2022 code extensions is decoded here (charset.h) instead of by DCMTK.
+  void DecodeTextOurselves() { own_decoding_ = true; }
+
   void ConvertItem(DcmItem& item, Dataset* out) {
+    // An item without its own Specific Character Set uses its parent's (PS3.5 7.5.1).
+    std::vector<std::string> inherited = current_charsets_;
+    auto own = charsets_->find(&item);
+    if (own != charsets_->end() && own->second) {
+      current_charsets_.clear();
+      for (const auto& v : SplitValues(*own->second, EVR_CS))
+        current_charsets_.push_back(v.value_or(""));
+    }
     unsigned long n = item.card();
     out->elements.reserve(n);
     for (unsigned long k = 0; k < n; ++k) {
@@ -184,8 +196,8 @@ class Converter {
       Element el;
       if (Convert(*e, &el)) out->elements.push_back(std::move(el));
     }
-    auto original = charsets_->find(&item);
-    if (original != charsets_->end()) RestoreCharacterSet(original->second, out);
+    if (own != charsets_->end()) RestoreCharacterSet(own->second, out);
+    current_charsets_ = std::move(inherited);
   }
 
  private:
@@ -256,6 +268,9 @@ class Converter {
       return true;
     }
     std::string s(value.c_str(), value.length());
+    bool charset_applies = evr == EVR_SH || evr == EVR_LO || evr == EVR_ST || evr == EVR_LT ||
+                           evr == EVR_UT || evr == EVR_PN || evr == EVR_UC;
+    if (own_decoding_ && charset_applies) s = DecodeIso2022(s, current_charsets_);
     if (IsSingleValuedText(evr)) {
       out->strings.push_back(StripPadding(std::move(s), evr));
       return true;
@@ -311,6 +326,8 @@ class Converter {
   bool encapsulated_;
   const CharsetMap* charsets_;
   std::vector<std::string>* warnings_;
+  bool own_decoding_ = false;
+  std::vector<std::string> current_charsets_;
 };
 
 }  // namespace
@@ -382,11 +399,22 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
   }
   CharsetMap charsets;
   CollectCharsets(*dataset, &charsets);
-  cond = file.convertToUTF8();
-  if (cond.bad()) {
-    out.warnings.push_back(std::string("character set not converted to UTF-8: ") + cond.text());
-  }
   Converter converter(options, xfer_info.isEncapsulated(), &charsets, &out.warnings);
+  bool iso2022 = false;
+  for (const auto& [item, value] : charsets) {
+    if (!value) continue;
+    std::vector<std::string> terms;
+    for (const auto& v : SplitValues(*value, EVR_CS)) terms.push_back(v.value_or(""));
+    iso2022 = iso2022 || NeedsIso2022Decoder(terms);
+  }
+  if (iso2022) {
+    converter.DecodeTextOurselves();  // glibc iconv through DCMTK cannot do these
+  } else {
+    cond = file.convertToUTF8();
+    if (cond.bad()) {
+      out.warnings.push_back(std::string("character set not converted to UTF-8: ") + cond.text());
+    }
+  }
   if (meta != nullptr) converter.ConvertItem(*meta, &out.meta);
   converter.ConvertItem(*dataset, &out.data);
   return out;

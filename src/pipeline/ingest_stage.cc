@@ -281,65 +281,77 @@ void RecordFailure(Context& ctx, const std::string& path, const std::string& rea
   }
 }
 
-Status RunBatch(Context& ctx, std::vector<Original>& originals) {
-  std::atomic<int64_t> bytes_read{0};
-  std::vector<std::vector<Item>> per_original(originals.size());
-  std::vector<std::string> staging_dirs(originals.size());
-  DL_RETURN_IF_ERROR(ParallelFor(originals.size(), ctx.settings.global.threads, [&](size_t i) {
-    if (!originals[i].unchanged)
-      PrepareOriginal(ctx, i, &originals[i], &per_original[i], &staging_dirs[i], &bytes_read);
-  }));
+// One batch of originals on its way through the steps of the exactly-once rule (file comment).
+struct Batch {
+  std::vector<Original> originals;
   std::vector<Item> items;
-  for (auto& v : per_original) {
-    for (auto& it : v) items.push_back(std::move(it));
-  }
-  // Progress counts a file as done when its last instance is parsed (an archive has many).
-  std::vector<std::atomic<int64_t>> remaining(originals.size());
-  int64_t without_items = 0;
-  for (size_t i = 0; i < originals.size(); ++i) {
+  std::vector<std::string> staging_dirs;  // archive members extracted for this batch
+  std::vector<lake::Row> rows;            // rows of parsed instances
+  std::vector<size_t> row_item;           // rows[k] came from items[row_item[k]]
+  std::set<size_t> new_rows;              // indexes into rows that bronze does not have
+  std::vector<bool> failed;               // per original: failed as a whole
+};
+
+constexpr const char* kStagingTable = "__dl_bronze_batch";
+
+// Step 1: hash, expand archives and parse on all cores; progress counts a file as done when
+// its last instance is parsed (an archive has many).
+Status ParseBatch(Context& ctx, Batch* b) {
+  std::atomic<int64_t> bytes_read{0};
+  std::vector<std::vector<Item>> per_original(b->originals.size());
+  b->staging_dirs.resize(b->originals.size());
+  DL_RETURN_IF_ERROR(ParallelFor(b->originals.size(), ctx.settings.global.threads, [&](size_t i) {
+    if (b->originals[i].unchanged) return;
+    PrepareOriginal(ctx, i, &b->originals[i], &per_original[i], &b->staging_dirs[i], &bytes_read);
+  }));
+  std::vector<std::atomic<int64_t>> remaining(b->originals.size());
+  for (size_t i = 0; i < per_original.size(); ++i) {
     remaining[i] = static_cast<int64_t>(per_original[i].size());
-    if (per_original[i].empty()) ++without_items;
+    if (per_original[i].empty()) ++ctx.done;
+    for (auto& item : per_original[i]) b->items.push_back(std::move(item));
   }
-  ctx.done += without_items;
-  DL_RETURN_IF_ERROR(ParallelFor(items.size(), ctx.settings.global.threads, [&](size_t i) {
-    ParseItem(ctx, originals[items[i].original], &items[i]);
-    if (--remaining[items[i].original] == 0) {
+  DL_RETURN_IF_ERROR(ParallelFor(b->items.size(), ctx.settings.global.threads, [&](size_t i) {
+    ParseItem(ctx, b->originals[b->items[i].original], &b->items[i]);
+    if (--remaining[b->items[i].original] == 0) {
       int64_t done = ++ctx.done;
       if (ctx.options.progress) ctx.options.progress(done, ctx.total);
     }
   }));
   ctx.summary->bytes_read += bytes_read.load();
+  for (size_t i = 0; i < b->items.size(); ++i) {
+    if (!b->items[i].has_row) continue;
+    b->rows.push_back(std::move(b->items[i].row));
+    b->row_item.push_back(i);
+  }
+  ctx.summary->instances_read += static_cast<int64_t>(b->rows.size());
+  return Status::Ok();
+}
 
-  // Rows of this batch, deduplicated against bronze and within the batch.
-  std::vector<lake::Row> rows;
-  std::vector<size_t> row_item;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].has_row) continue;
-    rows.push_back(std::move(items[i].row));
-    row_item.push_back(i);
-  }
-  ctx.summary->instances_read += static_cast<int64_t>(rows.size());
-  std::set<size_t> keep;
-  std::string staging = "__dl_bronze_batch";
-  if (!rows.empty()) {
-    DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
-    DL_RETURN_IF_ERROR(lake::CreateStagingTable(ctx.engine, staging, snapshot.schema, rows, true));
-    DL_ASSIGN_OR_RETURN(keep, NewRows(ctx, staging));
-  }
-  // Ingest pattern: store the originals that new rows point at, before the commit, on all cores
-  // (compression is the costly part of this pattern).
-  std::vector<lake::Row> events;
+// Step 2: the rows bronze does not have, staged in the engine for the commit.
+Status SelectNewRows(Context& ctx, Batch* b) {
+  if (b->rows.empty()) return Status::Ok();
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
+  DL_RETURN_IF_ERROR(
+      lake::CreateStagingTable(ctx.engine, kStagingTable, snapshot.schema, b->rows, true));
+  DL_ASSIGN_OR_RETURN(b->new_rows, NewRows(ctx, kStagingTable));
+  ctx.summary->duplicates_skipped += static_cast<int64_t>(b->rows.size() - b->new_rows.size());
+  return Status::Ok();
+}
+
+// Step 3 (Ingest pattern): the Process copies of the originals that new rows point at, on all
+// cores, made durable with one flush before the commit that names them.
+Status StoreReferencedOriginals(Context& ctx, Batch* b) {
   std::vector<size_t> to_store;
-  for (size_t k : keep) {
-    size_t index = items[row_item[k]].original;
-    Original& o = originals[index];
+  for (size_t k : b->new_rows) {
+    size_t index = b->items[b->row_item[k]].original;
+    Original& o = b->originals[index];
     if (o.referenced || !o.failure.empty()) continue;
     o.referenced = true;
     if (ctx.options.pattern == IngestPattern::kIngest) to_store.push_back(index);
   }
   std::atomic<int64_t> stored_bytes{0};
   DL_RETURN_IF_ERROR(ParallelFor(to_store.size(), ctx.settings.global.threads, [&](size_t i) {
-    Original& o = originals[to_store[i]];
+    Original& o = b->originals[to_store[i]];
     Status st = StoreOriginal(ctx, &o);
     if (!st.ok()) {
       o.failure = "cannot store the original under Files/Process: " + st.message();
@@ -350,49 +362,57 @@ Status RunBatch(Context& ctx, std::vector<Original>& originals) {
     if (info.ok()) stored_bytes += static_cast<int64_t>(info->size);
   }));
   ctx.summary->bytes_written += stored_bytes.load();
-  // Step 2 of the exactly-once rule: the copies are durable before the commit that names them.
-  if (!to_store.empty()) DL_RETURN_IF_ERROR(bronze::SyncFileSystem(ctx.lake.FilesPath("bronze")));
-  std::string keep_list;
-  for (size_t k : keep) {
-    const Original& o = originals[items[row_item[k]].original];
-    if (!o.failure.empty())
-      continue;  // its copy could not be stored: the row waits for a later run
-    keep_list += (keep_list.empty() ? "" : ",") + std::to_string(k);
+  if (to_store.empty()) return Status::Ok();
+  return bronze::SyncFileSystem(ctx.lake.FilesPath("bronze"));
+}
+
+// Step 4: the bronze commit.
+Status CommitNewRows(Context& ctx, Batch* b) {
+  std::string keep;
+  for (size_t k : b->new_rows) {
+    // A row whose original could not be stored waits for a later run.
+    if (!b->originals[b->items[b->row_item[k]].original].failure.empty()) continue;
+    keep += (keep.empty() ? "" : ",") + std::to_string(k);
   }
-  if (!keep_list.empty()) {
-    DL_ASSIGN_OR_RETURN(lake::CommitOutcome outcome,
-                        ctx.bronze.Append(ctx.engine, "SELECT * FROM " + lake::QuoteIdent(staging) +
-                                                          " WHERE __idx IN (" + keep_list + ")"));
+  if (!keep.empty()) {
+    DL_ASSIGN_OR_RETURN(
+        lake::CommitOutcome outcome,
+        ctx.bronze.Append(ctx.engine, "SELECT * FROM " + lake::QuoteIdent(kStagingTable) +
+                                          " WHERE __idx IN (" + keep + ")"));
     ctx.summary->instances_added += outcome.rows_written;
     ctx.summary->bytes_written += outcome.bytes_added;
   }
-  if (!rows.empty()) (void)ctx.engine.Execute("DROP TABLE IF EXISTS " + lake::QuoteIdent(staging));
-  ctx.summary->duplicates_skipped +=
-      static_cast<int64_t>(rows.size()) - static_cast<int64_t>(keep.size());
+  if (!b->rows.empty())
+    (void)ctx.engine.Execute("DROP TABLE IF EXISTS " + lake::QuoteIdent(kStagingTable));
+  return Status::Ok();
+}
 
-  // Failures and the manifest are committed before any original is moved or deleted.
-  std::vector<bool> original_has_failure(originals.size(), false);
-  for (const auto& item : items) {
+// Step 5: failures to BusinessEvents and every file to FileManifest, committed before any
+// original is moved or deleted.
+Status RecordBatch(Context& ctx, Batch* b) {
+  std::vector<lake::Row> events;
+  b->failed.assign(b->originals.size(), false);
+  bool move = ctx.settings.ingest.move_failed_files;
+  for (const auto& item : b->items) {
     if (item.dicomdir) ctx.summary->directories_skipped++;
     if (item.failure.empty()) continue;
-    const Original& o = originals[item.original];
-    bool whole_file = !o.is_archive;
-    if (whole_file) original_has_failure[item.original] = true;
+    const Original& o = b->originals[item.original];
+    bool whole_file = !o.is_archive;  // a bad member does not fail its archive
+    if (whole_file) b->failed[item.original] = true;
     RecordFailure(ctx, o.file.source_path, item.failure, "parse",
-                  whole_file && ctx.settings.ingest.move_failed_files ? o.failed_path : "",
-                  item.file.archive_member, &events);
+                  whole_file && move ? o.failed_path : "", item.file.archive_member, &events);
   }
-  for (size_t i = 0; i < originals.size(); ++i) {
-    Original& o = originals[i];
-    if (o.failure.empty() || original_has_failure[i]) continue;
-    original_has_failure[i] = true;
+  for (size_t i = 0; i < b->originals.size(); ++i) {
+    const Original& o = b->originals[i];
+    if (o.failure.empty() || b->failed[i]) continue;
+    b->failed[i] = true;
     RecordFailure(ctx, o.file.source_path, o.failure, o.is_archive ? "archive" : "store",
-                  ctx.settings.ingest.move_failed_files ? o.failed_path : "", "", &events);
+                  move ? o.failed_path : "", "", &events);
   }
   DL_RETURN_IF_ERROR(ctx.events.AppendRows(ctx.engine, events).status());
   std::vector<lake::Row> manifest_rows;
-  for (size_t i = 0; i < originals.size(); ++i) {
-    const Original& o = originals[i];
+  for (size_t i = 0; i < b->originals.size(); ++i) {
+    const Original& o = b->originals[i];
     if (o.unchanged) continue;
     ManifestEntry m;
     m.path = o.file.source_path;
@@ -401,29 +421,39 @@ Status RunBatch(Context& ctx, std::vector<Original>& originals) {
     m.size = static_cast<int64_t>(o.file.size);
     m.modified_us = o.file.mtime_ms * 1000;
     m.content_hash = o.hash;
-    m.state =
-        original_has_failure[i] ? "failed" : (o.referenced ? "ingested" : "unchanged-content");
+    m.state = b->failed[i] ? "failed" : (o.referenced ? "ingested" : "duplicate");
     m.reason = o.failure;
     m.run_id = ctx.run_id;
     manifest_rows.push_back(ManifestRow(m, NowMicros()));
   }
-  DL_RETURN_IF_ERROR(ctx.manifest.AppendRows(ctx.engine, manifest_rows).status());
+  return ctx.manifest.AppendRows(ctx.engine, manifest_rows).status();
+}
 
-  // Only now: originals leave Ingest.
+// Step 6 (Ingest pattern): only now do originals leave Ingest.
+Status ReleaseOriginals(Context& ctx, Batch* b) {
   if (ctx.options.pattern == IngestPattern::kIngest) {
-    for (size_t i = 0; i < originals.size(); ++i) {
-      Original& o = originals[i];
-      if (original_has_failure[i]) {
-        if (ctx.settings.ingest.move_failed_files)
-          DL_RETURN_IF_ERROR(bronze::MoveFile(o.file.path, o.failed_path));
-      } else {
+    for (size_t i = 0; i < b->originals.size(); ++i) {
+      const Original& o = b->originals[i];
+      if (!b->failed[i]) {
         DL_RETURN_IF_ERROR(fs::RemoveFile(o.file.path));
+      } else if (ctx.settings.ingest.move_failed_files) {
+        DL_RETURN_IF_ERROR(bronze::MoveFile(o.file.path, o.failed_path));
       }
     }
   }
-  for (const auto& dir : staging_dirs) {
+  for (const auto& dir : b->staging_dirs) {
     if (!dir.empty()) (void)fs::RemoveAll(dir);
   }
+  return Status::Ok();
+}
+
+Status RunBatch(Context& ctx, Batch* b) {
+  DL_RETURN_IF_ERROR(ParseBatch(ctx, b));
+  DL_RETURN_IF_ERROR(SelectNewRows(ctx, b));
+  DL_RETURN_IF_ERROR(StoreReferencedOriginals(ctx, b));
+  DL_RETURN_IF_ERROR(CommitNewRows(ctx, b));
+  DL_RETURN_IF_ERROR(RecordBatch(ctx, b));
+  DL_RETURN_IF_ERROR(ReleaseOriginals(ctx, b));
   if (ctx.options.progress) ctx.options.progress(ctx.done.load(), ctx.total);
   ctx.summary->batches++;
   return Status::Ok();
@@ -557,7 +587,7 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
 
   size_t batch_size = static_cast<size_t>(settings.ingest.max_files_per_trigger);
   for (size_t start_index = 0; start_index < files.size(); start_index += batch_size) {
-    std::vector<Original> batch;
+    Batch batch;
     for (size_t i = start_index; i < std::min(files.size(), start_index + batch_size); ++i) {
       Original o;
       o.file = files[i];
@@ -567,9 +597,9 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
         o.unchanged = true;
         summary.files_unchanged++;
       }
-      batch.push_back(std::move(o));
+      batch.originals.push_back(std::move(o));
     }
-    DL_RETURN_IF_ERROR(RunBatch(ctx, batch));
+    DL_RETURN_IF_ERROR(RunBatch(ctx, &batch));
   }
   (void)fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging/" + summary.run_id));
   summary.elapsed_seconds =

@@ -335,17 +335,20 @@ class Converter {
 bool LooksLikeDicom(const std::string& head) {
   if (head.size() >= 132 && std::memcmp(head.data() + 128, "DICM", 4) == 0) return true;
   if (head.size() < 8) return false;
-  // No preamble: the data starts with an element of group 0002 or 0008 (little endian), with
-  // an explicit VR of two upper-case letters or an implicit 4-byte length.
+  // No preamble: the data starts with an element of group 0002 or 0008, with an explicit VR of
+  // two upper-case letters or an implicit 4-byte length; little endian, or big endian with an
+  // explicit VR (the retired Explicit VR Big Endian written without file meta).
   auto u16 = [&](size_t at) {
     return static_cast<uint16_t>(uint8_t(head[at]) | (uint8_t(head[at + 1]) << 8));
   };
+  bool explicit_vr = std::isupper(static_cast<unsigned char>(head[4])) &&
+                     std::isupper(static_cast<unsigned char>(head[5]));
+  uint16_t big_endian_group = static_cast<uint16_t>((uint8_t(head[0]) << 8) | uint8_t(head[1]));
+  if (explicit_vr && (big_endian_group == 0x0002 || big_endian_group == 0x0008)) return true;
   uint16_t group = u16(0);
   if (group != 0x0002 && group != 0x0008) return false;
   uint16_t element = u16(2);
   if (element > 0x0100 && group == 0x0002) return false;
-  bool explicit_vr = std::isupper(static_cast<unsigned char>(head[4])) &&
-                     std::isupper(static_cast<unsigned char>(head[5]));
   if (explicit_vr) return true;
   uint32_t length = u16(4) | (static_cast<uint32_t>(u16(6)) << 16);
   return length < 0x10000;

@@ -1,5 +1,7 @@
 #include "scan/archive.h"
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <gtest/gtest.h>
 
 #include "common/fs.h"
@@ -45,6 +47,47 @@ TEST(ArchiveTest, ExpandsNestedZipAndTarGz) {
   EXPECT_EQ(*fs::ReadFile(members[2].path), "two");
   EXPECT_EQ(DetectArchive(*fs::ReadFile(zip)), ArchiveKind::kZip);
   EXPECT_EQ(DetectArchive(*fs::ReadFile(tgz)), ArchiveKind::kGzip);
+}
+
+TEST(ArchiveTest, ReadsZip64) {
+  testing::TestDir dir;
+  std::string zip = dir.Sub("big.zip");
+  Python("import zipfile; z=zipfile.ZipFile(\"" + zip +
+         "\",\"w\",zipfile.ZIP_DEFLATED); f=z.open(\"a/x.dcm\",\"w\",force_zip64=True); "
+         "f.write(b\"zip64 member\"); f.close(); z.close()");
+  std::vector<SourceFile> members;
+  std::vector<Refusal> refused;
+  ASSERT_TRUE(ExpandArchive(Source(zip), dir.Sub("st"), {}, &members, &refused).ok());
+  ASSERT_EQ(members.size(), 1u);
+  EXPECT_EQ(*fs::ReadFile(members[0].path), "zip64 member");
+}
+
+TEST(ArchiveTest, RefusesEncryptedMembers) {
+  testing::TestDir dir;
+  std::string zip = dir.Sub("secret.zip");
+  // Written with libarchive's ZipCrypto (Python cannot write encrypted ZIPs).
+  struct archive* a = archive_write_new();
+  archive_write_set_format_zip(a);
+  ASSERT_EQ(archive_write_set_options(a, "zip:encryption=zipcrypt"), ARCHIVE_OK)
+      << archive_error_string(a);
+  ASSERT_EQ(archive_write_set_passphrase(a, "secret"), ARCHIVE_OK);
+  ASSERT_EQ(archive_write_open_filename(a, zip.c_str()), ARCHIVE_OK);
+  struct archive_entry* e = archive_entry_new();
+  archive_entry_set_pathname(e, "hidden.dcm");
+  archive_entry_set_size(e, 6);
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0644);
+  ASSERT_EQ(archive_write_header(a, e), ARCHIVE_OK);
+  archive_write_data(a, "secret", 6);
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+  std::vector<SourceFile> members;
+  std::vector<Refusal> refused;
+  ASSERT_TRUE(ExpandArchive(Source(zip), dir.Sub("st"), {}, &members, &refused).ok());
+  EXPECT_TRUE(members.empty());
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].reason, "encrypted member");
 }
 
 TEST(ArchiveTest, RefusesZipSlipLinksAndBombs) {

@@ -43,6 +43,14 @@ const KeySpec kKeys[] = {
     {"ingest.inventory_base_path", Type::kString, "\"\"", 0, 0,
      "inventory pattern: folder that relative names in listings are resolved against (empty: "
      "bronze/Files/External/Imaging/DICOM)"},
+    {"fhir.max_records_per_ndjson", Type::kInt, "1000", 1, 10000000,
+     "ImagingStudy resources per NDJSON file (Fabric's default is 1000)"},
+    {"fhir.default_timezone", Type::kString, "\"Z\"", 0, 0,
+     "zone of DICOM times without TimezoneOffsetFromUTC (0008,0201): \"Z\" or \"+HH:MM\"/\"-HH:MM\" "
+     "(FHIR requires a zone whenever a time is given)"},
+    {"fhir.patient_identifier_system", Type::kString, "\"\"", 0, 0,
+     "identifier system of PatientID when IssuerOfPatientID is absent, e.g. your MRN system URI "
+     "(empty: urn:dicomlake:namespace:<namespace>)"},
     {"delta.checkpoint_interval", Type::kInt, "10", 1, 1000000,
      "write a Delta checkpoint every N commits (Spark's default is 10)"},
     {"delta.vacuum_retain_hours", Type::kNumber, "168", 0, 1e7,
@@ -56,6 +64,17 @@ const KeySpec* FindKey(const std::string& key) {
     if (key == k.key) return &k;
   }
   return nullptr;
+}
+
+// "Z" or "+HH:MM"/"-HH:MM" within -12:00..+14:00 (the zones FHIR's dateTime accepts).
+bool IsZone(const std::string& z) {
+  if (z == "Z") return true;
+  if (z.size() != 6 || (z[0] != '+' && z[0] != '-') || z[3] != ':') return false;
+  for (size_t i : {1, 2, 4, 5})
+    if (z[i] < '0' || z[i] > '9') return false;
+  int minutes = ((z[1] - '0') * 10 + (z[2] - '0')) * 60 + (z[4] - '0') * 10 + (z[5] - '0');
+  if ((z[4] - '0') > 5) return false;
+  return z[0] == '+' ? minutes <= 14 * 60 : minutes <= 12 * 60;
 }
 
 Status CheckValue(const KeySpec& spec, const json& v, const std::string& origin) {
@@ -83,6 +102,9 @@ Status CheckValue(const KeySpec& spec, const json& v, const std::string& origin)
       break;
     case Type::kString:
       if (!v.is_string()) return bad("must be a string, got " + v.dump());
+      if (std::string(spec.key) == "fhir.default_timezone" && !IsZone(v.get<std::string>()))
+        return bad("must be \"Z\" or an offset \"+HH:MM\"/\"-HH:MM\" between -12:00 and +14:00, got " +
+                   v.dump());
       break;
   }
   return Status::Ok();
@@ -150,6 +172,10 @@ void Config::Refresh() {
   settings_.ingest.max_archive_bytes = get("ingest.max_archive_bytes").get<int64_t>();
   settings_.ingest.max_archive_ratio = get("ingest.max_archive_ratio").get<double>();
   settings_.ingest.inventory_base_path = get("ingest.inventory_base_path").get<std::string>();
+  settings_.fhir.max_records_per_ndjson = get("fhir.max_records_per_ndjson").get<int64_t>();
+  settings_.fhir.default_timezone = get("fhir.default_timezone").get<std::string>();
+  settings_.fhir.patient_identifier_system =
+      get("fhir.patient_identifier_system").get<std::string>();
   settings_.delta.checkpoint_interval = get("delta.checkpoint_interval").get<int>();
   settings_.delta.vacuum_retain_hours = get("delta.vacuum_retain_hours").get<double>();
   settings_.delta.tombstone_retention_hours = get("delta.tombstone_retention_hours").get<double>();

@@ -42,6 +42,11 @@ struct IngestSettings {
   double max_archive_ratio = 1000;
   std::string inventory_base_path;  // empty: bronze/Files/External/Imaging/DICOM
 };
+struct FhirSettings {
+  int64_t max_records_per_ndjson = 1000;
+  std::string default_timezone = "Z";     // zone of times without TimezoneOffsetFromUTC
+  std::string patient_identifier_system;  // PatientID's system without IssuerOfPatientID
+};
 struct DeltaSettings {
   int checkpoint_interval = 10;            // a checkpoint every N commits
   double vacuum_retain_hours = 168;        // files newer than this survive vacuum
@@ -50,6 +55,7 @@ struct DeltaSettings {
 struct Settings {
   GlobalSettings global;
   IngestSettings ingest;
+  FhirSettings fhir;
   DeltaSettings delta;
 };
 

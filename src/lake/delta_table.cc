@@ -190,7 +190,7 @@ Result<CommitOutcome> DeltaTable::Write(
       return InvalidArgument("table " + name() + " is append-only (delta.appendOnly=true)");
     }
     DL_ASSIGN_OR_RETURN(Plan plan, plan_fn(snapshot));
-    if (plan.adds.empty() && plan.removes.empty()) return outcome;
+    if (plan.adds.empty() && plan.removes.empty() && !pending_txn_) return outcome;
 
     int64_t bytes = 0;
     for (const auto& a : plan.adds) bytes += a.size;
@@ -211,6 +211,10 @@ Result<CommitOutcome> DeltaTable::Write(
     commit.commit_info = info.dump();
     commit.adds = plan.adds;
     commit.removes = plan.removes;
+    if (pending_txn_) {
+      commit.txns.push_back(*pending_txn_);
+      commit.txns.back().last_updated = NowMillis();
+    }
 
     bool conflict = false;
     for (int64_t v = snapshot.version + 1;; ++v) {
@@ -221,6 +225,7 @@ Result<CommitOutcome> DeltaTable::Write(
         outcome.files_added = static_cast<int64_t>(plan.adds.size());
         outcome.files_removed = static_cast<int64_t>(plan.removes.size());
         outcome.bytes_added = bytes;
+        pending_txn_.reset();
         MaybeCheckpoint(engine, v, &outcome);
         return outcome;
       }
@@ -232,7 +237,10 @@ Result<CommitOutcome> DeltaTable::Write(
       // protocol change; an operation that read the table conflicts with any data change.
       DL_ASSIGN_OR_RETURN(Commit winner, log_.ReadCommit(v));
       bool data_change = !winner.adds.empty() || !winner.removes.empty();
-      if (winner.metadata || winner.protocol || (!blind && data_change)) {
+      bool same_app = false;
+      for (const auto& t : winner.txns)
+        same_app = same_app || (pending_txn_ && t.app_id == pending_txn_->app_id);
+      if (winner.metadata || winner.protocol || (!blind && data_change) || same_app) {
         conflict = true;
         break;
       }

@@ -96,6 +96,14 @@ class DeltaTable {
   Result<CommitOutcome> Upsert(Engine& engine, const std::string& source_sql,
                                const UpsertOptions& options);
 
+  // Records, in the next write's commit, that application `app_id` has processed up to
+  // `version` of its source (a Delta `txn` action, as Spark streaming writes). The commit is made
+  // even when the write changes no rows, so progress is durable together with the data.
+  // Read it back from Snapshot::txns.
+  void SetTransaction(std::string app_id, int64_t version) {
+    pending_txn_ = TxnAction{std::move(app_id), version, std::nullopt};
+  }
+
   Result<std::vector<HistoryEntry>> History() const;
 
   // Deletes data files that no snapshot within the retention period needs: files not in the
@@ -125,6 +133,7 @@ class DeltaTable {
 
   DeltaLog log_;
   TableOptions options_;
+  std::optional<TxnAction> pending_txn_;  // consumed by the next Write
 };
 
 }  // namespace dicomlake::lake

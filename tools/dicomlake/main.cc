@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
 
   int exit_code = kExitOk;
   for (Register reg : {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql,
-                       RegisterVacuum, RegisterDump, RegisterIngest}) {
+                       RegisterVacuum, RegisterDump, RegisterIngest, RegisterFhir, RegisterSilver}) {
     reg(app, global, &exit_code);
   }
   try {

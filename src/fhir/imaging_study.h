@@ -1,0 +1,90 @@
+// DICOM -> FHIR R4 ImagingStudy (ARCHITECTURE section 4; the element table with the official
+// DICOM mappings is reference/sources/is_table.md; docs/fhir.md documents what is implemented).
+//
+// Input: the instances of one study of one namespace, each as DICOM JSON (bronze
+// metadata_string), one per SOP instance (the caller keeps the latest version of each).
+// Output: one ImagingStudy resource and the problems met. The mapping never fails: what FHIR
+// cannot accept (a UID that is not a UID, a date that is not a date) is left out of the
+// resource and reported; a required element whose source is missing (series modality, instance
+// SOP class, subject) carries the data-absent-reason extension instead of an invented value.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace dicomlake::fhir {
+
+inline constexpr const char* kDicomUidSystem = "urn:dicom:uid";
+inline constexpr const char* kDcmSystem = "http://dicom.nema.org/resources/ontology/DCM";
+inline constexpr const char* kSnomedSystem = "http://snomed.info/sct";
+inline constexpr const char* kDataAbsentReasonUrl =
+    "http://hl7.org/fhir/StructureDefinition/data-absent-reason";
+
+struct InstanceInput {
+  std::string metadata_json;  // the data set as DICOM JSON (PS3.18 Annex F)
+  int64_t source_modified_us = 0;
+  int64_t created_us = 0;  // when the row reached bronze
+  std::string file_path;
+};
+
+struct StudyInput {
+  std::string namespace_name;
+  std::string study_uid;  // "" when the instances carry none
+  std::string group_key;  // the grouping key: the study UID, or "instance:<contentHash>"
+  std::vector<InstanceInput> instances;
+};
+
+struct MappingOptions {
+  // The zone of a date-time that has a time but no TimezoneOffsetFromUTC (0008,0201):
+  // "Z" or "+HH:MM"/"-HH:MM".
+  std::string default_timezone = "Z";
+  // The identifier system of PatientID when IssuerOfPatientID (0010,0021) is absent; empty:
+  // "urn:dicomlake:namespace:<namespace>".
+  std::string patient_identifier_system;
+};
+
+struct Issue {
+  std::string severity;  // "Error" (something left out) or "Warning" (an assumption made)
+  std::string message;
+};
+
+struct MappedStudy {
+  std::string id;  // the resource id (ResourceId of namespace and group key)
+  nlohmann::ordered_json resource;
+  std::vector<Issue> issues;
+  std::string subject_system;  // the patient identifier, "" when there is no PatientID
+  std::string subject_value;
+  int64_t last_updated_us = 0;
+};
+
+// The resource id: SHA-256 hex of "<namespace>/<group key>" (64 characters, FHIR's id limit),
+// the same on every run and machine.
+std::string ResourceId(const std::string& namespace_name, const std::string& group_key);
+
+MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options);
+
+// Adds the literal reference "Patient/<patient_id>" to the subject.
+void LinkSubject(nlohmann::ordered_json* resource, const std::string& patient_id);
+
+// Value conversions (exposed for tests). Each returns false when the input is not valid.
+// DA "YYYYMMDD" (or the old "YYYY.MM.DD") -> "YYYY-MM-DD".
+bool DicomDateToFhir(const std::string& da, std::string* out);
+// TM "HH[MM[SS[.F{1,6}]]]" (or the old "HH:MM:SS") -> "hh:mm:ss[.f]"; missing parts are 00.
+bool DicomTimeToFhir(const std::string& tm, std::string* out);
+// TimezoneOffsetFromUTC "+HHMM"/"-HHMM" -> "+HH:MM" within FHIR's -12:00..+14:00.
+bool DicomOffsetToFhir(const std::string& offset, std::string* out);
+// A DICOM UID: 1..64 characters, digits and dots, no empty component.
+bool IsValidUid(const std::string& uid);
+// PN alphabetic "Family^Given^Middle^Prefix^Suffix" -> "Prefix Given Middle Family Suffix".
+std::string PersonNameDisplay(const std::string& pn);
+// Identifier system for an issuer of patient ids: a URI as it is, an OID as urn:oid:, other
+// text as "urn:dicomlake:issuer:<percent-encoded>".
+std::string IssuerSystem(const std::string& issuer);
+
+// Body Part Examined (0018,0015) -> SNOMED CT code and meaning (DICOM PS3.16 Annex L,
+// Table L-1). False for terms not in the table.
+bool BodyPartToSnomed(const std::string& body_part, std::string* code, std::string* display);
+
+}  // namespace dicomlake::fhir

@@ -1,0 +1,456 @@
+#include "pipeline/silver_stage.h"
+
+#include <algorithm>
+#include <chrono>
+#include <tuple>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "bronze/file_store.h"
+#include "common/fs.h"
+#include "common/hash.h"
+#include "common/sha256.h"
+#include "common/time_util.h"
+#include "common/uuid.h"
+#include "config/config.h"
+#include "lake/delta_table.h"
+#include "lake/engine.h"
+#include "lake/lake.h"
+#include "pipeline/admin_tables.h"
+#include "pipeline/stage_support.h"
+#include "silver/fhir_tables.h"
+#include "silver/flatten.h"
+#include "silver/patient_link.h"
+
+namespace dicomlake::pipeline {
+namespace {
+
+using json = nlohmann::ordered_json;
+
+constexpr const char* kMetastoreApp = "dicomlake.silver.ImagingMetastore<-bronze.ImagingDicom";
+constexpr const char* kManifestPattern = "fhir-ndjson";
+// Resources per commit round: bounds memory and keeps commits reasonably large.
+constexpr size_t kResourcesPerRound = 20000;
+
+struct NdjsonFile {
+  std::string path;
+  std::string namespace_name;
+  bool dropped = false;  // in the Ingest drop zone (moved to Process once committed)
+  int64_t size = 0;
+  int64_t mtime_us = 0;
+};
+
+struct Context {
+  const lake::Lake& lake;
+  lake::Engine& engine;
+  const config::Config& config;
+  SilverSummary* summary;
+  int64_t now_us;
+  std::vector<lake::Row> events;
+};
+
+std::string TimestampSql(int64_t us) {
+  return "make_timestamp(" + std::to_string(us) + "::BIGINT)";
+}
+
+void RecordProblem(Context& ctx, const std::string& path, const std::string& reason,
+                   const std::string& target_table) {
+  ctx.summary->failed++;
+  ctx.summary->failures.push_back({path, reason});
+  BusinessEvent e;
+  e.activity_name = kSilverActivity;
+  e.event_type = "stage:silver";
+  e.run_id = ctx.summary->run_id;
+  e.source_file_path = path;
+  e.target_table_name = target_table;
+  e.message = reason;
+  ctx.events.push_back(BusinessEventRow(e, NowMicros()));
+}
+
+// --- 1. ImagingMetastore -----------------------------------------------------------------
+
+Status UpdateMetastore(Context& ctx) {
+  lake::DeltaTable bronze(ctx.lake.TablePath("bronze", "ImagingDicom"), "bronze/ImagingDicom");
+  if (!bronze.Exists()) return Status::Ok();
+  lake::DeltaTable meta(ctx.lake.TablePath("silver", "ImagingMetastore"),
+                        "silver/ImagingMetastore");
+  DL_RETURN_IF_ERROR(meta.Create(ctx.engine, silver::ImagingMetastoreSchema(),
+                                 "dicomlake: every tag of every instance"));
+  DL_ASSIGN_OR_RETURN(lake::Snapshot bronze_snap, bronze.Load(ctx.engine));
+  DL_ASSIGN_OR_RETURN(lake::Snapshot meta_snap, meta.Load(ctx.engine));
+  int64_t since = -1;
+  auto txn = meta_snap.txns.find(kMetastoreApp);
+  if (txn != meta_snap.txns.end()) since = txn->second.version;
+  if (since >= bronze_snap.version) return Status::Ok();
+  DL_ASSIGN_OR_RETURN(auto added, FilesAddedSince(bronze, ctx.engine, bronze_snap, since));
+  if (added.empty()) return Status::Ok();
+  // The id is the silver id of the instance's ImagingStudy: SHA-256 of
+  // "<ns>/ImagingStudy/<resource id>", the resource id being SHA-256 of "<ns>/<group key>"
+  // (fhir::ResourceId); both computed by DuckDB's sha256 here and checked equal in the tests.
+  std::string gkey = "coalesce(nullif(trim(studyInstanceUid), ''), 'instance:' || contentHash)";
+  std::string now = TimestampSql(ctx.now_us);
+  std::string source =
+      "SELECT sha256(sourceSystem || '/ImagingStudy/' || sha256(sourceSystem || '/' || " + gkey +
+      ")) AS id, studyInstanceUid, seriesInstanceUid, sopInstanceUid, sourceSystem AS "
+      "msftSourceSystem, metadata_string, filePath, archiveMember, contentHash, "
+      "sourceModifiedAt, false AS msftIsDeleted, " +
+      now + " AS msftCreatedDatetime, " + now + " AS msftModifiedDatetime FROM " +
+      ParquetScan(added) + " WHERE operation IS NULL";
+  lake::UpsertOptions upsert;
+  upsert.key_columns = {"studyInstanceUid", "seriesInstanceUid", "sopInstanceUid",
+                        "msftSourceSystem"};
+  upsert.newer_wins_column = "sourceModifiedAt";
+  upsert.preserve_columns = {"msftCreatedDatetime"};
+  meta.SetTransaction(kMetastoreApp, bronze_snap.version);
+  DL_ASSIGN_OR_RETURN(lake::CommitOutcome outcome, meta.Upsert(ctx.engine, source, upsert));
+  ctx.summary->metastore_rows += outcome.rows_written;
+  return Status::Ok();
+}
+
+// --- 2. NDJSON files ---------------------------------------------------------------------
+
+Status ListNdjson(const std::string& root, const std::string& default_ns, bool dropped,
+                  std::vector<NdjsonFile>* out) {
+  if (!fs::IsDirectory(root)) return Status::Ok();
+  // (folder, namespace) pairs still to list; the namespace is the first level below root.
+  std::vector<std::pair<std::string, std::string>> todo = {{root, ""}};
+  while (!todo.empty()) {
+    auto [dir, ns] = todo.back();
+    todo.pop_back();
+    DL_ASSIGN_OR_RETURN(auto entries, fs::ListDir(dir));
+    for (const auto& e : entries) {
+      std::string path = fs::Join(dir, e.name);
+      if (e.is_dir) {
+        todo.emplace_back(path, ns.empty() ? e.name : ns);
+      } else if (e.is_regular && e.name.size() > 7 &&
+                 e.name.compare(e.name.size() - 7, 7, ".ndjson") == 0) {
+        out->push_back({path, ns.empty() ? default_ns : ns, dropped,
+                        static_cast<int64_t>(e.size), e.mtime_ms * 1000});
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::map<std::string, std::pair<int64_t, int64_t>>> KnownFiles(Context& ctx) {
+  std::map<std::string, std::pair<int64_t, int64_t>> out;
+  lake::DeltaTable manifest(ctx.lake.TablePath("admin", "FileManifest"), "admin/FileManifest");
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snap, manifest.Load(ctx.engine));
+  if (snap.files.empty()) return out;
+  DL_ASSIGN_OR_RETURN(std::string scan, manifest.ScanSql(snap));
+  DL_ASSIGN_OR_RETURN(lake::QueryResult r,
+                      ctx.engine.Query("SELECT path, size, epoch_us(modifiedAt) FROM " + scan +
+                                       " WHERE pattern = '" + kManifestPattern + "'"));
+  for (const auto& row : r.rows) out[row[0].s] = {row[1].i, row[2].i};
+  return out;
+}
+
+// The rows of one round, ready to commit.
+struct Round {
+  std::vector<NdjsonFile> files;
+  std::vector<lake::Row> clinical, patients, studies;
+  std::vector<silver::IdentifierKey> patient_identifiers;  // of the patients in this round
+  std::vector<silver::IdentifierKey> study_subjects;       // per row of `studies`
+  size_t resources = 0;
+};
+
+void ReadFile(Context& ctx, const NdjsonFile& file, const std::string& run_id, Round* round) {
+  auto text = fs::ReadFile(file.path);
+  if (!text.ok()) {
+    RecordProblem(ctx, file.path, "cannot read: " + text.status().message(), "");
+    return;
+  }
+  static const lake::Schema kStudy = silver::ImagingStudySchema();
+  static const lake::Schema kPatient = silver::PatientSchema();
+  silver::Lineage lineage{file.namespace_name, file.path, ctx.now_us, file.mtime_us};
+  size_t pos = 0;
+  int64_t line_no = 0;
+  while (pos < text->size()) {
+    size_t end = text->find('\n', pos);
+    if (end == std::string::npos) end = text->size();
+    std::string line = text->substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    std::string where = file.path + ":" + std::to_string(line_no);
+    json resource = json::parse(line, nullptr, false);
+    if (resource.is_discarded() || !resource.is_object()) {
+      RecordProblem(ctx, where, "not a JSON object", "ClinicalFhir");
+      continue;
+    }
+    auto type_it = resource.find("resourceType");
+    if (type_it == resource.end() || !type_it->is_string() || type_it->get<std::string>().empty()) {
+      RecordProblem(ctx, where, "no resourceType", "ClinicalFhir");
+      continue;
+    }
+    std::string type = type_it->get<std::string>();
+    round->resources++;
+    if (type == "ImagingStudy") {
+      if (!resource.contains("id") || !resource["id"].is_string()) {
+        RecordProblem(ctx, where, "ImagingStudy without id", "ImagingStudy");
+        continue;
+      }
+      ctx.summary->imaging_studies++;
+      round->studies.push_back(silver::FlattenResource(resource, kStudy, lineage));
+      silver::IdentifierKey subject;
+      const json* ident = nullptr;
+      if (resource.contains("subject") && resource["subject"].is_object() &&
+          resource["subject"].contains("identifier"))
+        ident = &resource["subject"]["identifier"];
+      if (ident != nullptr && ident->is_object())
+        subject = {ident->value("system", ""), ident->value("value", "")};
+      round->study_subjects.push_back(subject);
+      continue;
+    }
+    // Every clinical resource as it arrived.
+    std::string id = resource.contains("id") && resource["id"].is_string()
+                         ? resource["id"].get<std::string>()
+                         : "sha256:" + Sha256Hex(line);
+    int64_t last_updated = file.mtime_us;
+    if (resource.contains("meta") && resource["meta"].is_object() &&
+        resource["meta"].contains("lastUpdated") && resource["meta"]["lastUpdated"].is_string())
+      (void)silver::ParseFhirInstant(resource["meta"]["lastUpdated"].get<std::string>(),
+                                     &last_updated);
+    round->clinical.push_back({lake::Value::String(type), lake::Value::String(id),
+                               lake::Value::String(file.namespace_name),
+                               lake::Value::Timestamp(last_updated), lake::Value::String(line),
+                               lake::Value::String(file.path), lake::Value::Int(line_no),
+                               lake::Value::String(run_id), lake::Value::Timestamp(ctx.now_us)});
+    if (type == "Patient") {
+      if (!resource.contains("id") || !resource["id"].is_string()) {
+        RecordProblem(ctx, where, "Patient without id: kept in ClinicalFhir only", "Patient");
+        continue;
+      }
+      ctx.summary->patients++;
+      round->patients.push_back(silver::FlattenResource(resource, kPatient, lineage));
+      if (resource.contains("identifier") && resource["identifier"].is_array()) {
+        for (const auto& i : resource["identifier"]) {
+          if (i.is_object() && i.contains("system") && i.contains("value") &&
+              i["system"].is_string() && i["value"].is_string())
+            round->patient_identifiers.emplace_back(i["system"].get<std::string>(),
+                                                    i["value"].get<std::string>());
+        }
+      }
+    } else {
+      ctx.summary->other_resources++;
+    }
+  }
+}
+
+// Upserts `rows` into a table (created if missing) through a staging table.
+Status UpsertRows(Context& ctx, const std::string& lakehouse, const std::string& name,
+                  const lake::Schema& schema, const std::string& description,
+                  const std::vector<lake::Row>& rows, const lake::UpsertOptions& options) {
+  if (rows.empty()) return Status::Ok();
+  lake::DeltaTable table(ctx.lake.TablePath(lakehouse, name), lakehouse + "/" + name);
+  DL_RETURN_IF_ERROR(table.Create(ctx.engine, schema, description));
+  const std::string staged = "__dl_silver_rows";
+  DL_RETURN_IF_ERROR(lake::CreateStagingTable(ctx.engine, staged, schema, rows, false));
+  auto outcome = table.Upsert(ctx.engine, "SELECT * FROM " + staged, options);
+  (void)ctx.engine.Execute("DROP TABLE IF EXISTS " + staged);
+  return outcome.status();
+}
+
+lake::UpsertOptions FhirUpsert() {
+  lake::UpsertOptions o;
+  o.key_columns = {"id"};
+  o.newer_wins_column = "meta_lastUpdated";
+  o.preserve_columns = {"msftCreatedDatetime"};
+  return o;
+}
+
+Status LinkStudies(Context& ctx, const std::vector<silver::IdentifierKey>& subjects,
+                   std::vector<lake::Row>* studies) {
+  static const lake::Schema kStudy = silver::ImagingStudySchema();
+  std::vector<silver::IdentifierKey> keys;
+  for (const auto& k : subjects)
+    if (!k.second.empty()) keys.push_back(k);
+  DL_ASSIGN_OR_RETURN(auto patients, silver::FindPatients(ctx.lake, ctx.engine, keys));
+  for (size_t i = 0; i < studies->size(); ++i) {
+    auto hit = patients.find(subjects[i]);
+    if (subjects[i].second.empty() || hit == patients.end()) continue;
+    silver::LinkSubjectColumn(&(*studies)[i], kStudy, hit->second.id, hit->second.id_orig);
+    ctx.summary->studies_linked++;
+  }
+  return Status::Ok();
+}
+
+Status CommitRound(Context& ctx, Round* round) {
+  static const lake::Schema kStudy = silver::ImagingStudySchema();
+  lake::UpsertOptions clinical;
+  clinical.key_columns = {"msftSourceSystem", "resourceType", "id"};
+  clinical.newer_wins_column = "meta_lastUpdated";
+  DL_RETURN_IF_ERROR(UpsertRows(ctx, "bronze", "ClinicalFhir", silver::ClinicalFhirSchema(),
+                                "dicomlake: clinical FHIR resources as they arrived",
+                                round->clinical, clinical));
+  DL_RETURN_IF_ERROR(UpsertRows(ctx, "silver", "Patient", silver::PatientSchema(),
+                                "dicomlake: FHIR Patient, flattened", round->patients,
+                                FhirUpsert()));
+  DL_RETURN_IF_ERROR(LinkStudies(ctx, round->study_subjects, &round->studies));
+  DL_RETURN_IF_ERROR(UpsertRows(ctx, "silver", "ImagingStudy", kStudy,
+                                "dicomlake: FHIR ImagingStudy, flattened", round->studies,
+                                FhirUpsert()));
+  // Studies stored earlier whose patient arrived in this round.
+  if (!round->patient_identifiers.empty()) {
+    lake::DeltaTable table(ctx.lake.TablePath("silver", "ImagingStudy"), "silver/ImagingStudy");
+    if (table.Exists()) {
+      DL_ASSIGN_OR_RETURN(lake::Snapshot snap, table.Load(ctx.engine));
+      if (!snap.files.empty()) {
+        DL_ASSIGN_OR_RETURN(std::string scan, table.ScanSql(snap));
+        lake::Schema key_schema;
+        key_schema.fields = {lake::StringField("system"), lake::StringField("value")};
+        std::vector<lake::Row> keys;
+        for (const auto& [s, v] : round->patient_identifiers)
+          keys.push_back({lake::Value::String(s), lake::Value::String(v)});
+        DL_RETURN_IF_ERROR(
+            lake::CreateStagingTable(ctx.engine, "__dl_new_patients", key_schema, keys, false));
+        auto unlinked = ctx.engine.Query(
+            "SELECT s.* FROM " + scan +
+            " s WHERE s.subject.id IS NULL AND EXISTS (SELECT 1 FROM __dl_new_patients k WHERE "
+            "k.system = s.subject.identifier.system AND k.value = s.subject.identifier.value)");
+        (void)ctx.engine.Execute("DROP TABLE IF EXISTS __dl_new_patients");
+        DL_RETURN_IF_ERROR(unlinked.status());
+        if (!unlinked->rows.empty()) {
+          std::vector<silver::IdentifierKey> subjects;
+          size_t subject = static_cast<size_t>(kStudy.IndexOf("subject"));
+          for (const auto& row : unlinked->rows) {
+            const lake::Value& s = row[subject];
+            const lake::Value& ident = s.items[2];  // Reference.identifier
+            subjects.emplace_back(ident.items[2].is_null() ? "" : ident.items[2].s,
+                                  ident.items[3].is_null() ? "" : ident.items[3].s);
+          }
+          std::vector<lake::Row> rows = std::move(unlinked->rows);
+          for (auto& row : rows)
+            row[static_cast<size_t>(kStudy.IndexOf("msftModifiedDatetime"))] =
+                lake::Value::Timestamp(ctx.now_us);
+          DL_RETURN_IF_ERROR(LinkStudies(ctx, subjects, &rows));
+          lake::UpsertOptions relink;
+          relink.key_columns = {"id"};
+          relink.preserve_columns = {"msftCreatedDatetime"};
+          DL_RETURN_IF_ERROR(UpsertRows(ctx, "silver", "ImagingStudy", kStudy, "", rows, relink));
+        }
+      }
+    }
+  }
+  // Record the files, then move the dropped ones to Process: a crash before the move leaves
+  // them in the drop zone, and reading them again changes nothing (upserts).
+  std::vector<lake::Row> manifest;
+  std::string process_root =
+      fs::Join(ctx.lake.FilesPath("bronze"), "Process/Clinical/FHIR-NDJSON");
+  std::vector<std::pair<std::string, std::string>> moves;
+  for (const auto& f : round->files) {
+    std::string final_path = f.path;
+    if (f.dropped) {
+      std::string name = f.path.substr(f.path.rfind('/') + 1);
+      final_path = bronze::UniquePath(
+          fs::Join(fs::Join(fs::Join(process_root, f.namespace_name), bronze::DatePath(ctx.now_us)),
+                   name),
+          ctx.summary->run_id.substr(0, 8));
+      moves.emplace_back(f.path, final_path);
+    }
+    ManifestEntry e;
+    e.path = final_path;
+    e.namespace_name = f.namespace_name;
+    e.pattern = kManifestPattern;
+    e.state = "processed";
+    e.run_id = ctx.summary->run_id;
+    e.size = f.size;
+    e.modified_us = f.mtime_us;
+    manifest.push_back(ManifestRow(e, ctx.now_us));
+  }
+  lake::DeltaTable manifest_table(ctx.lake.TablePath("admin", "FileManifest"), "admin/FileManifest");
+  DL_RETURN_IF_ERROR(manifest_table.AppendRows(ctx.engine, manifest).status());
+  for (const auto& [from, to] : moves) {
+    DL_RETURN_IF_ERROR(fs::MakeDirs(to.substr(0, to.rfind('/'))));
+    DL_RETURN_IF_ERROR(bronze::MoveFile(from, to));
+  }
+  *round = Round();
+  return Status::Ok();
+}
+
+Status ReadNdjson(Context& ctx) {
+  std::string bronze_files = ctx.lake.FilesPath("bronze");
+  const std::string& default_ns = ctx.config.settings().global.default_namespace;
+  std::vector<NdjsonFile> files;
+  DL_RETURN_IF_ERROR(
+      ListNdjson(fs::Join(bronze_files, "Process/Clinical/FHIR-NDJSON"), default_ns, false, &files));
+  DL_RETURN_IF_ERROR(
+      ListNdjson(fs::Join(bronze_files, "Ingest/Clinical/FHIR-NDJSON"), default_ns, true, &files));
+  DL_ASSIGN_OR_RETURN(auto known, KnownFiles(ctx));
+  // Oldest first, so that within a round later files come later.
+  std::sort(files.begin(), files.end(), [](const NdjsonFile& a, const NdjsonFile& b) {
+    return std::tie(a.mtime_us, a.path) < std::tie(b.mtime_us, b.path);
+  });
+  Round round;
+  for (const auto& f : files) {
+    auto it = known.find(f.path);
+    if (!f.dropped && it != known.end() && it->second == std::make_pair(f.size, f.mtime_us))
+      continue;
+    ctx.summary->ndjson_files++;
+    ReadFile(ctx, f, ctx.summary->run_id, &round);
+    round.files.push_back(f);
+    if (round.resources >= kResourcesPerRound) DL_RETURN_IF_ERROR(CommitRound(ctx, &round));
+  }
+  if (!round.files.empty()) DL_RETURN_IF_ERROR(CommitRound(ctx, &round));
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string SilverSummary::ToJson() const {
+  json j;
+  j["runId"] = run_id;
+  j["metastoreRows"] = metastore_rows;
+  j["ndjsonFiles"] = ndjson_files;
+  j["imagingStudies"] = imaging_studies;
+  j["patients"] = patients;
+  j["otherResources"] = other_resources;
+  j["studiesLinked"] = studies_linked;
+  j["failed"] = failed;
+  j["failures"] = json::array();
+  for (const auto& f : failures) j["failures"].push_back({{"path", f.path}, {"reason", f.reason}});
+  j["elapsedSeconds"] = elapsed_seconds;
+  return j.dump(2);
+}
+
+Result<SilverSummary> RunSilver(const lake::Lake& lake, lake::Engine& engine,
+                                const config::Config& config) {
+  auto start = std::chrono::steady_clock::now();
+  int64_t started_us = NowMicros();
+  StageLock lock;
+  DL_RETURN_IF_ERROR(lock.Acquire(fs::Join(lake.FilesPath("silver"), ".silver.lock"), "silver"));
+  SilverSummary summary;
+  summary.run_id = NewUuid();
+  Context ctx{lake, engine, config, &summary, started_us, {}};
+  DL_RETURN_IF_ERROR(UpdateMetastore(ctx));
+  DL_RETURN_IF_ERROR(ReadNdjson(ctx));
+  DL_RETURN_IF_ERROR(AppendEvents(lake, engine, ctx.events));
+  summary.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  ExecutionSummary es;
+  es.activity_name = kSilverActivity;
+  es.run_id = summary.run_id;
+  es.pipeline_name = "dicomlake silver";
+  es.status = summary.failed == 0 ? "Succeeded" : "SucceededWithFailures";
+  es.target_path = lake.TablesPath("silver");
+  es.target_lakehouse = "silver";
+  es.source_path = fs::Join(lake.FilesPath("bronze"), "Process/Clinical/FHIR-NDJSON");
+  es.source_lakehouse = "bronze";
+  es.target_records = summary.imaging_studies + summary.patients + summary.metastore_rows;
+  es.source_files = summary.ndjson_files;
+  es.elapsed_seconds = summary.elapsed_seconds;
+  es.target_granular = {{"ImagingStudy", summary.imaging_studies},
+                        {"Patient", summary.patients},
+                        {"ImagingMetastore", summary.metastore_rows},
+                        {"ClinicalFhir", summary.patients + summary.other_resources}};
+  es.attributes = {{"successCount", std::to_string(summary.imaging_studies + summary.patients)},
+                   {"failedCount", std::to_string(summary.failed)},
+                   {"studiesLinked", std::to_string(summary.studies_linked)}};
+  DL_RETURN_IF_ERROR(AppendSummary(lake, engine, es, started_us));
+  return summary;
+}
+
+}  // namespace dicomlake::pipeline

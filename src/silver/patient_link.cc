@@ -1,0 +1,40 @@
+#include "silver/patient_link.h"
+
+#include "lake/delta_table.h"
+#include "lake/engine.h"
+#include "lake/lake.h"
+#include "lake/schema.h"
+
+namespace dicomlake::silver {
+
+Result<std::map<IdentifierKey, PatientRef>> FindPatients(const lake::Lake& lake,
+                                                         lake::Engine& engine,
+                                                         const std::vector<IdentifierKey>& keys) {
+  std::map<IdentifierKey, PatientRef> out;
+  lake::DeltaTable patients(lake.TablePath("silver", "Patient"), "silver/Patient");
+  if (keys.empty() || !patients.Exists()) return out;
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snap, patients.Load(engine));
+  if (snap.files.empty()) return out;
+  DL_ASSIGN_OR_RETURN(std::string scan, patients.ScanSql(snap));
+  lake::Schema key_schema;
+  key_schema.fields = {lake::StringField("system"), lake::StringField("value")};
+  std::vector<lake::Row> rows;
+  for (const auto& [system, value] : keys)
+    rows.push_back({lake::Value::String(system), lake::Value::String(value)});
+  const std::string staged = "__dl_patient_keys";
+  DL_RETURN_IF_ERROR(lake::CreateStagingTable(engine, staged, key_schema, rows, false));
+  auto result = engine.Query(
+      "WITH ids AS (SELECT id, idOrig, unnest(identifier) AS i FROM " + scan +
+      ") SELECT k.system, k.value, min(ids.id), arg_min(ids.idOrig, ids.id) FROM " + staged +
+      " k JOIN ids ON ids.i.system = k.system AND ids.i.value = k.value GROUP BY k.system, "
+      "k.value");
+  (void)engine.Execute("DROP TABLE IF EXISTS " + staged);
+  if (!result.ok()) return result.status().WithContext("silver/Patient: finding patients");
+  for (const auto& r : result->rows) {
+    if (r[2].is_null()) continue;
+    out[{r[0].s, r[1].s}] = PatientRef{r[2].s, r[3].is_null() ? "" : r[3].s};
+  }
+  return out;
+}
+
+}  // namespace dicomlake::silver

@@ -46,7 +46,8 @@ const KeySpec kKeys[] = {
     {"fhir.max_records_per_ndjson", Type::kInt, "1000", 1, 10000000,
      "ImagingStudy resources per NDJSON file (Fabric's default is 1000)"},
     {"fhir.default_timezone", Type::kString, "\"Z\"", 0, 0,
-     "zone of DICOM times without TimezoneOffsetFromUTC (0008,0201): \"Z\" or \"+HH:MM\"/\"-HH:MM\" "
+     "zone of DICOM times without TimezoneOffsetFromUTC (0008,0201): \"Z\" or "
+     "\"+HH:MM\"/\"-HH:MM\" "
      "(FHIR requires a zone whenever a time is given)"},
     {"fhir.patient_identifier_system", Type::kString, "\"\"", 0, 0,
      "identifier system of PatientID when IssuerOfPatientID is absent, e.g. your MRN system URI "
@@ -103,8 +104,9 @@ Status CheckValue(const KeySpec& spec, const json& v, const std::string& origin)
     case Type::kString:
       if (!v.is_string()) return bad("must be a string, got " + v.dump());
       if (std::string(spec.key) == "fhir.default_timezone" && !IsZone(v.get<std::string>()))
-        return bad("must be \"Z\" or an offset \"+HH:MM\"/\"-HH:MM\" between -12:00 and +14:00, got " +
-                   v.dump());
+        return bad(
+            "must be \"Z\" or an offset \"+HH:MM\"/\"-HH:MM\" between -12:00 and +14:00, got " +
+            v.dump());
       break;
   }
   return Status::Ok();

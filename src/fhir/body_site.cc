@@ -129,8 +129,9 @@ bool BodyPartToSnomed(const std::string& body_part, std::string* code, std::stri
     term += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   const auto* end = std::end(kBodyParts);
-  const auto* it = std::lower_bound(std::begin(kBodyParts), end, term,
-                                    [](const BodyPart& p, const std::string& t) { return t > p.term; });
+  const auto* it =
+      std::lower_bound(std::begin(kBodyParts), end, term,
+                       [](const BodyPart& p, const std::string& t) { return t > p.term; });
   if (it == end || term != it->term) return false;
   *code = it->code;
   *display = it->meaning;

@@ -195,7 +195,8 @@ std::string MakeDateTime(const json& ds, const DateTimeParts& parts, const Mappi
   }
   if (tm.empty()) return date;
   if (!DicomTimeToFhir(tm, &time)) {
-    issues->push_back({"Error", where + ": time '" + tm + "' is not a valid DICOM time; only the "
+    issues->push_back({"Error", where + ": time '" + tm +
+                                    "' is not a valid DICOM time; only the "
                                     "date is kept"});
     return date;
   }
@@ -342,8 +343,8 @@ std::string PersonNameDisplay(const std::string& pn) {
   size_t start = 0;
   for (;;) {
     size_t caret = pn.find('^', start);
-    parts.push_back(Trim(pn.substr(start, caret == std::string::npos ? std::string::npos
-                                                                      : caret - start)));
+    parts.push_back(
+        Trim(pn.substr(start, caret == std::string::npos ? std::string::npos : caret - start)));
     if (caret == std::string::npos) break;
     start = caret + 1;
   }
@@ -536,17 +537,17 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
     std::string laterality = Str(sd, "00200060");
     if (laterality.empty()) laterality = Str(sd, "00200062");  // Image Laterality
     if (laterality == "L") {
-      js["laterality"] = {{"system", kSnomedSystem}, {"code", "419161000"},
-                          {"display", "Unilateral left"}};
+      js["laterality"] = {
+          {"system", kSnomedSystem}, {"code", "419161000"}, {"display", "Unilateral left"}};
     } else if (laterality == "R") {
-      js["laterality"] = {{"system", kSnomedSystem}, {"code", "419465000"},
-                          {"display", "Unilateral right"}};
+      js["laterality"] = {
+          {"system", kSnomedSystem}, {"code", "419465000"}, {"display", "Unilateral right"}};
     } else if (laterality == "B") {
-      js["laterality"] = {{"system", kSnomedSystem}, {"code", "51440002"},
-                          {"display", "Bilateral"}};
+      js["laterality"] = {
+          {"system", kSnomedSystem}, {"code", "51440002"}, {"display", "Bilateral"}};
     }
-    std::string started = MakeDateTime(sd, {"00080021", "00080031", "SeriesDate"}, options,
-                                       swhere, &issues, &default_zone);
+    std::string started = MakeDateTime(sd, {"00080021", "00080031", "SeriesDate"}, options, swhere,
+                                       &issues, &default_zone);
     if (!started.empty()) js["started"] = started;
     json insts = json::array();
     for (const Instance* m : members) {
@@ -612,9 +613,10 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
                                      &issues, &default_zone);
   if (!started.empty()) r["started"] = started;
   if (default_zone) {
-    issues.push_back({"Warning", where + ": a time without TimezoneOffsetFromUTC; the default "
-                                         "zone " +
-                                         options.default_timezone + " was assumed"});
+    issues.push_back({"Warning", where +
+                                     ": a time without TimezoneOffsetFromUTC; the default "
+                                     "zone " +
+                                     options.default_timezone + " was assumed"});
   }
   std::string referrer = PersonNameDisplay(Str(study, "00080090"));
   if (!referrer.empty()) r["referrer"] = {{"display", referrer}};

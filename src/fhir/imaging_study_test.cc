@@ -177,8 +177,7 @@ TEST(MapStudy, IncompleteDataIsReportedNotInvented) {
   EXPECT_FALSE(r.contains("started"));
   EXPECT_FALSE(r["series"][0].contains("number"));
   EXPECT_EQ(r["series"][0]["modality"]["extension"][0]["valueCode"], "unknown");
-  EXPECT_EQ(r["series"][0]["instance"][0]["sopClass"]["extension"][0]["url"],
-            kDataAbsentReasonUrl);
+  EXPECT_EQ(r["series"][0]["instance"][0]["sopClass"]["extension"][0]["url"], kDataAbsentReasonUrl);
   EXPECT_EQ(r["subject"]["extension"][0]["valueCode"], "unknown");
   EXPECT_EQ(r["numberOfInstances"], 1);
   EXPECT_GE(m.issues.size(), 6u);  // no study UID, bad date, bad number, no modality, ...

@@ -117,9 +117,10 @@ Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
   mapping.patient_identifier_system = settings.fhir.patient_identifier_system;
 
   if (!added.empty()) {
-    std::string ns_filter = options.only_namespace.empty()
-                                ? ""
-                                : " WHERE sourceSystem = " + lake::QuoteLiteral(options.only_namespace);
+    std::string ns_filter =
+        options.only_namespace.empty()
+            ? ""
+            : " WHERE sourceSystem = " + lake::QuoteLiteral(options.only_namespace);
     DL_ASSIGN_OR_RETURN(std::string scan, bronze.ScanSql(snap));
     // The affected studies, then the latest version of each of their instances, numbered by
     // study so that rounds can take a range of studies.
@@ -131,17 +132,17 @@ Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
         "b.sourceSystem, b.gkey) - 1 AS study_no, b.* FROM (SELECT sourceSystem, " +
         std::string(kGroupKeySql) +
         " AS gkey, nullif(trim(studyInstanceUid), '') AS study_uid, sourceModifiedAt, "
-        "createdDatetime, filePath, metadata_string FROM " +
-        scan +
-        " WHERE operation IS NULL QUALIFY row_number() OVER (PARTITION BY sourceSystem, " +
+        "createdDatetime, filePath, metadata_string FROM (" +
+        scan + ") WHERE operation IS NULL QUALIFY row_number() OVER (PARTITION BY sourceSystem, " +
         kGroupKeySql +
         ", coalesce(sopInstanceUid, contentHash) ORDER BY sourceModifiedAt DESC NULLS LAST, "
         "createdDatetime DESC) = 1) b SEMI JOIN __dl_fhir_keys k ON b.sourceSystem = "
         "k.sourceSystem AND b.gkey = k.gkey");
     (void)engine.Execute("DROP TABLE IF EXISTS __dl_fhir_keys");
     DL_RETURN_IF_ERROR(st.WithContext("bronze/ImagingDicom: reading the affected studies"));
-    DL_ASSIGN_OR_RETURN(lake::QueryResult count,
-                        engine.Query("SELECT count(DISTINCT study_no), count(*) FROM __dl_fhir_rows"));
+    DL_ASSIGN_OR_RETURN(
+        lake::QueryResult count,
+        engine.Query("SELECT count(DISTINCT study_no), count(*) FROM __dl_fhir_rows"));
     int64_t studies = count.rows[0][0].i;
     summary.instances_read = count.rows[0][1].i;
 
@@ -171,8 +172,9 @@ Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
         inputs.back().instances.push_back(std::move(in));
       }
       std::vector<fhir::MappedStudy> mapped(inputs.size());
-      DL_RETURN_IF_ERROR(ParallelFor(inputs.size(), settings.global.threads,
-                                     [&](size_t i) { mapped[i] = fhir::MapStudy(inputs[i], mapping); }));
+      DL_RETURN_IF_ERROR(ParallelFor(inputs.size(), settings.global.threads, [&](size_t i) {
+        mapped[i] = fhir::MapStudy(inputs[i], mapping);
+      }));
       std::vector<silver::IdentifierKey> keys;
       for (const auto& m : mapped)
         if (!m.subject_value.empty()) keys.emplace_back(m.subject_system, m.subject_value);
@@ -190,8 +192,8 @@ Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
           e.event_type = "stage:fhir";
           e.severity = issue.severity;
           e.run_id = summary.run_id;
-          e.record_identifier = inputs[i].study_uid.empty() ? inputs[i].group_key
-                                                            : inputs[i].study_uid;
+          e.record_identifier =
+              inputs[i].study_uid.empty() ? inputs[i].group_key : inputs[i].study_uid;
           e.target_table_name = "ImagingStudy";
           e.message = issue.message;
           events.push_back(BusinessEventRow(e, NowMicros()));

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <tuple>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 #include "bronze/file_store.h"
 #include "common/fs.h"
@@ -125,8 +125,8 @@ Status ListNdjson(const std::string& root, const std::string& default_ns, bool d
         todo.emplace_back(path, ns.empty() ? e.name : ns);
       } else if (e.is_regular && e.name.size() > 7 &&
                  e.name.compare(e.name.size() - 7, 7, ".ndjson") == 0) {
-        out->push_back({path, ns.empty() ? default_ns : ns, dropped,
-                        static_cast<int64_t>(e.size), e.mtime_ms * 1000});
+        out->push_back({path, ns.empty() ? default_ns : ns, dropped, static_cast<int64_t>(e.size),
+                        e.mtime_ms * 1000});
       }
     }
   }
@@ -140,8 +140,8 @@ Result<std::map<std::string, std::pair<int64_t, int64_t>>> KnownFiles(Context& c
   if (snap.files.empty()) return out;
   DL_ASSIGN_OR_RETURN(std::string scan, manifest.ScanSql(snap));
   DL_ASSIGN_OR_RETURN(lake::QueryResult r,
-                      ctx.engine.Query("SELECT path, size, epoch_us(modifiedAt) FROM " + scan +
-                                       " WHERE pattern = '" + kManifestPattern + "'"));
+                      ctx.engine.Query("SELECT path, size, epoch_us(modifiedAt) FROM (" + scan +
+                                       ") WHERE pattern = '" + kManifestPattern + "'"));
   for (const auto& row : r.rows) out[row[0].s] = {row[1].i, row[2].i};
   return out;
 }
@@ -307,8 +307,8 @@ Status CommitRound(Context& ctx, Round* round) {
         DL_RETURN_IF_ERROR(
             lake::CreateStagingTable(ctx.engine, "__dl_new_patients", key_schema, keys, false));
         auto unlinked = ctx.engine.Query(
-            "SELECT s.* FROM " + scan +
-            " s WHERE s.subject.id IS NULL AND EXISTS (SELECT 1 FROM __dl_new_patients k WHERE "
+            "SELECT s.* FROM (" + scan +
+            ") s WHERE s.subject.id IS NULL AND EXISTS (SELECT 1 FROM __dl_new_patients k WHERE "
             "k.system = s.subject.identifier.system AND k.value = s.subject.identifier.value)");
         (void)ctx.engine.Execute("DROP TABLE IF EXISTS __dl_new_patients");
         DL_RETURN_IF_ERROR(unlinked.status());
@@ -337,8 +337,7 @@ Status CommitRound(Context& ctx, Round* round) {
   // Record the files, then move the dropped ones to Process: a crash before the move leaves
   // them in the drop zone, and reading them again changes nothing (upserts).
   std::vector<lake::Row> manifest;
-  std::string process_root =
-      fs::Join(ctx.lake.FilesPath("bronze"), "Process/Clinical/FHIR-NDJSON");
+  std::string process_root = fs::Join(ctx.lake.FilesPath("bronze"), "Process/Clinical/FHIR-NDJSON");
   std::vector<std::pair<std::string, std::string>> moves;
   for (const auto& f : round->files) {
     std::string final_path = f.path;
@@ -360,7 +359,8 @@ Status CommitRound(Context& ctx, Round* round) {
     e.modified_us = f.mtime_us;
     manifest.push_back(ManifestRow(e, ctx.now_us));
   }
-  lake::DeltaTable manifest_table(ctx.lake.TablePath("admin", "FileManifest"), "admin/FileManifest");
+  lake::DeltaTable manifest_table(ctx.lake.TablePath("admin", "FileManifest"),
+                                  "admin/FileManifest");
   DL_RETURN_IF_ERROR(manifest_table.AppendRows(ctx.engine, manifest).status());
   for (const auto& [from, to] : moves) {
     DL_RETURN_IF_ERROR(fs::MakeDirs(to.substr(0, to.rfind('/'))));
@@ -374,8 +374,8 @@ Status ReadNdjson(Context& ctx) {
   std::string bronze_files = ctx.lake.FilesPath("bronze");
   const std::string& default_ns = ctx.config.settings().global.default_namespace;
   std::vector<NdjsonFile> files;
-  DL_RETURN_IF_ERROR(
-      ListNdjson(fs::Join(bronze_files, "Process/Clinical/FHIR-NDJSON"), default_ns, false, &files));
+  DL_RETURN_IF_ERROR(ListNdjson(fs::Join(bronze_files, "Process/Clinical/FHIR-NDJSON"), default_ns,
+                                false, &files));
   DL_RETURN_IF_ERROR(
       ListNdjson(fs::Join(bronze_files, "Ingest/Clinical/FHIR-NDJSON"), default_ns, true, &files));
   DL_ASSIGN_OR_RETURN(auto known, KnownFiles(ctx));

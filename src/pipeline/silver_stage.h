@@ -39,13 +39,13 @@ struct SilverFailure {
 
 struct SilverSummary {
   std::string run_id;
-  int64_t metastore_rows = 0;      // ImagingMetastore rows written (inserted or replaced)
-  int64_t ndjson_files = 0;        // NDJSON files read
-  int64_t imaging_studies = 0;     // ImagingStudy resources read
-  int64_t patients = 0;            // Patient resources read
-  int64_t other_resources = 0;     // other clinical resources kept in bronze ClinicalFhir
-  int64_t studies_linked = 0;      // ImagingStudy rows given a Patient reference
-  int64_t failed = 0;              // bad lines and unreadable files
+  int64_t metastore_rows = 0;   // ImagingMetastore rows written (inserted or replaced)
+  int64_t ndjson_files = 0;     // NDJSON files read
+  int64_t imaging_studies = 0;  // ImagingStudy resources read
+  int64_t patients = 0;         // Patient resources read
+  int64_t other_resources = 0;  // other clinical resources kept in bronze ClinicalFhir
+  int64_t studies_linked = 0;   // ImagingStudy rows given a Patient reference
+  int64_t failed = 0;           // bad lines and unreadable files
   std::vector<SilverFailure> failures;
   double elapsed_seconds = 0;
 

@@ -40,8 +40,8 @@ Result<int64_t> LastRecordedVersion(const lake::Lake& lake, lake::Engine& engine
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult r,
       engine.Query("SELECT max(TRY_CAST(map_extract(activityAttributes, " +
-                   lake::QuoteLiteral(attribute) + ")[1] AS BIGINT)) FROM " + scan +
-                   " WHERE activityName = " + lake::QuoteLiteral(activity)));
+                   lake::QuoteLiteral(attribute) + ")[1] AS BIGINT)) FROM (" + scan +
+                   ") WHERE activityName = " + lake::QuoteLiteral(activity)));
   if (r.rows.empty() || r.rows[0][0].is_null()) return int64_t{-1};
   return r.rows[0][0].i;
 }

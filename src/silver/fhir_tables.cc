@@ -43,8 +43,8 @@ DataType Identifier() {
 // original text in msftSourceReference.
 DataType Reference() {
   return DataType::Struct({F("reference", Str()), F("type", Str()), F("identifier", Identifier()),
-                           F("display", Str()), F("extension", ListOf(Extension())),
-                           F("id", Str()), F("idOrig", Str()), F("msftSourceReference", Str())});
+                           F("display", Str()), F("extension", ListOf(Extension())), F("id", Str()),
+                           F("idOrig", Str()), F("msftSourceReference", Str())});
 }
 DataType Meta() {
   return DataType::Struct({F("versionId", Str()), F("lastUpdated", Str()), F("source", Str()),
@@ -56,8 +56,8 @@ DataType HumanName() {
                            F("suffix", ListOf(Str())), F("period", Period())});
 }
 DataType ContactPoint() {
-  return DataType::Struct({F("system", Str()), F("value", Str()), F("use", Str()),
-                           F("rank", Int()), F("period", Period())});
+  return DataType::Struct({F("system", Str()), F("value", Str()), F("use", Str()), F("rank", Int()),
+                           F("period", Period())});
 }
 DataType Address() {
   return DataType::Struct({F("use", Str()), F("type", Str()), F("text", Str()),
@@ -66,13 +66,12 @@ DataType Address() {
                            F("period", Period())});
 }
 DataType SeriesType() {
-  DataType instance = DataType::Struct({F("uid", Str()), F("sopClass", Coding()),
-                                        F("number", Int()), F("title", Str())});
+  DataType instance = DataType::Struct(
+      {F("uid", Str()), F("sopClass", Coding()), F("number", Int()), F("title", Str())});
   return DataType::Struct({F("uid", Str()), F("number", Int()), F("modality", Coding()),
                            F("description", Str()), F("numberOfInstances", Int()),
-                           F("bodySite", Coding()), F("laterality", Coding()),
-                           F("started", Str()), F("instance", ListOf(instance)),
-                           F("extension", ListOf(Extension()))});
+                           F("bodySite", Coding()), F("laterality", Coding()), F("started", Str()),
+                           F("instance", ListOf(instance)), F("extension", ListOf(Extension()))});
 }
 
 void AddHead(Schema* s) {
@@ -95,7 +94,8 @@ void AddLineage(Schema* s) {
 }
 
 bool IsReferenceType(const DataType& t) {
-  return t.kind == Kind::kStruct && t.fields.size() == 8 && t.fields[7].name == "msftSourceReference";
+  return t.kind == Kind::kStruct && t.fields.size() == 8 &&
+         t.fields[7].name == "msftSourceReference";
 }
 
 // Adds Fabric's normalisation fields to a Reference object.
@@ -197,10 +197,10 @@ Schema ImagingMetastoreSchema() {
 
 Schema ClinicalFhirSchema() {
   Schema s;
-  s.fields = {lake::StringField("resourceType"),       lake::StringField("id"),
-              lake::StringField("msftSourceSystem"),   lake::TimestampField("meta_lastUpdated"),
-              lake::StringField("resource_string"),    lake::StringField("filePath"),
-              lake::LongField("lineNumber"),           lake::StringField("runId"),
+  s.fields = {lake::StringField("resourceType"),      lake::StringField("id"),
+              lake::StringField("msftSourceSystem"),  lake::TimestampField("meta_lastUpdated"),
+              lake::StringField("resource_string"),   lake::StringField("filePath"),
+              lake::LongField("lineNumber"),          lake::StringField("runId"),
               lake::TimestampField("createdDatetime")};
   return s;
 }
@@ -244,8 +244,8 @@ lake::Row FlattenResource(const json& resource, const Schema& schema, const Line
   for (const auto& twin : twins) {
     int t = schema.IndexOf(twin);
     int base = schema.IndexOf(twin.substr(0, twin.size() - 7));
-    json j = ValueToJson(row[static_cast<size_t>(base)],
-                         schema.fields[static_cast<size_t>(base)].type);
+    json j =
+        ValueToJson(row[static_cast<size_t>(base)], schema.fields[static_cast<size_t>(base)].type);
     row[static_cast<size_t>(t)] = j.is_null() ? lake::Value::Null() : lake::Value::String(j.dump());
   }
   return row;

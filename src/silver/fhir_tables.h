@@ -29,9 +29,9 @@ std::string SilverId(const std::string& source_system, const std::string& resour
                      const std::string& id);
 
 struct Lineage {
-  std::string source_system;  // msftSourceSystem: the namespace
-  std::string file_path;      // msftFilePath: the NDJSON file
-  int64_t now_us = 0;         // msftCreatedDatetime / msftModifiedDatetime
+  std::string source_system;             // msftSourceSystem: the namespace
+  std::string file_path;                 // msftFilePath: the NDJSON file
+  int64_t now_us = 0;                    // msftCreatedDatetime / msftModifiedDatetime
   int64_t fallback_last_updated_us = 0;  // when the resource has no meta.lastUpdated
 };
 

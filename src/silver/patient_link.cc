@@ -24,8 +24,8 @@ Result<std::map<IdentifierKey, PatientRef>> FindPatients(const lake::Lake& lake,
   const std::string staged = "__dl_patient_keys";
   DL_RETURN_IF_ERROR(lake::CreateStagingTable(engine, staged, key_schema, rows, false));
   auto result = engine.Query(
-      "WITH ids AS (SELECT id, idOrig, unnest(identifier) AS i FROM " + scan +
-      ") SELECT k.system, k.value, min(ids.id), arg_min(ids.idOrig, ids.id) FROM " + staged +
+      "WITH ids AS (SELECT id, idOrig, unnest(identifier) AS i FROM (" + scan +
+      ")) SELECT k.system, k.value, min(ids.id), arg_min(ids.idOrig, ids.id) FROM " + staged +
       " k JOIN ids ON ids.i.system = k.system AND ids.i.value = k.value GROUP BY k.system, "
       "k.value");
   (void)engine.Execute("DROP TABLE IF EXISTS " + staged);

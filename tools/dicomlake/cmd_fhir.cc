@@ -8,10 +8,10 @@
 namespace dicomlake::cli {
 
 void RegisterFhir(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto* cmd = app.add_subcommand(
-      "fhir",
-      "Write FHIR R4 ImagingStudy NDJSON for the studies that changed in bronze "
-      "(bronze/Files/Process/Clinical/FHIR-NDJSON/<namespace>/YYYY/MM/DD/)");
+  auto* cmd =
+      app.add_subcommand("fhir",
+                         "Write FHIR R4 ImagingStudy NDJSON for the studies that changed in bronze "
+                         "(bronze/Files/Process/Clinical/FHIR-NDJSON/<namespace>/YYYY/MM/DD/)");
   struct Args {
     std::string lake, name_space;
     bool json = false, rebuild = false;
@@ -38,13 +38,14 @@ void RegisterFhir(CLI::App& app, GlobalOptions& global, int* exit_code) {
     if (args->json) {
       std::cout << summary->ToJson() << "\n";
     } else if (!global.quiet) {
-      std::printf("fhir run %s: %lld ImagingStudy resources from %lld instances in %zu file(s), "
-                  "%lld linked to a Patient, %lld problem(s) recorded in admin.BusinessEvents, "
-                  "%.1f s\n",
-                  summary->run_id.c_str(), static_cast<long long>(summary->studies_written),
-                  static_cast<long long>(summary->instances_read), summary->files.size(),
-                  static_cast<long long>(summary->studies_linked),
-                  static_cast<long long>(summary->problems), summary->elapsed_seconds);
+      std::printf(
+          "fhir run %s: %lld ImagingStudy resources from %lld instances in %zu file(s), "
+          "%lld linked to a Patient, %lld problem(s) recorded in admin.BusinessEvents, "
+          "%.1f s\n",
+          summary->run_id.c_str(), static_cast<long long>(summary->studies_written),
+          static_cast<long long>(summary->instances_read), summary->files.size(),
+          static_cast<long long>(summary->studies_linked),
+          static_cast<long long>(summary->problems), summary->elapsed_seconds);
     }
     *exit_code = kExitOk;
   });

@@ -34,16 +34,17 @@ void RegisterSilver(CLI::App& app, GlobalOptions& global, int* exit_code) {
     if (args->json) {
       std::cout << summary->ToJson() << "\n";
     } else if (!global.quiet) {
-      std::printf("silver run %s: %lld metastore rows, %lld NDJSON file(s): %lld ImagingStudy, "
-                  "%lld Patient, %lld other resources; %lld studies linked to a Patient; %lld "
-                  "failed, %.1f s\n",
-                  summary->run_id.c_str(), static_cast<long long>(summary->metastore_rows),
-                  static_cast<long long>(summary->ndjson_files),
-                  static_cast<long long>(summary->imaging_studies),
-                  static_cast<long long>(summary->patients),
-                  static_cast<long long>(summary->other_resources),
-                  static_cast<long long>(summary->studies_linked),
-                  static_cast<long long>(summary->failed), summary->elapsed_seconds);
+      std::printf(
+          "silver run %s: %lld metastore rows, %lld NDJSON file(s): %lld ImagingStudy, "
+          "%lld Patient, %lld other resources; %lld studies linked to a Patient; %lld "
+          "failed, %.1f s\n",
+          summary->run_id.c_str(), static_cast<long long>(summary->metastore_rows),
+          static_cast<long long>(summary->ndjson_files),
+          static_cast<long long>(summary->imaging_studies),
+          static_cast<long long>(summary->patients),
+          static_cast<long long>(summary->other_resources),
+          static_cast<long long>(summary->studies_linked), static_cast<long long>(summary->failed),
+          summary->elapsed_seconds);
       for (const auto& f : summary->failures)
         std::printf("  failed: %s: %s\n", f.path.c_str(), f.reason.c_str());
     }

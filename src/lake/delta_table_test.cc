@@ -124,6 +124,32 @@ TEST_F(DeltaTableTest, EmptyAppendCommitsNothingAndNullInRequiredColumnFails) {
   EXPECT_EQ(fs::ListDir(t.root())->size(), 1u);
 }
 
+// Stage progress: a txn action is committed with the write, even one that adds no rows, and is
+// read back through replays and checkpoints.
+TEST_F(DeltaTableTest, TransactionsRecordProgressWithTheWrite) {
+  TableOptions options;
+  options.checkpoint_interval = 2;
+  DeltaTable t = MakeTable(options);
+  t.SetTransaction("stage", 7);
+  auto first = t.Append(*engine_, kThree);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->version, 1);
+  t.SetTransaction("stage", 9);
+  auto empty = t.Append(*engine_, std::string(kThree) + " WHERE false");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->version, 2);  // committed for the txn alone
+  EXPECT_EQ(empty->rows_written, 0);
+  auto none = t.Append(*engine_, std::string(kThree) + " WHERE false");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->version, -1);  // the txn was consumed: nothing to commit
+  auto snap = t.Load(*engine_);
+  ASSERT_TRUE(snap.ok());
+  ASSERT_TRUE(snap->checkpoint_version.has_value());  // read through the version-2 checkpoint
+  EXPECT_EQ(snap->txns.at("stage").version, 9);
+  EXPECT_EQ(t.Load(*engine_, 1)->txns.at("stage").version, 7);
+  EXPECT_EQ(Rows(t).size(), 3u);
+}
+
 TEST_F(DeltaTableTest, OverwriteReplacesEverything) {
   DeltaTable t = MakeTable();
   ASSERT_TRUE(t.Append(*engine_, kThree).ok());

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -29,6 +28,7 @@
 #include "lake/engine.h"
 #include "lake/lake.h"
 #include "pipeline/admin_tables.h"
+#include "pipeline/stage_support.h"
 #include "scan/archive.h"
 #include "scan/inventory.h"
 #include "scan/source.h"
@@ -473,26 +473,6 @@ Result<std::map<std::string, std::pair<int64_t, int64_t>>> ManifestState(Context
   return out;
 }
 
-// An exclusive lock on the lake's bronze ingestion, held for the life of the object. flock(2)
-// locks die with their process, so a killed run never leaves a stale lock behind.
-class IngestLock {
- public:
-  ~IngestLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status Acquire(const std::string& path) {
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return IoError("cannot open the lock file " + path + ": " + std::strerror(errno));
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      return Conflict("another `dicomlake ingest` is running on this lake (lock " + path + ")");
-    }
-    return Status::Ok();
-  }
-
- private:
-  int fd_ = -1;
-};
-
 }  // namespace
 
 Result<IngestPattern> ParseIngestPattern(const std::string& name) {
@@ -524,8 +504,8 @@ std::string IngestSummary::ToJson() const {
 Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
                                 const config::Config& config, const IngestOptions& options) {
   auto start = std::chrono::steady_clock::now();
-  IngestLock lock;
-  DL_RETURN_IF_ERROR(lock.Acquire(fs::Join(lake.FilesPath("bronze"), ".ingest.lock")));
+  StageLock lock;
+  DL_RETURN_IF_ERROR(lock.Acquire(fs::Join(lake.FilesPath("bronze"), ".ingest.lock"), "ingest"));
   // Members extracted by an earlier run that was killed: nobody else uses them (we hold the lock).
   DL_RETURN_IF_ERROR(fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging")));
   IngestSummary summary;

@@ -102,8 +102,21 @@ Status UpdateMetastore(Context& ctx) {
                         "msftSourceSystem"};
   upsert.newer_wins_column = "sourceModifiedAt";
   upsert.preserve_columns = {"msftCreatedDatetime"};
+  DL_ASSIGN_OR_RETURN(
+      lake::CommitOutcome outcome,
+      meta.Upsert(ctx.engine,
+                  source + " AND studyInstanceUid IS NOT NULL AND seriesInstanceUid IS NOT NULL "
+                           "AND sopInstanceUid IS NOT NULL",
+                  upsert));
+  ctx.summary->metastore_rows += outcome.rows_written;
+  // Instances missing a UID cannot be matched by the key: each new file version is a row of its
+  // own. This last commit also records the bronze version consumed (replaying the upsert after a
+  // crash before it changes nothing).
   meta.SetTransaction(kMetastoreApp, bronze_snap.version);
-  DL_ASSIGN_OR_RETURN(lake::CommitOutcome outcome, meta.Upsert(ctx.engine, source, upsert));
+  DL_ASSIGN_OR_RETURN(
+      outcome,
+      meta.Append(ctx.engine, source + " AND (studyInstanceUid IS NULL OR "
+                                       "seriesInstanceUid IS NULL OR sopInstanceUid IS NULL)"));
   ctx.summary->metastore_rows += outcome.rows_written;
   return Status::Ok();
 }

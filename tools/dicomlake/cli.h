@@ -40,6 +40,7 @@ void RegisterDump(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterFhir(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterSilver(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 // Prints "dicomlake: <message>" to stderr and returns `code`.
 int Fail(const Status& status, int code = kExitFailed);

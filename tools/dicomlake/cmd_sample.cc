@@ -1,0 +1,84 @@
+// `dicomlake sample <dir>`: writes the sample dataset. Into a lake, the DICOM goes to the Ingest
+// drop zone (bronze/Files/Ingest/Imaging/DICOM/<namespace>/sample-<seed>/) and the clinical
+// Patient NDJSON to bronze/Files/Ingest/Clinical/FHIR-NDJSON/<namespace>/; into any other folder,
+// to <dir>/Imaging/DICOM/<namespace>/sample-<seed>/ and <dir>/Clinical/FHIR-NDJSON/<namespace>/.
+#include <cstdio>
+#include <iostream>
+
+#include "cli.h"
+#include "common/fs.h"
+#include "sample/sample.h"
+
+namespace dicomlake::cli {
+
+void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code) {
+  auto* cmd = app.add_subcommand(
+      "sample",
+      "Write a realistic, deterministic sample dataset (DICOM + clinical FHIR Patient "
+      "NDJSON); at scale 1 the shape of the Fabric sample (7,739 instances)");
+  struct Args {
+    std::string dir, pixels = "small", name_space = "sample", manifest;
+    uint64_t seed = 1;
+    double scale = 1.0;
+    int threads = 0;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("dir", args->dir, "A lake (writes into its Ingest drop zones) or any folder")
+      ->required();
+  cmd->add_option("--seed", args->seed, "Seed: same seed, same files")->capture_default_str();
+  cmd->add_option("--scale", args->scale, "Multiplies every count (0.01 .. 1000)")
+      ->capture_default_str();
+  cmd->add_option("--pixels", args->pixels,
+                  "small: tiny matrices; realistic: 512x512 16-bit CT/MR and full-size X-ray "
+                  "images (for benchmarks)")
+      ->check(CLI::IsMember({"small", "realistic"}))
+      ->capture_default_str();
+  cmd->add_option("--namespace", args->name_space, "Namespace (source system) of the sample")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Writer threads (0: every core)");
+  cmd->add_option("--manifest", args->manifest,
+                  "Also write one JSON line per instance (UIDs, modality, patient) to this file");
+  cmd->callback([&global, exit_code, args] {
+    lake::Lake lake(args->dir);
+    std::string dicom_dir, fhir_dir;
+    std::string batch = "sample-" + std::to_string(args->seed);
+    if (lake.Exists()) {
+      dicom_dir = fs::Join(fs::Join(lake.FilesPath("bronze"), "Ingest/Imaging/DICOM"),
+                           args->name_space + "/" + batch);
+      fhir_dir =
+          fs::Join(lake.FilesPath("bronze"), "Ingest/Clinical/FHIR-NDJSON/" + args->name_space);
+    } else {
+      std::string root = fs::Absolute(args->dir);
+      dicom_dir = fs::Join(root, "Imaging/DICOM/" + args->name_space + "/" + batch);
+      fhir_dir = fs::Join(root, "Clinical/FHIR-NDJSON/" + args->name_space);
+    }
+    sample::SampleOptions options;
+    options.seed = args->seed;
+    options.scale = args->scale;
+    options.pixels =
+        args->pixels == "realistic" ? sample::PixelSize::kRealistic : sample::PixelSize::kSmall;
+    options.threads = args->threads;
+    options.manifest_path = args->manifest;
+    auto counts = sample::WriteSample(dicom_dir, fhir_dir, options);
+    if (!counts.ok()) {
+      *exit_code =
+          Fail(counts.status(),
+               counts.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailed);
+      return;
+    }
+    if (!global.quiet) {
+      std::printf(
+          "sample (seed %llu, scale %g): %lld patients (+%lld only in the clinical data), "
+          "%lld studies, %lld series, %lld instances (%lld studies in ZIP archives), 1 "
+          "file that is not DICOM; %.1f MB\n  DICOM: %s\n  FHIR:  %s\n",
+          static_cast<unsigned long long>(args->seed), args->scale,
+          static_cast<long long>(counts->patients), static_cast<long long>(counts->clinical_only),
+          static_cast<long long>(counts->studies), static_cast<long long>(counts->series),
+          static_cast<long long>(counts->instances), static_cast<long long>(counts->archives),
+          counts->bytes / 1e6, dicom_dir.c_str(), fhir_dir.c_str());
+    }
+    *exit_code = kExitOk;
+  });
+}
+
+}  // namespace dicomlake::cli

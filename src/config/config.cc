@@ -52,6 +52,12 @@ const KeySpec kKeys[] = {
     {"fhir.patient_identifier_system", Type::kString, "\"\"", 0, 0,
      "identifier system of PatientID when IssuerOfPatientID is absent, e.g. your MRN system URI "
      "(empty: urn:dicomlake:namespace:<namespace>)"},
+    {"gold.dicomweb_base_url", Type::kString, "\"\"", 0, 0,
+     "DICOMweb base URL; when set, image_occurrence.wadors_uri = <url>/studies/<study>/series/"
+     "<series>"},
+    {"gold.athena_vocabulary_path", Type::kString, "\"\"", 0, 0,
+     "folder of an OHDSI Athena vocabulary download (CONCEPT.csv, CONCEPT_RELATIONSHIP.csv); "
+     "when set, concept lookups use it instead of the shipped maps"},
     {"delta.checkpoint_interval", Type::kInt, "10", 1, 1000000,
      "write a Delta checkpoint every N commits (Spark's default is 10)"},
     {"delta.vacuum_retain_hours", Type::kNumber, "168", 0, 1e7,
@@ -178,6 +184,8 @@ void Config::Refresh() {
   settings_.fhir.default_timezone = get("fhir.default_timezone").get<std::string>();
   settings_.fhir.patient_identifier_system =
       get("fhir.patient_identifier_system").get<std::string>();
+  settings_.gold.dicomweb_base_url = get("gold.dicomweb_base_url").get<std::string>();
+  settings_.gold.athena_vocabulary_path = get("gold.athena_vocabulary_path").get<std::string>();
   settings_.delta.checkpoint_interval = get("delta.checkpoint_interval").get<int>();
   settings_.delta.vacuum_retain_hours = get("delta.vacuum_retain_hours").get<double>();
   settings_.delta.tombstone_retention_hours = get("delta.tombstone_retention_hours").get<double>();

@@ -47,6 +47,10 @@ struct FhirSettings {
   std::string default_timezone = "Z";     // zone of times without TimezoneOffsetFromUTC
   std::string patient_identifier_system;  // PatientID's system without IssuerOfPatientID
 };
+struct GoldSettings {
+  std::string dicomweb_base_url;       // wadors_uri base; empty: no wadors_uri
+  std::string athena_vocabulary_path;  // Athena download folder; empty: the shipped maps
+};
 struct DeltaSettings {
   int checkpoint_interval = 10;            // a checkpoint every N commits
   double vacuum_retain_hours = 168;        // files newer than this survive vacuum
@@ -56,6 +60,7 @@ struct Settings {
   GlobalSettings global;
   IngestSettings ingest;
   FhirSettings fhir;
+  GoldSettings gold;
   DeltaSettings delta;
 };
 

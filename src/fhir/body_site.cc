@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string>
+#include <vector>
 
 #include "fhir/imaging_study.h"
 
@@ -136,6 +137,12 @@ bool BodyPartToSnomed(const std::string& body_part, std::string* code, std::stri
   *code = it->code;
   *display = it->meaning;
   return true;
+}
+
+std::vector<std::string> BodyPartTerms() {
+  std::vector<std::string> out;
+  for (const auto& p : kBodyParts) out.emplace_back(p.term);
+  return out;
 }
 
 }  // namespace dicomlake::fhir

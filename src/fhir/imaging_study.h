@@ -86,5 +86,7 @@ std::string IssuerSystem(const std::string& issuer);
 // Body Part Examined (0018,0015) -> SNOMED CT code and meaning (DICOM PS3.16 Annex L,
 // Table L-1). False for terms not in the table.
 bool BodyPartToSnomed(const std::string& body_part, std::string* code, std::string* display);
+// Every Body Part Examined term BodyPartToSnomed knows.
+std::vector<std::string> BodyPartTerms();
 
 }  // namespace dicomlake::fhir

@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include <cstdio>
 #include <iostream>
 
 #include "lake/delta_table.h"
@@ -54,4 +55,51 @@ lake::TableOptions TableOptionsFrom(const config::Config& config) {
   return options;
 }
 
+void ProgressBar::Update(int64_t done, int64_t total) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto now = std::chrono::steady_clock::now();
+  if (done < total && now - last_ < std::chrono::milliseconds(200)) return;
+  last_ = now;
+  shown_ = true;
+  double secs = std::chrono::duration<double>(now - start_).count();
+  double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
+  double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+  int width = 30;
+  int filled = total > 0 ? static_cast<int>(width * done / total) : width;
+  std::string eta_text = rate > 0 ? std::to_string(static_cast<int64_t>(eta)) + "s" : "--";
+  std::fprintf(stderr, "\r[%s%s] %lld/%lld %s  %.0f/s  ETA %s   ",
+               std::string(static_cast<size_t>(filled), '#').c_str(),
+               std::string(static_cast<size_t>(width - filled), ' ').c_str(),
+               static_cast<long long>(done), static_cast<long long>(total), label_.c_str(), rate,
+               eta_text.c_str());
+  std::fflush(stderr);
+}
+
+void ProgressBar::Finish() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (shown_) std::fprintf(stderr, "\n");
+}
+
+Result<lake::QueryResult> TableSummary(const lake::Lake& lake, lake::Engine& engine) {
+  DL_ASSIGN_OR_RETURN(auto tables, lake.DiscoverTables());
+  lake::QueryResult out;
+  out.column_names = {"lakehouse", "table", "version", "files", "rows", "bytes"};
+  for (const auto& t : tables) {
+    lake::DeltaTable table(t.root, t.display());
+    DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, table.Load(engine));
+    int64_t rows = snapshot.NumRecords();
+    if (rows < 0) {  // files without stats (written by another tool): count them
+      auto scan = table.ScanSql(snapshot);
+      auto count = scan.ok() ? engine.Query("SELECT count(*) FROM (" + *scan + ")")
+                             : Result<lake::QueryResult>(scan.status());
+      rows = count.ok() ? count->rows[0][0].i : -1;
+    }
+    out.rows.push_back({lake::Value::String(t.lakehouse), lake::Value::String(t.name),
+                        lake::Value::Int(snapshot.version),
+                        lake::Value::Int(static_cast<int64_t>(snapshot.files.size())),
+                        rows >= 0 ? lake::Value::Int(rows) : lake::Value::Null(),
+                        lake::Value::Int(snapshot.SizeBytes())});
+  }
+  return out;
+}
 }  // namespace dicomlake::cli

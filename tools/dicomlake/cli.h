@@ -2,7 +2,9 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,7 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterFhir(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterSilver(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterGold(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 // Prints "dicomlake: <message>" to stderr and returns `code`.
 int Fail(const Status& status, int code = kExitFailed);
@@ -62,5 +65,23 @@ Result<Session> StartCommand(const std::string& lake_root, const std::string& fo
                              const GlobalOptions& global, Format* format, int* exit_code);
 
 lake::TableOptions TableOptionsFrom(const config::Config& config);
+
+// A one-line progress display on a terminal: files done, files/s, ETA. Thread-safe.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label = "files") : label_(std::move(label)) {}
+  void Update(int64_t done, int64_t total);
+  void Finish();
+
+ private:
+  std::string label_;
+  std::mutex mutex_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+  bool shown_ = false;
+};
+
+// The lake's tables with version, files, rows and bytes (what `dicomlake tables` prints).
+Result<lake::QueryResult> TableSummary(const lake::Lake& lake, lake::Engine& engine);
 
 }  // namespace dicomlake::cli

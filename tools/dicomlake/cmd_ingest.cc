@@ -2,47 +2,13 @@
 // Exit 0 when everything was ingested, 3 when some files failed (see admin.BusinessEvents).
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <mutex>
 
 #include "cli.h"
 #include "pipeline/ingest_stage.h"
 
 namespace dicomlake::cli {
-namespace {
-
-// A one-line progress display on a terminal: files done, files/s, ETA. Thread-safe.
-class ProgressBar {
- public:
-  void Update(int64_t done, int64_t total) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto now = std::chrono::steady_clock::now();
-    if (done < total && now - last_ < std::chrono::milliseconds(200)) return;
-    last_ = now;
-    double secs = std::chrono::duration<double>(now - start_).count();
-    double rate = secs > 0 ? static_cast<double>(done) / secs : 0;
-    double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-    int width = 30;
-    int filled = total > 0 ? static_cast<int>(width * done / total) : width;
-    std::string eta_text = rate > 0 ? std::to_string(static_cast<int64_t>(eta)) + "s" : "--";
-    std::fprintf(stderr, "\r[%s%s] %lld/%lld files  %.0f files/s  ETA %s   ",
-                 std::string(static_cast<size_t>(filled), '#').c_str(),
-                 std::string(static_cast<size_t>(width - filled), ' ').c_str(),
-                 static_cast<long long>(done), static_cast<long long>(total), rate,
-                 eta_text.c_str());
-    std::fflush(stderr);
-  }
-  void Finish() { std::fprintf(stderr, "\n"); }
-
- private:
-  std::mutex mutex_;
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_{};
-};
-
-}  // namespace
 
 void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto* cmd = app.add_subcommand(

@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   for (Register reg :
        {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql, RegisterVacuum,
-        RegisterDump, RegisterIngest, RegisterFhir, RegisterSilver, RegisterSample}) {
+        RegisterDump, RegisterIngest, RegisterFhir, RegisterSilver, RegisterSample, RegisterGold}) {
     reg(app, global, &exit_code);
   }
   try {

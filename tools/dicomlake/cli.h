@@ -44,6 +44,8 @@ void RegisterFhir(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterSilver(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterGold(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterRun(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 // Prints "dicomlake: <message>" to stderr and returns `code`.
 int Fail(const Status& status, int code = kExitFailed);

@@ -18,9 +18,9 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
 
   int exit_code = kExitOk;
-  for (Register reg :
-       {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql, RegisterVacuum,
-        RegisterDump, RegisterIngest, RegisterFhir, RegisterSilver, RegisterSample, RegisterGold}) {
+  for (Register reg : {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql,
+                       RegisterVacuum, RegisterDump, RegisterIngest, RegisterFhir, RegisterSilver,
+                       RegisterSample, RegisterGold, RegisterRun, RegisterStatus}) {
     reg(app, global, &exit_code);
   }
   try {

@@ -1,0 +1,75 @@
+// `dicomlake status <lake>`: the last runs (admin.ExecutionSummary), the latest failures
+// (admin.BusinessEvents) and the table versions.
+#include <iostream>
+
+#include "cli.h"
+#include "output.h"
+
+namespace dicomlake::cli {
+
+void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code) {
+  auto* cmd = app.add_subcommand(
+      "status", "Show the last runs, the latest failures and problems, and the table versions");
+  struct Args {
+    std::string lake;
+    std::string format = "table";
+    int limit = 10;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("lake", args->lake, "Folder of the lake")->required();
+  cmd->add_option("--limit", args->limit, "Rows per section")->capture_default_str();
+  cmd->add_option("--format", args->format, "Output format: table, csv or json")
+      ->capture_default_str();
+  cmd->callback([&global, exit_code, args] {
+    Format format;
+    auto session = StartCommand(args->lake, args->format, global, &format, exit_code);
+    if (!session.ok()) return;
+    std::vector<std::string> warnings;
+    Status st = session->lake->RegisterViews(*session->engine, &warnings);
+    if (!st.ok()) {
+      *exit_code = Fail(st);
+      return;
+    }
+    for (const auto& w : warnings) std::cerr << "dicomlake: " << w << "\n";
+    std::string limit = std::to_string(args->limit);
+    struct Section {
+      const char* title;
+      std::string sql;
+    };
+    std::vector<Section> sections = {
+        {"Last runs (admin.ExecutionSummary)",
+         "SELECT msftCreatedDatetime AS started, activityName AS activity, executionStatus AS "
+         "status, numSourceRecords AS source_records, numTargetRecords AS target_records, "
+         "round(elapsedTime, 1) AS seconds, runId FROM admin.ExecutionSummary ORDER BY "
+         "msftCreatedDatetime DESC LIMIT " +
+             limit},
+        {"Latest failures and problems (admin.BusinessEvents)",
+         "SELECT eventDateTime AS time, activityName AS activity, severity, coalesce("
+         "nullif(sourceFilePath, ''), recordIdentifier) AS what, message FROM "
+         "admin.BusinessEvents ORDER BY eventDateTime DESC, severity LIMIT " +
+             limit},
+        {"Problems by kind",
+         "SELECT activityName AS activity, severity, count(*) AS events FROM "
+         "admin.BusinessEvents GROUP BY ALL ORDER BY 3 DESC"},
+    };
+    *exit_code = kExitOk;
+    for (const auto& s : sections) {
+      if (format == Format::kTable) std::cout << "\n" << s.title << "\n";
+      auto r = session->engine->Query(s.sql);
+      if (!r.ok()) {
+        std::cout << "  (none)\n";
+        continue;
+      }
+      PrintResult(*r, format, std::cout);
+    }
+    if (format == Format::kTable) std::cout << "\nTables\n";
+    auto tables = TableSummary(*session->lake, *session->engine);
+    if (!tables.ok()) {
+      *exit_code = Fail(tables.status());
+      return;
+    }
+    PrintResult(*tables, format, std::cout);
+  });
+}
+
+}  // namespace dicomlake::cli

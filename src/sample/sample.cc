@@ -160,7 +160,7 @@ int64_t Scaled(double base, double scale) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::llround(base * scale)));
 }
 
-Plan MakePlan(uint64_t seed, double scale) {
+Plan MakePlan(uint64_t seed, double scale, bool archives) {
   SampleCounts target = PlannedCounts(scale);
   Plan plan;
   plan.clinical_only = static_cast<int>(target.clinical_only);
@@ -209,7 +209,7 @@ Plan MakePlan(uint64_t seed, double scale) {
     std::snprintf(tm, sizeof tm, "%02d%02d%02d", minutes / 60, minutes % 60, Pick(h >> 40, 60));
     sp.time = tm;
     if (Pick(H(seed, kOffset, static_cast<uint64_t>(s)), 2) == 0) sp.offset = "+0100";
-    sp.in_zip = Pick(H(seed, kZip, static_cast<uint64_t>(s)), 10) == 0;
+    sp.in_zip = archives && Pick(H(seed, kZip, static_cast<uint64_t>(s)), 10) == 0;
     plan.studies.push_back(sp);
   }
   // One series per study, then the extra ones to studies of modalities that have several.
@@ -535,7 +535,7 @@ Result<SampleCounts> WriteSample(const std::string& dicom_dir, const std::string
                                  const SampleOptions& options) {
   if (!(options.scale > 0) || options.scale > 1000)
     return InvalidArgument("--scale must be above 0 and at most 1000");
-  Plan plan = MakePlan(options.seed, options.scale);
+  Plan plan = MakePlan(options.seed, options.scale, options.archives);
   SampleCounts counts = PlannedCounts(options.scale);
   DL_RETURN_IF_ERROR(fs::MakeDirs(dicom_dir));
   std::atomic<int64_t> bytes{0};

@@ -21,6 +21,7 @@ void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code) {
     uint64_t seed = 1;
     double scale = 1.0;
     int threads = 0;
+    bool no_archives = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("dir", args->dir, "A lake (writes into its Ingest drop zones) or any folder")
@@ -36,6 +37,8 @@ void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--namespace", args->name_space, "Namespace (source system) of the sample")
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "Writer threads (0: every core)");
+  cmd->add_flag("--no-archives", args->no_archives,
+                "Write every study as plain files (no ZIP archives), e.g. for benchmarks");
   cmd->add_option("--manifest", args->manifest,
                   "Also write one JSON line per instance (UIDs, modality, patient) to this file");
   cmd->callback([&global, exit_code, args] {
@@ -59,6 +62,7 @@ void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code) {
         args->pixels == "realistic" ? sample::PixelSize::kRealistic : sample::PixelSize::kSmall;
     options.threads = args->threads;
     options.manifest_path = args->manifest;
+    options.archives = !args->no_archives;
     auto counts = sample::WriteSample(dicom_dir, fhir_dir, options);
     if (!counts.ok()) {
       *exit_code =

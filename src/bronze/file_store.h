@@ -16,7 +16,9 @@ namespace dicomlake::bronze {
 std::string DatePath(int64_t micros);
 
 // Writes `source` as the only entry `entry_name` of a new ZIP at `dest` (deflate at `level`
-// 0..9, or stored when `level` is 0), through a temporary file renamed into place.
+// 1..9, or stored when `level` is 0 or deflate would not make it smaller), through a temporary
+// file renamed into place. Files up to 256 MiB are compressed in memory with libdeflate; larger
+// ones stream through libarchive's zlib.
 enum class Durability { kNow, kLater };
 
 Status WriteSingleEntryZip(const std::string& source, const std::string& entry_name,

@@ -30,8 +30,9 @@ const KeySpec kKeys[] = {
     {"ingest.compression_enabled", Type::kBool, "true", 0, 0,
      "Ingest pattern: keep each original as a one-entry ZIP under Files/Process (false: an exact "
      "copy)"},
-    {"ingest.compression_level", Type::kInt, "6", 0, 9,
-     "deflate level of the Process copies (0 stores)"},
+    {"ingest.compression_level", Type::kInt, "1", 0, 9,
+     "deflate level of the Process copies (0 stores; 1 is about twice as fast as 6 for ~4% "
+     "more bytes on CT/MR)"},
     {"ingest.move_failed_files", Type::kBool, "true", 0, 0,
      "Ingest pattern: move files that fail to Files/Failed (false: leave them in Ingest)"},
     {"ingest.max_files_per_trigger", Type::kInt, "1000", 1, 10000000,

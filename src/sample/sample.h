@@ -25,7 +25,7 @@ struct SampleOptions {
   PixelSize pixels = PixelSize::kSmall;
   int threads = 0;            // 0: every core
   std::string manifest_path;  // when set: one JSON line per instance written (for tests)
-  bool archives = true;  // false: no study goes into a ZIP (plain files only)
+  bool archives = true;       // false: no study goes into a ZIP (plain files only)
 };
 
 struct SampleCounts {

@@ -1,6 +1,8 @@
 /* The header-read floor: open each file named in a list, read its first 16 KiB, close it, on
  * N threads. What no DICOM metadata extractor can beat on the same files and cores.
- * Usage: floor FILE_LIST THREADS */
+ * With --whole, read every file to its end instead: the floor of anything that hashes the
+ * whole file (dicomlake's contentHash).
+ * Usage: floor FILE_LIST THREADS [--whole] */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@ static long count;
 static long next_index;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static long long bytes_read;
+static int whole;
 
 static void* worker(void* arg) {
   (void)arg;
@@ -25,8 +28,11 @@ static void* worker(void* arg) {
     if (i >= count) break;
     int fd = open(paths[i], O_RDONLY);
     if (fd < 0) continue;
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) local += n;
+    ssize_t n;
+    do {
+      n = read(fd, buf, sizeof buf);
+      if (n > 0) local += n;
+    } while (whole && n > 0);
     close(fd);
   }
   pthread_mutex_lock(&lock);
@@ -50,6 +56,7 @@ int main(int argc, char** argv) {
   }
   fclose(f);
   int threads = atoi(argv[2]);
+  whole = argc > 3 && strcmp(argv[3], "--whole") == 0;
   pthread_t t[256];
   for (int i = 0; i < threads && i < 256; ++i) pthread_create(&t[i], NULL, worker, NULL);
   for (int i = 0; i < threads && i < 256; ++i) pthread_join(t[i], NULL);

@@ -25,7 +25,8 @@ def main():
           f"{cores} cores, {platform.platform()}\n")
     print("| variant | wall s (median, min-max) | instances/s | MB/s | CPU s | peak RSS MB |")
     print("|---|---|---|---|---|---|")
-    order = ["ref-default", "ref-stop", "byos", "ingest", "floor", "gzip", "run-scale1"]
+    order = ["ref-default", "ref-stop", "byos", "byos-fixed", "ingest", "floor", "floor-whole", "gzip",
+             "run-scale1"]
     for name in order + sorted(n for n in runs if n not in order):
         if name not in runs:
             continue
@@ -35,11 +36,13 @@ def main():
         c = statistics.median(cpu(r) for r in rs)
         rss = max(r["rss_kb"] for r in rs) / 1024
         n = instances
+        if name == "byos-fixed":
+            n = 1
         if name == "run-scale1":
             n = 7739
         if name.startswith("scale-"):
             n = int(name.split("-")[1])
-        mbps = f"{total_bytes / 1e6 / w:.0f}" if name in order[:6] else ""
+        mbps = f"{total_bytes / 1e6 / w:.0f}" if name in order[:8] and name != "byos-fixed" else ""
         print(f"| {name} | {w:.2f} ({min(walls):.2f}-{max(walls):.2f}) | {n / w:,.0f} | {mbps} | "
               f"{c:.1f} | {rss:.0f} |")
     print()
@@ -49,6 +52,15 @@ def main():
         print(f"- BYOS vs reference (default read): {med('ref-default') / med('byos'):.1f}x")
         print(f"- BYOS vs the header-read floor: {med('byos') / med('floor'):.1f}x slower "
               f"(target within 6x)")
+        if "byos-fixed" in runs:
+            steady = med('byos') - med('byos-fixed')
+            print(f"- BYOS without its fixed cost per run ({med('byos-fixed'):.2f} s): "
+                  f"{instances / steady:,.0f} instances/s, {med('ref-stop') / steady:.1f}x the "
+                  f"reference (stop_before_pixels), {steady / med('floor'):.1f}x the header-read "
+                  f"floor")
+        if "floor-whole" in runs:
+            print(f"- BYOS vs the whole-file read floor: "
+                  f"{med('byos') / med('floor-whole'):.1f}x slower")
     if "ingest" in runs and "gzip" in runs:
         print(f"- Ingest (compressed copies) vs gzip -1 on one core: "
               f"{med('gzip') / med('ingest'):.2f}x the throughput (target 1.5x)")

@@ -107,8 +107,9 @@ Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_
       refused->push_back({where, "encrypted member"});
       continue;
     }
-    std::string out_path = fs::Join(staging_dir, std::to_string(count) + "/" + name);
-    DL_RETURN_IF_ERROR(fs::MakeDirs(out_path.substr(0, out_path.rfind('/'))));
+    // Flat, numbered staging names: one folder per member path would cost a mkdir per member,
+    // which dominated the ingest of archives with deep folders (ext4 inode allocation).
+    std::string out_path = fs::Join(staging_dir, std::to_string(count));
     int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) return IoError("cannot write " + out_path + ": " + std::strerror(errno));
     uint64_t member_bytes = 0;

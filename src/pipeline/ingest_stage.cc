@@ -4,12 +4,14 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -78,27 +80,31 @@ struct Context {
   int64_t total = 0;
 };
 
-std::string HashFile(const std::string& path, int64_t* bytes) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return "";
+// XXH3-128 of a whole file (hex; "" when it cannot be read), its size into `*bytes` and its first
+// 512 bytes into `*head` (for archive detection): one pass, one open. The read buffer is reused
+// per thread: allocating and zeroing 1 MiB per file showed in profiles.
+std::string HashFile(const std::string& path, int64_t* bytes, std::string* head = nullptr) {
+  constexpr size_t kBufferSize = 1 << 20;
+  thread_local std::unique_ptr<char[]> buf(new char[kBufferSize]);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
   Xxh3Hasher hasher;
-  std::vector<char> buf(1 << 20);
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
-    hasher.Update(std::string_view(buf.data(), n));
-    *bytes += static_cast<int64_t>(n);
+  bool first = true;
+  for (;;) {
+    ssize_t n = ::read(fd, buf.get(), kBufferSize);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return "";
+    }
+    if (n == 0) break;
+    if (first && head != nullptr) head->assign(buf.get(), std::min<size_t>(512, n));
+    first = false;
+    hasher.Update(std::string_view(buf.get(), static_cast<size_t>(n)));
+    *bytes += n;
   }
-  std::fclose(f);
+  ::close(fd);
   return hasher.HexDigest();
-}
-
-std::string ReadHead(const std::string& path) {
-  std::string head(512, '\0');
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return "";
-  head.resize(std::fread(head.data(), 1, head.size(), f));
-  std::fclose(f);
-  return head;
 }
 
 std::string FileUri(const std::string& path, const std::string& member) {
@@ -138,13 +144,14 @@ Result<std::map<std::string, int64_t>> BronzeWatermarks(Context& ctx) {
 void PrepareOriginal(Context& ctx, size_t index, Original* o, std::vector<Item>* items,
                      std::string* staging, std::atomic<int64_t>* bytes_read) {
   int64_t bytes = 0;
-  o->hash = HashFile(o->file.path, &bytes);
+  std::string head;
+  o->hash = HashFile(o->file.path, &bytes, &head);
   *bytes_read += bytes;
   if (o->hash.empty()) {
     o->failure = "cannot read the file";
     return;
   }
-  scan::ArchiveKind kind = scan::DetectArchive(ReadHead(o->file.path));
+  scan::ArchiveKind kind = scan::DetectArchive(head);
   o->is_archive = kind != scan::ArchiveKind::kNone;
   const std::string& ns = o->file.namespace_name;
   std::string date = bronze::DatePath(ctx.started_us);

@@ -119,33 +119,28 @@ Result<std::string> BuildSingleEntryZip(const std::string& data, const std::stri
 
   std::string out;
   out.reserve(payload.size() + 2 * name.size() + 128);
+  // The fields the local header and the central directory header share, in their order.
+  auto put_entry_fields = [&] {
+    Put16(&out, version_needed);
+    Put16(&out, flags);
+    Put16(&out, method);
+    Put16(&out, dos_time);
+    Put16(&out, dos_date);
+    Put32(&out, crc);
+    Put32(&out, static_cast<uint32_t>(payload.size()));
+    Put32(&out, static_cast<uint32_t>(data.size()));
+    Put16(&out, static_cast<uint32_t>(name.size()));
+    Put16(&out, static_cast<uint32_t>(extra.size()));
+  };
   Put32(&out, 0x04034b50);  // local file header
-  Put16(&out, version_needed);
-  Put16(&out, flags);
-  Put16(&out, method);
-  Put16(&out, dos_time);
-  Put16(&out, dos_date);
-  Put32(&out, crc);
-  Put32(&out, static_cast<uint32_t>(payload.size()));
-  Put32(&out, static_cast<uint32_t>(data.size()));
-  Put16(&out, static_cast<uint32_t>(name.size()));
-  Put16(&out, static_cast<uint32_t>(extra.size()));
+  put_entry_fields();
   out += name;
   out += extra;
   out += payload;
   const auto central_offset = static_cast<uint32_t>(out.size());
   Put32(&out, 0x02014b50);     // central directory header
   Put16(&out, (3 << 8) | 63);  // made by: Unix, APPNOTE 6.3
-  Put16(&out, version_needed);
-  Put16(&out, flags);
-  Put16(&out, method);
-  Put16(&out, dos_time);
-  Put16(&out, dos_date);
-  Put32(&out, crc);
-  Put32(&out, static_cast<uint32_t>(payload.size()));
-  Put32(&out, static_cast<uint32_t>(data.size()));
-  Put16(&out, static_cast<uint32_t>(name.size()));
-  Put16(&out, static_cast<uint32_t>(extra.size()));
+  put_entry_fields();
   Put16(&out, 0);                 // comment length
   Put16(&out, 0);                 // disk number
   Put16(&out, 0);                 // internal attributes

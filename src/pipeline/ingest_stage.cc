@@ -545,8 +545,11 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
               lake::DeltaTable(lake.TablePath("admin", "FileManifest"), "admin/FileManifest")};
   DL_RETURN_IF_ERROR(ctx.bronze.Create(engine, bronze::ImagingDicomSchema(),
                                        "dicomlake: one row per DICOM instance file version"));
-  std::vector<scan::SourceFile> files;
-  std::vector<scan::Refusal> refused;
+  // Folder sources are listed a batch at a time (memory does not grow with the number of
+  // files); inventory listings are read whole, as the listing files themselves are.
+  std::vector<scan::SourceFile> listed;
+  std::vector<scan::Refusal> listed_refused;
+  std::unique_ptr<scan::FolderScanner> scanner;
   if (options.pattern == IngestPattern::kInventory) {
     scan::InventoryOptions inventory;
     inventory.inventory_root = source_root;
@@ -555,17 +558,21 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
                               : settings.ingest.inventory_base_path;
     inventory.only_namespace = options.only_namespace;
     DL_ASSIGN_OR_RETURN(inventory.newer_than_us, BronzeWatermarks(ctx));
-    DL_RETURN_IF_ERROR(scan::ReadInventories(engine, inventory, &files, &refused));
+    DL_RETURN_IF_ERROR(scan::ReadInventories(engine, inventory, &listed, &listed_refused));
+    ctx.total = static_cast<int64_t>(listed.size() + listed_refused.size());
   } else {
-    DL_RETURN_IF_ERROR(scan::ScanFolder(source_root, settings.global.default_namespace,
-                                        options.only_namespace, &files, &refused));
+    if (!fs::IsDirectory(source_root)) {
+      return NotFound("source folder " + source_root + " does not exist");
+    }
+    scanner = std::make_unique<scan::FolderScanner>(source_root, settings.global.default_namespace,
+                                                    options.only_namespace);
+    // Only a progress display needs the total up front: one more pass over the folders.
+    if (options.progress) {
+      DL_ASSIGN_OR_RETURN(ctx.total,
+                          scan::CountFolderEntries(source_root, settings.global.default_namespace,
+                                                   options.only_namespace));
+    }
   }
-  summary.files_seen = static_cast<int64_t>(files.size() + refused.size());
-  ctx.total = summary.files_seen;
-
-  std::vector<lake::Row> events;
-  for (const auto& r : refused) RecordFailure(ctx, r.path, r.reason, "scan", "", "", &events);
-  DL_RETURN_IF_ERROR(ctx.events.AppendRows(engine, events).status());
 
   std::map<std::string, std::pair<int64_t, int64_t>> known;
   if (options.pattern == IngestPattern::kByos) {
@@ -573,11 +580,30 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
   }
 
   size_t batch_size = static_cast<size_t>(settings.ingest.max_files_per_trigger);
-  for (size_t start_index = 0; start_index < files.size(); start_index += batch_size) {
+  size_t listed_next = 0;
+  for (;;) {
+    std::vector<scan::SourceFile> files;
+    std::vector<scan::Refusal> refused;
+    if (scanner) {
+      DL_RETURN_IF_ERROR(scanner->Next(batch_size, &files, &refused));
+    } else {
+      if (listed_next == 0) refused = std::move(listed_refused);
+      size_t end = std::min(listed.size(), listed_next + batch_size);
+      for (; listed_next < end; ++listed_next) files.push_back(std::move(listed[listed_next]));
+    }
+    if (files.empty() && refused.empty()) break;
+    summary.files_seen += static_cast<int64_t>(files.size() + refused.size());
+    if (refused.size() > 0) {
+      std::vector<lake::Row> events;
+      for (const auto& r : refused) RecordFailure(ctx, r.path, r.reason, "scan", "", "", &events);
+      DL_RETURN_IF_ERROR(ctx.events.AppendRows(engine, events).status());
+      ctx.done += static_cast<int64_t>(refused.size());
+    }
+    if (files.empty()) continue;
     Batch batch;
-    for (size_t i = start_index; i < std::min(files.size(), start_index + batch_size); ++i) {
+    for (auto& file : files) {
       Original o;
-      o.file = files[i];
+      o.file = std::move(file);
       auto it = known.find(o.file.source_path);
       if (it != known.end() && it->second.first == static_cast<int64_t>(o.file.size) &&
           it->second.second == o.file.mtime_ms * 1000) {

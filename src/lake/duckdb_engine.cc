@@ -377,6 +377,13 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   std::unique_ptr<Engine> engine(new Engine(std::move(impl)));
   // Timestamps are UTC everywhere in the lake (ARCHITECTURE section 5).
   DL_RETURN_IF_ERROR(engine->Execute("SET TimeZone='UTC'"));
+  // Resident memory must not grow with the size of the lake (docs/benchmarks.md, scale run).
+  // DuckDB's external file cache keeps the Parquet bytes every query reads; the ingest re-reads
+  // bronze's hash column for each batch, so the cache grew with bronze (the OS page cache holds
+  // those bytes anyway). Its allocator keeps up to 128 MiB of freed memory by default; dicomlake
+  // runs many small queries, 16 MiB is plenty.
+  DL_RETURN_IF_ERROR(engine->Execute("SET enable_external_file_cache=false"));
+  DL_RETURN_IF_ERROR(engine->Execute("SET allocator_flush_threshold='16MB'"));
   if (options.threads > 0) {
     DL_RETURN_IF_ERROR(engine->Execute("SET threads=" + std::to_string(options.threads)));
   }

@@ -467,16 +467,42 @@ Status RunBatch(Context& ctx, Batch* b) {
 }
 
 // BYOS: the latest (size, mtime) of every path in FileManifest.
-Result<std::map<std::string, std::pair<int64_t, int64_t>>> ManifestState(Context& ctx) {
-  std::map<std::string, std::pair<int64_t, int64_t>> out;
+constexpr const char* kManifestTable = "__dl_byos_manifest";
+
+// BYOS: the latest (size, modification time) of every path FileManifest holds, in a DuckDB
+// temporary table for the run, so that nothing per known file sits in dicomlake's own memory
+// (DuckDB keeps it compressed and can spill it). Returns how many paths it holds.
+Result<int64_t> LoadManifestState(Context& ctx) {
   DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.manifest.Load(ctx.engine));
   DL_ASSIGN_OR_RETURN(std::string scan, ctx.manifest.ScanSql(snapshot));
+  DL_RETURN_IF_ERROR(ctx.engine.Execute(
+      std::string("CREATE OR REPLACE TEMP TABLE ") + kManifestTable +
+      " AS SELECT path, size, epoch_us(modifiedAt) AS modified_us FROM (" + scan +
+      ") WHERE pattern = 'byos' QUALIFY row_number() OVER (PARTITION BY path ORDER BY "
+      "updatedDatetime DESC) = 1"));
+  DL_ASSIGN_OR_RETURN(lake::QueryResult r,
+                      ctx.engine.Query(std::string("SELECT count(*) FROM ") + kManifestTable));
+  return r.rows.at(0).at(0).i;
+}
+
+// The source paths of `files` whose size and modification time equal what FileManifest holds.
+Result<std::set<std::string>> UnchangedPaths(Context& ctx,
+                                             const std::vector<scan::SourceFile>& files) {
+  std::string values;
+  for (const auto& f : files) {
+    values += values.empty() ? "(" : ",(";
+    values += lake::QuoteLiteral(f.source_path) + "," + std::to_string(f.size) + "," +
+              std::to_string(f.mtime_ms * 1000) + ")";
+  }
+  std::set<std::string> out;
+  if (values.empty()) return out;
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult r,
-      ctx.engine.Query("SELECT path, size, epoch_us(modifiedAt) FROM (" + scan +
-                       ") WHERE pattern = 'byos' QUALIFY row_number() OVER (PARTITION BY path "
-                       "ORDER BY updatedDatetime DESC) = 1"));
-  for (const auto& row : r.rows) out[row[0].s] = {row[1].i, row[2].i};
+      ctx.engine.Query("SELECT v.path FROM (VALUES " + values +
+                       ") v(path, size, modified_us) JOIN " + kManifestTable +
+                       " m ON m.path = v.path AND m.size = v.size AND m.modified_us = "
+                       "v.modified_us"));
+  for (const auto& row : r.rows) out.insert(row[0].s);
   return out;
 }
 
@@ -574,9 +600,9 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
     }
   }
 
-  std::map<std::string, std::pair<int64_t, int64_t>> known;
+  int64_t known_paths = 0;
   if (options.pattern == IngestPattern::kByos) {
-    DL_ASSIGN_OR_RETURN(known, ManifestState(ctx));
+    DL_ASSIGN_OR_RETURN(known_paths, LoadManifestState(ctx));
   }
 
   size_t batch_size = static_cast<size_t>(settings.ingest.max_files_per_trigger);
@@ -600,13 +626,15 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
       ctx.done += static_cast<int64_t>(refused.size());
     }
     if (files.empty()) continue;
+    std::set<std::string> unchanged;
+    if (known_paths > 0) {
+      DL_ASSIGN_OR_RETURN(unchanged, UnchangedPaths(ctx, files));
+    }
     Batch batch;
     for (auto& file : files) {
       Original o;
       o.file = std::move(file);
-      auto it = known.find(o.file.source_path);
-      if (it != known.end() && it->second.first == static_cast<int64_t>(o.file.size) &&
-          it->second.second == o.file.mtime_ms * 1000) {
+      if (unchanged.count(o.file.source_path) != 0) {
         o.unchanged = true;
         summary.files_unchanged++;
       }

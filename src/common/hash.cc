@@ -18,6 +18,8 @@ std::string Hex(XXH128_hash_t h) {
 
 std::string Xxh3Hex(std::string_view data) { return Hex(XXH3_128bits(data.data(), data.size())); }
 
+uint64_t Xxh3_64(std::string_view data) { return XXH3_64bits(data.data(), data.size()); }
+
 Xxh3Hasher::Xxh3Hasher() : state_(XXH3_createState()) {
   XXH3_128bits_reset(static_cast<XXH3_state_t*>(state_));
 }

@@ -1,12 +1,16 @@
 // Content hashes: XXH3-128 (xxhash), as 32 lower-case hex digits. Thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace dicomlake {
 
 std::string Xxh3Hex(std::string_view data);
+
+// XXH3-64 of `data`: for in-memory sets, never stored.
+uint64_t Xxh3_64(std::string_view data);
 
 // Incremental form for data read in pieces.
 class Xxh3Hasher {

@@ -78,6 +78,9 @@ struct Context {
   lake::DeltaTable manifest;
   std::atomic<int64_t> done{0};
   int64_t total = 0;
+  // Hashes of the dedup keys bronze holds, sorted (see BronzeKeys); loaded on first use.
+  std::vector<uint64_t> bronze_keys;
+  bool bronze_keys_loaded = false;
 };
 
 // XXH3-128 of a whole file (hex; "" when it cannot be read), its size into `*bytes` and its first
@@ -240,22 +243,85 @@ void ParseItem(Context& ctx, const Original& o, Item* item) {
   item->has_row = true;
 }
 
-// The indexes of rows that are new: not in bronze and first of their key in the batch.
-Result<std::set<size_t>> NewRows(Context& ctx, const std::string& staging) {
+// The dedup key of a bronze row, (contentHash, sopInstanceUid), hashed for the in-memory set.
+uint64_t DedupKeyHash(const lake::Value& content_hash, const lake::Value& sop) {
+  std::string key = content_hash.is_null() ? std::string("\x01") : content_hash.s;
+  key += '\x1f';
+  key += sop.is_null() ? std::string("\x01") : sop.s;
+  return Xxh3_64(key);
+}
+
+// The dedup keys bronze holds, as sorted 64-bit hashes (8 bytes per instance), read once per run
+// in slices so that no query result holds all of bronze. Without it every batch would scan the
+// hash and UID columns of all of bronze, a cost that grows with the lake (docs/benchmarks.md).
+Status LoadBronzeKeys(Context& ctx) {
+  ctx.bronze_keys_loaded = true;
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
+  if (snapshot.files.empty()) return Status::Ok();
+  DL_ASSIGN_OR_RETURN(std::string scan, ctx.bronze.ScanSql(snapshot));
+  const int64_t records = snapshot.NumRecords();
+  const int64_t slices = records < 0 ? 16 : records / 200000 + 1;
+  for (int64_t slice = 0; slice < slices; ++slice) {
+    DL_ASSIGN_OR_RETURN(lake::QueryResult r,
+                        ctx.engine.Query("SELECT contentHash, sopInstanceUid FROM (" + scan +
+                                         ") WHERE hash(contentHash) % " + std::to_string(slices) +
+                                         " = " + std::to_string(slice)));
+    for (const auto& row : r.rows) ctx.bronze_keys.push_back(DedupKeyHash(row[0], row[1]));
+  }
+  std::sort(ctx.bronze_keys.begin(), ctx.bronze_keys.end());
+  return Status::Ok();
+}
+
+// The indexes of rows that are new: not in bronze and first of their key in the batch. A key
+// whose hash is not in the set is certainly not in bronze; a key whose hash is (a re-delivery,
+// or a rare hash collision) is checked exactly against bronze with SQL.
+Result<std::set<size_t>> NewRows(Context& ctx, const std::vector<lake::Row>& rows,
+                                 const std::string& staging) {
+  if (!ctx.bronze_keys_loaded) DL_RETURN_IF_ERROR(LoadBronzeKeys(ctx));
+  static const int kHash = bronze::ImagingDicomSchema().IndexOf("contentHash");
+  static const int kSop = bronze::ImagingDicomSchema().IndexOf("sopInstanceUid");
+  std::set<size_t> out;
+  std::set<std::pair<std::string, std::string>> in_batch;
+  std::string candidates;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const lake::Value& hash = rows[k][kHash];
+    const lake::Value& sop = rows[k][kSop];
+    // Only the first row of a key in the batch can be new ("\x01" stands for NULL).
+    if (!in_batch.emplace(hash.is_null() ? "\x01" : hash.s, sop.is_null() ? "\x01" : sop.s)
+             .second) {
+      continue;
+    }
+    if (std::binary_search(ctx.bronze_keys.begin(), ctx.bronze_keys.end(),
+                           DedupKeyHash(hash, sop))) {
+      candidates += (candidates.empty() ? "" : ",") + std::to_string(k);
+    } else {
+      out.insert(k);
+    }
+  }
+  if (candidates.empty()) return out;
   DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
   DL_ASSIGN_OR_RETURN(std::string scan, ctx.bronze.ScanSql(snapshot));
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult keep,
-      ctx.engine.Query(
-          "SELECT __idx FROM " + lake::QuoteIdent(staging) +
-          " s WHERE NOT EXISTS (SELECT 1 FROM (" + scan +
-          ") b WHERE b.contentHash = s.contentHash AND b.sopInstanceUid IS NOT DISTINCT FROM "
-          "s.sopInstanceUid) QUALIFY row_number() OVER (PARTITION BY s.sopInstanceUid, "
-          "s.contentHash "
-          "ORDER BY s.__idx) = 1"));
-  std::set<size_t> out;
+      ctx.engine.Query("SELECT __idx FROM " + lake::QuoteIdent(staging) + " s WHERE __idx IN (" +
+                       candidates + ") AND NOT EXISTS (SELECT 1 FROM (" + scan +
+                       ") b WHERE b.contentHash IS NOT DISTINCT FROM s.contentHash AND "
+                       "b.sopInstanceUid IS NOT DISTINCT FROM s.sopInstanceUid)"));
   for (const auto& row : keep.rows) out.insert(static_cast<size_t>(row[0].i));
   return out;
+}
+
+// After a commit: the committed rows' keys join the set.
+void AddBronzeKeys(Context& ctx, const std::vector<lake::Row>& rows,
+                   const std::vector<size_t>& committed) {
+  static const int kHash = bronze::ImagingDicomSchema().IndexOf("contentHash");
+  static const int kSop = bronze::ImagingDicomSchema().IndexOf("sopInstanceUid");
+  const size_t old_size = ctx.bronze_keys.size();
+  for (size_t k : committed) ctx.bronze_keys.push_back(DedupKeyHash(rows[k][kHash], rows[k][kSop]));
+  std::sort(ctx.bronze_keys.begin() + static_cast<std::ptrdiff_t>(old_size), ctx.bronze_keys.end());
+  std::inplace_merge(ctx.bronze_keys.begin(),
+                     ctx.bronze_keys.begin() + static_cast<std::ptrdiff_t>(old_size),
+                     ctx.bronze_keys.end());
 }
 
 // Writes the Process copy; durable only after the batch's SyncFileSystem.
@@ -340,7 +406,7 @@ Status SelectNewRows(Context& ctx, Batch* b) {
   DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
   DL_RETURN_IF_ERROR(
       lake::CreateStagingTable(ctx.engine, kStagingTable, snapshot.schema, b->rows, true));
-  DL_ASSIGN_OR_RETURN(b->new_rows, NewRows(ctx, kStagingTable));
+  DL_ASSIGN_OR_RETURN(b->new_rows, NewRows(ctx, b->rows, kStagingTable));
   ctx.summary->duplicates_skipped += static_cast<int64_t>(b->rows.size() - b->new_rows.size());
   return Status::Ok();
 }
@@ -376,10 +442,12 @@ Status StoreReferencedOriginals(Context& ctx, Batch* b) {
 // Step 4: the bronze commit.
 Status CommitNewRows(Context& ctx, Batch* b) {
   std::string keep;
+  std::vector<size_t> committed;
   for (size_t k : b->new_rows) {
     // A row whose original could not be stored waits for a later run.
     if (!b->originals[b->items[b->row_item[k]].original].failure.empty()) continue;
     keep += (keep.empty() ? "" : ",") + std::to_string(k);
+    committed.push_back(k);
   }
   if (!keep.empty()) {
     DL_ASSIGN_OR_RETURN(
@@ -388,6 +456,7 @@ Status CommitNewRows(Context& ctx, Batch* b) {
                                           " WHERE __idx IN (" + keep + ")"));
     ctx.summary->instances_added += outcome.rows_written;
     ctx.summary->bytes_written += outcome.bytes_added;
+    AddBronzeKeys(ctx, b->rows, committed);
   }
   if (!b->rows.empty())
     (void)ctx.engine.Execute("DROP TABLE IF EXISTS " + lake::QuoteIdent(kStagingTable));

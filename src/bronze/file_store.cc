@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <initializer_list>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "common/fs.h"
@@ -87,12 +89,34 @@ libdeflate_compressor* CompressorFor(int level) {
   return compressor.get();
 }
 
-// The bytes of a ZIP (APPNOTE 6.3.x) holding `data` as its one entry `name`: deflated at
+// Writes `parts` one after the other to a new file at `path`.
+Status WriteParts(const std::string& path, std::initializer_list<std::string_view> parts) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("cannot create " + path + ": " + std::strerror(errno));
+  for (std::string_view part : parts) {
+    size_t done = 0;
+    while (done < part.size()) {
+      ssize_t n = ::write(fd, part.data() + done, part.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        int err = errno;
+        ::close(fd);
+        return IoError("cannot write " + path + ": " + std::strerror(err));
+      }
+      done += static_cast<size_t>(n);
+    }
+  }
+  if (::close(fd) != 0) return IoError("cannot write " + path + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// Writes to `path` a ZIP (APPNOTE 6.3.x) holding `data` as its one entry `name`: deflated at
 // `level` (1..9), or stored when `level` is 0 or deflate would not make it smaller. Sizes stay
 // below 4 GiB (kInMemoryZipLimit), so no zip64 records are needed. An extended-timestamp extra
-// field (0x5455) carries the UTC modification time next to the DOS local time.
-Result<std::string> BuildSingleEntryZip(const std::string& data, const std::string& name, int level,
-                                        int64_t mtime_s) {
+// field (0x5455) carries the UTC modification time next to the DOS local time. The entry's bytes
+// are written as they are, between the local header and the central directory, never copied.
+Status WriteZipInMemory(const std::string& data, const std::string& name, int level,
+                        int64_t mtime_s, const std::string& path) {
   uint32_t crc = libdeflate_crc32(0, data.data(), data.size());
   std::string body;
   uint16_t method = 0;
@@ -117,102 +141,49 @@ Result<std::string> BuildSingleEntryZip(const std::string& data, const std::stri
   const uint16_t version_needed = method == 8 ? 20 : 10;
   const uint16_t flags = 0x0800;  // names are UTF-8
 
-  std::string out;
-  out.reserve(payload.size() + 2 * name.size() + 128);
   // The fields the local header and the central directory header share, in their order.
-  auto put_entry_fields = [&] {
-    Put16(&out, version_needed);
-    Put16(&out, flags);
-    Put16(&out, method);
-    Put16(&out, dos_time);
-    Put16(&out, dos_date);
-    Put32(&out, crc);
-    Put32(&out, static_cast<uint32_t>(payload.size()));
-    Put32(&out, static_cast<uint32_t>(data.size()));
-    Put16(&out, static_cast<uint32_t>(name.size()));
-    Put16(&out, static_cast<uint32_t>(extra.size()));
+  auto put_entry_fields = [&](std::string* out) {
+    Put16(out, version_needed);
+    Put16(out, flags);
+    Put16(out, method);
+    Put16(out, dos_time);
+    Put16(out, dos_date);
+    Put32(out, crc);
+    Put32(out, static_cast<uint32_t>(payload.size()));
+    Put32(out, static_cast<uint32_t>(data.size()));
+    Put16(out, static_cast<uint32_t>(name.size()));
+    Put16(out, static_cast<uint32_t>(extra.size()));
   };
-  Put32(&out, 0x04034b50);  // local file header
-  put_entry_fields();
-  out += name;
-  out += extra;
-  out += payload;
-  const auto central_offset = static_cast<uint32_t>(out.size());
-  Put32(&out, 0x02014b50);     // central directory header
-  Put16(&out, (3 << 8) | 63);  // made by: Unix, APPNOTE 6.3
-  put_entry_fields();
-  Put16(&out, 0);                 // comment length
-  Put16(&out, 0);                 // disk number
-  Put16(&out, 0);                 // internal attributes
-  Put32(&out, (0100644u) << 16);  // external attributes: regular file, rw-r--r--
-  Put32(&out, 0);                 // offset of the local header
-  out += name;
-  out += extra;
-  const auto central_size = static_cast<uint32_t>(out.size() - central_offset);
-  Put32(&out, 0x06054b50);  // end of central directory
-  Put16(&out, 0);
-  Put16(&out, 0);
-  Put16(&out, 1);
-  Put16(&out, 1);
-  Put32(&out, central_size);
-  Put32(&out, central_offset);
-  Put16(&out, 0);
-  return out;
+  std::string header;
+  Put32(&header, 0x04034b50);  // local file header
+  put_entry_fields(&header);
+  header += name;
+  header += extra;
+  const auto central_offset = static_cast<uint32_t>(header.size() + payload.size());
+  std::string trailer;
+  Put32(&trailer, 0x02014b50);     // central directory header
+  Put16(&trailer, (3 << 8) | 63);  // made by: Unix, APPNOTE 6.3
+  put_entry_fields(&trailer);
+  Put16(&trailer, 0);                 // comment length
+  Put16(&trailer, 0);                 // disk number
+  Put16(&trailer, 0);                 // internal attributes
+  Put32(&trailer, (0100644u) << 16);  // external attributes: regular file, rw-r--r--
+  Put32(&trailer, 0);                 // offset of the local header
+  trailer += name;
+  trailer += extra;
+  const auto central_size = static_cast<uint32_t>(trailer.size());
+  Put32(&trailer, 0x06054b50);  // end of central directory
+  Put16(&trailer, 0);
+  Put16(&trailer, 0);
+  Put16(&trailer, 1);
+  Put16(&trailer, 1);
+  Put32(&trailer, central_size);
+  Put32(&trailer, central_offset);
+  Put16(&trailer, 0);
+  return WriteParts(path, {header, payload, trailer});
 }
 
-Status WriteWhole(const std::string& path, const std::string& bytes) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("cannot create " + path + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      int err = errno;
-      ::close(fd);
-      return IoError("cannot write " + path + ": " + std::strerror(err));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::close(fd) != 0) return IoError("cannot write " + path + ": " + std::strerror(errno));
-  return Status::Ok();
-}
-
-Status WriteSingleEntryZipStreaming(const std::string& source, const fs::FileInfo& info,
-                                    const std::string& entry_name, const std::string& tmp,
-                                    int level);
-
-}  // namespace
-
-std::string DatePath(int64_t micros) {
-  int64_t y;
-  unsigned m, d;
-  CivilFromDays(micros / (86400LL * 1000000), &y, &m, &d);
-  return fmt::format("{:04}/{:02}/{:02}", y, m, d);
-}
-
-Status WriteSingleEntryZip(const std::string& source, const std::string& entry_name,
-                           const std::string& dest, int level, Durability durability) {
-  DL_RETURN_IF_ERROR(fs::MakeDirs(Parent(dest)));
-  DL_ASSIGN_OR_RETURN(fs::FileInfo info, fs::Stat(source));
-  std::string tmp = Parent(dest) + "/." + NewUuid() + ".zip.tmp";
-  Status st;
-  if (info.size <= kInMemoryZipLimit) {
-    DL_ASSIGN_OR_RETURN(std::string data, fs::ReadFile(source));
-    auto zip = BuildSingleEntryZip(data, entry_name, level, info.mtime_ms / 1000);
-    st = zip.ok() ? WriteWhole(tmp, *zip) : zip.status();
-  } else {
-    st = WriteSingleEntryZipStreaming(source, info, entry_name, tmp, level);
-  }
-  if (!st.ok()) {
-    (void)fs::RemoveFile(tmp);
-    return st;
-  }
-  return Publish(tmp, dest, durability);
-}
-
-namespace {
-
+// Streams `source` through libarchive (zlib) for files too large to hold in memory.
 Status WriteSingleEntryZipStreaming(const std::string& source, const fs::FileInfo& info,
                                     const std::string& entry_name, const std::string& tmp,
                                     int level) {
@@ -259,6 +230,32 @@ Status WriteSingleEntryZipStreaming(const std::string& source, const fs::FileInf
 }
 
 }  // namespace
+
+std::string DatePath(int64_t micros) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(micros / (86400LL * 1000000), &y, &m, &d);
+  return fmt::format("{:04}/{:02}/{:02}", y, m, d);
+}
+
+Status WriteSingleEntryZip(const std::string& source, const std::string& entry_name,
+                           const std::string& dest, int level, Durability durability) {
+  DL_RETURN_IF_ERROR(fs::MakeDirs(Parent(dest)));
+  DL_ASSIGN_OR_RETURN(fs::FileInfo info, fs::Stat(source));
+  std::string tmp = Parent(dest) + "/." + NewUuid() + ".zip.tmp";
+  Status st;
+  if (info.size <= kInMemoryZipLimit) {
+    DL_ASSIGN_OR_RETURN(std::string data, fs::ReadFile(source));
+    st = WriteZipInMemory(data, entry_name, level, info.mtime_ms / 1000, tmp);
+  } else {
+    st = WriteSingleEntryZipStreaming(source, info, entry_name, tmp, level);
+  }
+  if (!st.ok()) {
+    (void)fs::RemoveFile(tmp);
+    return st;
+  }
+  return Publish(tmp, dest, durability);
+}
 
 Status CopyFileDurable(const std::string& source, const std::string& dest, Durability durability) {
   DL_RETURN_IF_ERROR(fs::MakeDirs(Parent(dest)));

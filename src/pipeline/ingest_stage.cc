@@ -78,7 +78,7 @@ struct Context {
   lake::DeltaTable manifest;
   std::atomic<int64_t> done{0};
   int64_t total = 0;
-  // Hashes of the dedup keys bronze holds, sorted (see BronzeKeys); loaded on first use.
+  // Hashes of the dedup keys bronze holds, sorted (see LoadBronzeKeys); loaded on first use.
   std::vector<uint64_t> bronze_keys;
   bool bronze_keys_loaded = false;
 };
@@ -243,12 +243,19 @@ void ParseItem(Context& ctx, const Original& o, Item* item) {
   item->has_row = true;
 }
 
-// The dedup key of a bronze row, (contentHash, sopInstanceUid), hashed for the in-memory set.
-uint64_t DedupKeyHash(const lake::Value& content_hash, const lake::Value& sop) {
+// The dedup key of a bronze row: (contentHash, sopInstanceUid) as one string, "\x01" standing
+// for NULL. Rows with equal keys are the same instance version.
+std::string DedupKey(const lake::Value& content_hash, const lake::Value& sop) {
   std::string key = content_hash.is_null() ? std::string("\x01") : content_hash.s;
   key += '\x1f';
   key += sop.is_null() ? std::string("\x01") : sop.s;
-  return Xxh3_64(key);
+  return key;
+}
+
+std::string DedupKey(const lake::Row& row) {
+  static const int kHash = bronze::ImagingDicomSchema().IndexOf("contentHash");
+  static const int kSop = bronze::ImagingDicomSchema().IndexOf("sopInstanceUid");
+  return DedupKey(row[kHash], row[kSop]);
 }
 
 // The dedup keys bronze holds, as sorted 64-bit hashes (8 bytes per instance), read once per run
@@ -266,7 +273,7 @@ Status LoadBronzeKeys(Context& ctx) {
                         ctx.engine.Query("SELECT contentHash, sopInstanceUid FROM (" + scan +
                                          ") WHERE hash(contentHash) % " + std::to_string(slices) +
                                          " = " + std::to_string(slice)));
-    for (const auto& row : r.rows) ctx.bronze_keys.push_back(DedupKeyHash(row[0], row[1]));
+    for (const auto& row : r.rows) ctx.bronze_keys.push_back(Xxh3_64(DedupKey(row[0], row[1])));
   }
   std::sort(ctx.bronze_keys.begin(), ctx.bronze_keys.end());
   return Status::Ok();
@@ -275,31 +282,24 @@ Status LoadBronzeKeys(Context& ctx) {
 // The indexes of rows that are new: not in bronze and first of their key in the batch. A key
 // whose hash is not in the set is certainly not in bronze; a key whose hash is (a re-delivery,
 // or a rare hash collision) is checked exactly against bronze with SQL.
-Result<std::set<size_t>> NewRows(Context& ctx, const std::vector<lake::Row>& rows,
-                                 const std::string& staging) {
+Result<std::set<size_t>> NewRows(Context& ctx, const lake::Snapshot& snapshot,
+                                 const std::vector<lake::Row>& rows, const std::string& staging) {
   if (!ctx.bronze_keys_loaded) DL_RETURN_IF_ERROR(LoadBronzeKeys(ctx));
-  static const int kHash = bronze::ImagingDicomSchema().IndexOf("contentHash");
-  static const int kSop = bronze::ImagingDicomSchema().IndexOf("sopInstanceUid");
   std::set<size_t> out;
-  std::set<std::pair<std::string, std::string>> in_batch;
+  std::set<std::string> in_batch;
   std::string candidates;
   for (size_t k = 0; k < rows.size(); ++k) {
-    const lake::Value& hash = rows[k][kHash];
-    const lake::Value& sop = rows[k][kSop];
-    // Only the first row of a key in the batch can be new ("\x01" stands for NULL).
-    if (!in_batch.emplace(hash.is_null() ? "\x01" : hash.s, sop.is_null() ? "\x01" : sop.s)
-             .second) {
-      continue;
-    }
-    if (std::binary_search(ctx.bronze_keys.begin(), ctx.bronze_keys.end(),
-                           DedupKeyHash(hash, sop))) {
+    std::string key = DedupKey(rows[k]);
+    const uint64_t key_hash = Xxh3_64(key);
+    // Only the first row of a key in the batch can be new.
+    if (!in_batch.insert(std::move(key)).second) continue;
+    if (std::binary_search(ctx.bronze_keys.begin(), ctx.bronze_keys.end(), key_hash)) {
       candidates += (candidates.empty() ? "" : ",") + std::to_string(k);
     } else {
       out.insert(k);
     }
   }
   if (candidates.empty()) return out;
-  DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
   DL_ASSIGN_OR_RETURN(std::string scan, ctx.bronze.ScanSql(snapshot));
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult keep,
@@ -314,10 +314,8 @@ Result<std::set<size_t>> NewRows(Context& ctx, const std::vector<lake::Row>& row
 // After a commit: the committed rows' keys join the set.
 void AddBronzeKeys(Context& ctx, const std::vector<lake::Row>& rows,
                    const std::vector<size_t>& committed) {
-  static const int kHash = bronze::ImagingDicomSchema().IndexOf("contentHash");
-  static const int kSop = bronze::ImagingDicomSchema().IndexOf("sopInstanceUid");
   const size_t old_size = ctx.bronze_keys.size();
-  for (size_t k : committed) ctx.bronze_keys.push_back(DedupKeyHash(rows[k][kHash], rows[k][kSop]));
+  for (size_t k : committed) ctx.bronze_keys.push_back(Xxh3_64(DedupKey(rows[k])));
   std::sort(ctx.bronze_keys.begin() + static_cast<std::ptrdiff_t>(old_size), ctx.bronze_keys.end());
   std::inplace_merge(ctx.bronze_keys.begin(),
                      ctx.bronze_keys.begin() + static_cast<std::ptrdiff_t>(old_size),
@@ -406,7 +404,7 @@ Status SelectNewRows(Context& ctx, Batch* b) {
   DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
   DL_RETURN_IF_ERROR(
       lake::CreateStagingTable(ctx.engine, kStagingTable, snapshot.schema, b->rows, true));
-  DL_ASSIGN_OR_RETURN(b->new_rows, NewRows(ctx, b->rows, kStagingTable));
+  DL_ASSIGN_OR_RETURN(b->new_rows, NewRows(ctx, snapshot, b->rows, kStagingTable));
   ctx.summary->duplicates_skipped += static_cast<int64_t>(b->rows.size() - b->new_rows.size());
   return Status::Ok();
 }
@@ -535,7 +533,6 @@ Status RunBatch(Context& ctx, Batch* b) {
   return Status::Ok();
 }
 
-// BYOS: the latest (size, mtime) of every path in FileManifest.
 constexpr const char* kManifestTable = "__dl_byos_manifest";
 
 // BYOS: the latest (size, modification time) of every path FileManifest holds, in a DuckDB
@@ -656,9 +653,6 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
     DL_RETURN_IF_ERROR(scan::ReadInventories(engine, inventory, &listed, &listed_refused));
     ctx.total = static_cast<int64_t>(listed.size() + listed_refused.size());
   } else {
-    if (!fs::IsDirectory(source_root)) {
-      return NotFound("source folder " + source_root + " does not exist");
-    }
     scanner = std::make_unique<scan::FolderScanner>(source_root, settings.global.default_namespace,
                                                     options.only_namespace);
     // Only a progress display needs the total up front: one more pass over the folders.

@@ -1,15 +1,13 @@
 #include "bronze/imaging_dicom.h"
 
 #include <fmt/format.h>
-#include <cctype>
-#include <cstdio>
 
-#include "common/time_util.h"
+#include "dicom/tags.h"
+#include "dicom/values.h"
 
 namespace dicomlake::bronze {
 namespace {
 
-using dicom::Tag;
 using lake::DataType;
 using lake::Value;
 
@@ -17,46 +15,41 @@ enum class Kind { kString, kPersonName, kDate, kTime, kInteger, kList };
 
 struct PromotedSpec {
   const char* column;
-  uint32_t tag;
+  const dicom::TagKey& tag;
   Kind kind;
-  const char* keyword;  // DICOM keyword, for warnings
 };
 
 // Fabric's promoted tags (reference/hds-imaging-facts.md section 3.1), the three UIDs first.
 const PromotedSpec kPromoted[] = {
-    {"studyInstanceUid", Tag(0x0020, 0x000D), Kind::kString, "StudyInstanceUID"},
-    {"seriesInstanceUid", Tag(0x0020, 0x000E), Kind::kString, "SeriesInstanceUID"},
-    {"sopInstanceUid", Tag(0x0008, 0x0018), Kind::kString, "SOPInstanceUID"},
-    {"patientName", Tag(0x0010, 0x0010), Kind::kPersonName, "PatientName"},
-    {"patientSex", Tag(0x0010, 0x0040), Kind::kString, "PatientSex"},
-    {"patientId", Tag(0x0010, 0x0020), Kind::kString, "PatientID"},
-    {"patientBirthDate", Tag(0x0010, 0x0030), Kind::kDate, "PatientBirthDate"},
-    {"accessionNumber", Tag(0x0008, 0x0050), Kind::kString, "AccessionNumber"},
-    {"referringPhysicianName", Tag(0x0008, 0x0090), Kind::kPersonName, "ReferringPhysicianName"},
-    {"studyDate", Tag(0x0008, 0x0020), Kind::kDate, "StudyDate"},
-    {"studyDescription", Tag(0x0008, 0x1030), Kind::kString, "StudyDescription"},
-    {"modality", Tag(0x0008, 0x0060), Kind::kString, "Modality"},
-    {"modalitiesInStudy", Tag(0x0008, 0x0061), Kind::kList, "ModalitiesInStudy"},
-    {"performedProcedureStepStartDate", Tag(0x0040, 0x0244), Kind::kDate,
-     "PerformedProcedureStepStartDate"},
-    {"manufacturerModelName", Tag(0x0008, 0x1090), Kind::kString, "ManufacturerModelName"},
-    {"studyTime", Tag(0x0008, 0x0030), Kind::kTime, "StudyTime"},
-    {"timezoneOffsetFromUtc", Tag(0x0008, 0x0201), Kind::kString, "TimezoneOffsetFromUTC"},
-    {"numberOfStudyRelatedSeries", Tag(0x0020, 0x1206), Kind::kInteger,
-     "NumberOfStudyRelatedSeries"},
-    {"numberOfStudyRelatedInstances", Tag(0x0020, 0x1208), Kind::kInteger,
-     "NumberOfStudyRelatedInstances"},
-    {"seriesNumber", Tag(0x0020, 0x0011), Kind::kInteger, "SeriesNumber"},
-    {"seriesDescription", Tag(0x0008, 0x103E), Kind::kString, "SeriesDescription"},
-    {"numberOfSeriesRelatedInstances", Tag(0x0020, 0x1209), Kind::kInteger,
-     "NumberOfSeriesRelatedInstances"},
-    {"bodyPartExamined", Tag(0x0018, 0x0015), Kind::kString, "BodyPartExamined"},
-    {"laterality", Tag(0x0020, 0x0060), Kind::kString, "Laterality"},
-    {"seriesDate", Tag(0x0008, 0x0021), Kind::kDate, "SeriesDate"},
-    {"seriesTime", Tag(0x0008, 0x0031), Kind::kTime, "SeriesTime"},
-    {"sopClassUid", Tag(0x0008, 0x0016), Kind::kString, "SOPClassUID"},
-    {"instanceNumber", Tag(0x0020, 0x0013), Kind::kInteger, "InstanceNumber"},
-    {"documentTitle", Tag(0x0042, 0x0010), Kind::kString, "DocumentTitle"},
+    {"studyInstanceUid", dicom::tag::kStudyInstanceUID, Kind::kString},
+    {"seriesInstanceUid", dicom::tag::kSeriesInstanceUID, Kind::kString},
+    {"sopInstanceUid", dicom::tag::kSOPInstanceUID, Kind::kString},
+    {"patientName", dicom::tag::kPatientName, Kind::kPersonName},
+    {"patientSex", dicom::tag::kPatientSex, Kind::kString},
+    {"patientId", dicom::tag::kPatientID, Kind::kString},
+    {"patientBirthDate", dicom::tag::kPatientBirthDate, Kind::kDate},
+    {"accessionNumber", dicom::tag::kAccessionNumber, Kind::kString},
+    {"referringPhysicianName", dicom::tag::kReferringPhysicianName, Kind::kPersonName},
+    {"studyDate", dicom::tag::kStudyDate, Kind::kDate},
+    {"studyDescription", dicom::tag::kStudyDescription, Kind::kString},
+    {"modality", dicom::tag::kModality, Kind::kString},
+    {"modalitiesInStudy", dicom::tag::kModalitiesInStudy, Kind::kList},
+    {"performedProcedureStepStartDate", dicom::tag::kPerformedProcedureStepStartDate, Kind::kDate},
+    {"manufacturerModelName", dicom::tag::kManufacturerModelName, Kind::kString},
+    {"studyTime", dicom::tag::kStudyTime, Kind::kTime},
+    {"timezoneOffsetFromUtc", dicom::tag::kTimezoneOffsetFromUTC, Kind::kString},
+    {"numberOfStudyRelatedSeries", dicom::tag::kNumberOfStudyRelatedSeries, Kind::kInteger},
+    {"numberOfStudyRelatedInstances", dicom::tag::kNumberOfStudyRelatedInstances, Kind::kInteger},
+    {"seriesNumber", dicom::tag::kSeriesNumber, Kind::kInteger},
+    {"seriesDescription", dicom::tag::kSeriesDescription, Kind::kString},
+    {"numberOfSeriesRelatedInstances", dicom::tag::kNumberOfSeriesRelatedInstances, Kind::kInteger},
+    {"bodyPartExamined", dicom::tag::kBodyPartExamined, Kind::kString},
+    {"laterality", dicom::tag::kLaterality, Kind::kString},
+    {"seriesDate", dicom::tag::kSeriesDate, Kind::kDate},
+    {"seriesTime", dicom::tag::kSeriesTime, Kind::kTime},
+    {"sopClassUid", dicom::tag::kSOPClassUID, Kind::kString},
+    {"instanceNumber", dicom::tag::kInstanceNumber, Kind::kInteger},
+    {"documentTitle", dicom::tag::kDocumentTitle, Kind::kString},
 };
 
 DataType TypeOf(Kind kind) {
@@ -72,15 +65,10 @@ DataType TypeOf(Kind kind) {
   }
 }
 
-bool AllDigits(const std::string& s, size_t from, size_t n) {
-  if (from + n > s.size()) return false;
-  for (size_t k = from; k < from + n; ++k) {
-    if (!std::isdigit(static_cast<unsigned char>(s[k]))) return false;
-  }
-  return true;
+std::string Invalid(const PromotedSpec& spec, const std::string& value, const char* what) {
+  return fmt::format("{} {} \"{}\" is not a valid {}", spec.tag.keyword(), spec.tag.Display(),
+                     value, what);
 }
-
-std::string Tag8(uint32_t tag) { return fmt::format("({:04X},{:04X})", tag >> 16, tag & 0xFFFF); }
 
 Value Promote(const PromotedSpec& spec, const dicom::Dataset& data,
               std::vector<std::string>* warnings) {
@@ -96,31 +84,26 @@ Value Promote(const PromotedSpec& spec, const dicom::Dataset& data,
     case Kind::kPersonName: {
       if (!first) return Value::Null();
       // The alphabetic component group (ARCHITECTURE section 3).
-      std::string alphabetic = first->substr(0, first->find('='));
+      std::string alphabetic = dicom::SplitPersonName(*first).alphabetic;
       return alphabetic.empty() ? Value::Null() : Value::String(alphabetic);
     }
     case Kind::kDate: {
-      int64_t days = 0;
       if (!first) return Value::Null();
-      if (ParseDicomDate(*first, &days)) return Value::Date(days);
-      warnings->push_back(
-          fmt::format("{} {} \"{}\" is not a valid date", spec.keyword, Tag8(spec.tag), *first));
+      if (auto date = dicom::ParseDate(*first)) return Value::Date(dicom::DaysSinceEpoch(*date));
+      warnings->push_back(Invalid(spec, *first, "date"));
       return Value::Null();
     }
     case Kind::kTime: {
-      std::string t;
       if (!first) return Value::Null();
-      if (ParseDicomTime(*first, &t)) return Value::String(t);
-      warnings->push_back(
-          fmt::format("{} {} \"{}\" is not a valid time", spec.keyword, Tag8(spec.tag), *first));
+      if (auto time = dicom::ParseTime(*first))
+        return Value::String(dicom::FormatTimeMicros(*time));
+      warnings->push_back(Invalid(spec, *first, "time"));
       return Value::Null();
     }
     case Kind::kInteger: {
-      int64_t v = 0;
       if (!first) return Value::Null();
-      if (ParseDicomInteger(*first, &v)) return Value::Int(v);
-      warnings->push_back(
-          fmt::format("{} {} \"{}\" is not a valid integer", spec.keyword, Tag8(spec.tag), *first));
+      if (auto v = dicom::ParseIntegerString(*first)) return Value::Int(*v);
+      warnings->push_back(Invalid(spec, *first, "integer"));
       return Value::Null();
     }
     case Kind::kString:
@@ -130,61 +113,6 @@ Value Promote(const PromotedSpec& spec, const dicom::Dataset& data,
 }
 
 }  // namespace
-
-bool ParseDicomDate(const std::string& da, int64_t* days) {
-  std::string s = da;
-  if (s.size() == 10 && s[4] == '.' && s[7] == '.')
-    s = s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2);
-  if (s.size() != 8 || !AllDigits(s, 0, 8)) return false;
-  int y = std::stoi(s.substr(0, 4)), m = std::stoi(s.substr(4, 2)), d = std::stoi(s.substr(6, 2));
-  if (m < 1 || m > 12 || d < 1) return false;
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > kDays[m - 1] + (m == 2 && leap ? 1 : 0)) return false;
-  *days = DaysFromCivil(y, static_cast<unsigned>(m), static_cast<unsigned>(d));
-  return true;
-}
-
-bool ParseDicomTime(const std::string& tm, std::string* out) {
-  std::string s;
-  for (char c : tm) {
-    if (c != ':') s += c;  // ACR-NEMA "HH:MM:SS"
-  }
-  if (s.size() < 2 || !AllDigits(s, 0, 2)) return false;
-  int h = std::stoi(s.substr(0, 2)), m = 0, sec = 0;
-  size_t pos = 2;
-  if (s.size() >= 4 && AllDigits(s, 2, 2)) {
-    m = std::stoi(s.substr(2, 2));
-    pos = 4;
-    if (s.size() >= 6 && AllDigits(s, 4, 2)) {
-      sec = std::stoi(s.substr(4, 2));
-      pos = 6;
-    }
-  }
-  std::string frac;
-  if (pos < s.size()) {
-    if (s[pos] != '.' || pos != 6) return false;
-    frac = s.substr(pos + 1);
-    if (frac.empty() || frac.size() > 6 || !AllDigits(frac, 0, frac.size())) return false;
-  }
-  if (h > 23 || m > 59 || sec > 60) return false;
-  frac.resize(6, '0');
-  *out = fmt::format("{:02}:{:02}:{:02}.{}", h, m, sec, frac);
-  return true;
-}
-
-bool ParseDicomInteger(const std::string& is, int64_t* out) {
-  size_t b = is.find_first_not_of(' ');
-  if (b == std::string::npos) return false;
-  size_t e = is.find_last_not_of(' ');
-  std::string s = is.substr(b, e - b + 1);
-  size_t k = (s[0] == '+' || s[0] == '-') ? 1 : 0;
-  if (k >= s.size() || s.size() > 12 || !AllDigits(s, k, s.size() - k)) return false;
-  int64_t v = std::stoll(s);
-  if (v < INT32_MIN || v > INT32_MAX) return false;  // IS is a 32-bit integer (PS3.5 6.2)
-  *out = v;
-  return true;
-}
 
 lake::Schema ImagingDicomSchema() {
   lake::Schema s;
@@ -207,11 +135,11 @@ Promoted PromoteTags(const dicom::Dataset& data, std::vector<std::string>* warni
   Promoted p;
   for (const auto& spec : kPromoted) {
     p.values.push_back(Promote(spec, data, warnings));
-    bool is_uid = spec.column == std::string("studyInstanceUid") ||
-                  spec.column == std::string("seriesInstanceUid") ||
-                  spec.column == std::string("sopInstanceUid");
+    bool is_uid = &spec.tag == &dicom::tag::kStudyInstanceUID ||
+                  &spec.tag == &dicom::tag::kSeriesInstanceUID ||
+                  &spec.tag == &dicom::tag::kSOPInstanceUID;
     if (is_uid && p.values.back().is_null()) {
-      warnings->push_back(fmt::format("{} {} is missing", spec.keyword, Tag8(spec.tag)));
+      warnings->push_back(fmt::format("{} {} is missing", spec.tag.keyword(), spec.tag.Display()));
     }
   }
   return p;

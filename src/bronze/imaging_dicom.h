@@ -39,10 +39,4 @@ lake::Row MakeImagingDicomRow(const dicom::Dataset& data, const std::string& met
                               const std::string& transfer_syntax_uid,
                               std::vector<std::string> warnings, const FileFacts& facts);
 
-// Value parsers (PS3.5 6.2), exposed for tests: DA "YYYYMMDD" (or the old "YYYY.MM.DD") to days
-// since 1970-01-01; TM "HHMMSS.FFFFFF" (or "HH:MM:SS") to "HH:MM:SS.ffffff"; IS to an integer.
-bool ParseDicomDate(const std::string& da, int64_t* days);
-bool ParseDicomTime(const std::string& tm, std::string* out);
-bool ParseDicomInteger(const std::string& is, int64_t* out);
-
 }  // namespace dicomlake::bronze

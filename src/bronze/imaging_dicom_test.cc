@@ -17,30 +17,6 @@ dicom::Element Text(uint32_t tag, const char* vr, std::vector<std::optional<std:
   return e;
 }
 
-TEST(ImagingDicomTest, ParsesDicomDatesTimesAndIntegers) {
-  int64_t days = 0;
-  EXPECT_TRUE(ParseDicomDate("20240229", &days));
-  EXPECT_EQ(FormatDate(days), "2024-02-29");
-  EXPECT_TRUE(ParseDicomDate("1999.12.31", &days));
-  EXPECT_EQ(FormatDate(days), "1999-12-31");
-  for (const char* bad : {"20230229", "2024131", "20241301", "abcdefgh", ""})
-    EXPECT_FALSE(ParseDicomDate(bad, &days)) << bad;
-  std::string t;
-  EXPECT_TRUE(ParseDicomTime("072731", &t));
-  EXPECT_EQ(t, "07:27:31.000000");
-  EXPECT_TRUE(ParseDicomTime("0727", &t));
-  EXPECT_EQ(t, "07:27:00.000000");
-  EXPECT_TRUE(ParseDicomTime("07:27:31.5", &t));
-  EXPECT_EQ(t, "07:27:31.500000");
-  for (const char* bad : {"7", "256000", "0727.5", "072731.1234567"})
-    EXPECT_FALSE(ParseDicomTime(bad, &t)) << bad;
-  int64_t v = 0;
-  EXPECT_TRUE(ParseDicomInteger(" +12 ", &v));
-  EXPECT_EQ(v, 12);
-  EXPECT_FALSE(ParseDicomInteger("1.5", &v));
-  EXPECT_FALSE(ParseDicomInteger("99999999999", &v));
-}
-
 TEST(ImagingDicomTest, PromotesTypedValuesAndWarnsAboutBadOnes) {
   dicom::Dataset d;
   d.elements = {Text(Tag(0x0008, 0x0020), "DA", {"20240115"}),

@@ -7,6 +7,7 @@
 
 #include "common/base64.h"
 #include "common/utf8.h"
+#include "dicom/values.h"
 
 namespace dicomlake::dicom {
 namespace {
@@ -62,39 +63,21 @@ void AppendEscaped(std::string* out, const std::string& s) {
   out->push_back('"');
 }
 
-std::string Trim(const std::string& s) {
-  size_t b = s.find_first_not_of(' ');
-  if (b == std::string::npos) return "";
-  size_t e = s.find_last_not_of(' ');
-  return s.substr(b, e - b + 1);
-}
-
-// A JSON number for a valid IS/DS text: JSON forbids '+', leading zeros and bare '.'.
-std::string JsonNumber(const std::string& text, bool integer) {
-  std::string t = Trim(text);
-  if (integer) return fmt::format("{}", std::strtoll(t.c_str(), nullptr, 10));
-  double d = std::strtod(t.c_str(), nullptr);
-  return fmt::format("{}", d);
-}
-
-// PS3.18 F.2.2: a PN value as an object of its component groups.
+// PS3.18 F.2.2: a PN value as an object of its non-empty component groups.
 void AppendPersonName(std::string* out, const std::string& value) {
-  static const char* kGroups[] = {"Alphabetic", "Ideographic", "Phonetic"};
+  PersonNameGroups groups = SplitPersonName(value);
+  const std::pair<const char*, const std::string*> kGroups[] = {
+      {"Alphabetic", &groups.alphabetic},
+      {"Ideographic", &groups.ideographic},
+      {"Phonetic", &groups.phonetic}};
   out->push_back('{');
-  size_t start = 0;
   bool first = true;
-  for (int g = 0; g < 3; ++g) {
-    size_t end = value.find('=', start);
-    std::string group =
-        value.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    if (!group.empty()) {
-      if (!first) out->push_back(',');
-      first = false;
-      out->append("\"").append(kGroups[g]).append("\":");
-      AppendEscaped(out, group);
-    }
-    if (end == std::string::npos) break;
-    start = end + 1;
+  for (const auto& [name, group] : kGroups) {
+    if (group->empty()) continue;
+    if (!first) out->push_back(',');
+    first = false;
+    out->append("\"").append(name).append("\":");
+    AppendEscaped(out, *group);
   }
   out->push_back('}');
 }
@@ -185,7 +168,7 @@ class Writer {
       } else if (e.vr == "PN") {
         AppendPersonName(&out_, *s);
       } else if ((is_int || is_dec) && IsDecimalString(*s, is_int)) {
-        out_.append(JsonNumber(*s, is_int));
+        out_.append(DecimalStringToJson(*s, is_int));
       } else {
         AppendEscaped(&out_, *s);
       }
@@ -199,29 +182,6 @@ class Writer {
 };
 
 }  // namespace
-
-bool IsDecimalString(const std::string& text, bool integer_only) {
-  std::string t = Trim(text);
-  size_t i = 0;
-  if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-  size_t digits = 0, frac = 0;
-  while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++digits;
-  if (integer_only) return digits > 0 && i == t.size();
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++frac;
-  }
-  if (digits + frac == 0) return false;
-  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
-    ++i;
-    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
-    size_t exp = 0;
-    while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i, ++exp;
-    if (exp == 0) return false;
-  }
-  if (i != t.size()) return false;
-  return std::isfinite(std::strtod(t.c_str(), nullptr));
-}
 
 std::string ToDicomJson(const Dataset& meta, const Dataset& data, const JsonOptions& options) {
   Writer w(options);

@@ -28,7 +28,4 @@ struct JsonOptions {
 //  - sequences nest items as JSON objects (F.2.6); private tags are kept with their creators.
 std::string ToDicomJson(const Dataset& meta, const Dataset& data, const JsonOptions& options = {});
 
-// True when `text` is a valid IS or DS value (PS3.5 6.2), ignoring leading/trailing spaces.
-bool IsDecimalString(const std::string& text, bool integer_only);
-
 }  // namespace dicomlake::dicom

@@ -1,4 +1,5 @@
 #include "dicom/dicom_json.h"
+#include "dicom/values.h"
 
 #include <gtest/gtest.h>
 

@@ -2,27 +2,34 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
 #include "common/sha256.h"
 #include "common/time_util.h"
+#include "dicom/body_part.h"
+#include "dicom/tags.h"
+#include "dicom/values.h"
 
 namespace dicomlake::fhir {
 namespace {
 
 using json = nlohmann::ordered_json;
+using dicom::TagKey;
+namespace tag = dicom::tag;
 
 // --- Reading DICOM JSON -------------------------------------------------------------------
 
-const json* Element(const json& ds, const char* tag) {
+const json* Element(const json& ds, const TagKey& tag) {
   if (!ds.is_object()) return nullptr;
-  auto it = ds.find(tag);
+  auto it = ds.find(tag.json_key());
   return it == ds.end() ? nullptr : &*it;
 }
 
-const json* Values(const json& ds, const char* tag) {
+const json* Values(const json& ds, const TagKey& tag) {
   const json* e = Element(ds, tag);
   if (e == nullptr || !e->is_object()) return nullptr;
   auto it = e->find("Value");
@@ -50,13 +57,20 @@ std::string ValueText(const json& v) {
 }
 
 // The first value of an element as text, "" when absent or empty.
-std::string Str(const json& ds, const char* tag) {
+std::string Str(const json& ds, const TagKey& tag) {
   const json* v = Values(ds, tag);
   return v == nullptr ? "" : ValueText((*v)[0]);
 }
 
+// The first value of a text element exactly as stored ("" when absent, empty or not text): for
+// the DICOM value parsers, which apply the padding rules of PS3.5 themselves.
+std::string RawStr(const json& ds, const TagKey& tag) {
+  const json* v = Values(ds, tag);
+  return v == nullptr || !(*v)[0].is_string() ? "" : (*v)[0].get<std::string>();
+}
+
 // Every non-empty value of an element as text.
-std::vector<std::string> Strs(const json& ds, const char* tag) {
+std::vector<std::string> Strs(const json& ds, const TagKey& tag) {
   std::vector<std::string> out;
   const json* v = Values(ds, tag);
   if (v == nullptr) return out;
@@ -68,46 +82,30 @@ std::vector<std::string> Strs(const json& ds, const char* tag) {
 }
 
 // An IS/US value as a non-negative integer (FHIR unsignedInt); false when absent or invalid.
-bool UnsignedInt(const json& ds, const char* tag, int64_t* out, bool* invalid) {
+// DICOM JSON holds a valid IS as a number and an invalid one as text; both are read as IS text
+// (dicom::ParseIntegerString), as bronze reads them.
+bool UnsignedInt(const json& ds, const TagKey& tag, int64_t* out, bool* invalid) {
   const json* v = Values(ds, tag);
   *invalid = false;
   if (v == nullptr) return false;
   const json& x = (*v)[0];
-  int64_t n = 0;
-  if (x.is_number_integer()) {
-    n = x.get<int64_t>();
-  } else if (x.is_number_float()) {
+  std::string text = x.is_number_float() ? x.dump() : ValueText(x);
+  if (text.empty()) return false;
+  std::optional<int64_t> n = dicom::ParseIntegerString(text);
+  if (!n && x.is_number_float()) {  // "12.0" written by a DS-minded writer
     double d = x.get<double>();
-    if (d != static_cast<double>(static_cast<int64_t>(d))) {
-      *invalid = true;
-      return false;
-    }
-    n = static_cast<int64_t>(d);
-  } else {
-    std::string s = ValueText(x);
-    if (s.empty()) return false;
-    size_t i = (s[0] == '+' || s[0] == '-') ? 1 : 0;
-    if (i == s.size() || s.size() > 12) {
-      *invalid = true;
-      return false;
-    }
-    for (size_t k = i; k < s.size(); ++k) {
-      if (!std::isdigit(static_cast<unsigned char>(s[k]))) {
-        *invalid = true;
-        return false;
-      }
-    }
-    n = std::stoll(s);
+    if (d == static_cast<double>(static_cast<int64_t>(d)) && std::abs(d) < 2147483648.0)
+      n = static_cast<int64_t>(d);
   }
-  if (n < 0 || n > 2147483647) {
+  if (!n || *n < 0) {
     *invalid = true;
     return false;
   }
-  *out = n;
+  *out = *n;
   return true;
 }
 
-const json* FirstItem(const json& ds, const char* tag) {
+const json* FirstItem(const json& ds, const TagKey& tag) {
   const json* v = Values(ds, tag);
   return (v == nullptr || !(*v)[0].is_object()) ? nullptr : &(*v)[0];
 }
@@ -156,11 +154,11 @@ std::string CodingSchemeUri(const std::string& designator) {
 // A DICOM code sequence item (Code Value, Coding Scheme Designator, Code Meaning) as a
 // CodeableConcept; null when the item has neither code nor meaning.
 json CodeItemToConcept(const json& item) {
-  std::string code = Str(item, "00080100");
-  if (code.empty()) code = Str(item, "00080119");  // Long Code Value
-  if (code.empty()) code = Str(item, "00080120");  // URN Code Value
-  std::string meaning = Str(item, "00080104");
-  std::string system = CodingSchemeUri(Str(item, "00080102"));
+  std::string code = Str(item, tag::kCodeValue);
+  if (code.empty()) code = Str(item, tag::kLongCodeValue);  // Long Code Value
+  if (code.empty()) code = Str(item, tag::kURNCodeValue);   // URN Code Value
+  std::string meaning = Str(item, tag::kCodeMeaning);
+  std::string system = CodingSchemeUri(Str(item, tag::kCodingSchemeDesignator));
   if (code.empty() && meaning.empty()) return nullptr;
   json cc = json::object();
   if (!code.empty() && IsFhirCode(code)) {
@@ -175,50 +173,45 @@ json CodeItemToConcept(const json& item) {
 }
 
 struct DateTimeParts {
-  const char* date_tag;
-  const char* time_tag;
-  const char* what;  // "StudyDate" / "SeriesDate" for messages
+  const TagKey& date_tag;
+  const TagKey& time_tag;
 };
 
-// DA + TM (+ TimezoneOffsetFromUTC) as a FHIR dateTime; "" when there is no usable date.
+// DA + TM (+ TimezoneOffsetFromUTC) as a FHIR dateTime; "" when there is no usable date. The
+// values are read by the DICOM value layer, so `started` agrees with bronze's date and time
+// columns of the same instance.
 std::string MakeDateTime(const json& ds, const DateTimeParts& parts, const MappingOptions& options,
                          const std::string& where, std::vector<Issue>* issues,
                          bool* used_default_zone) {
-  std::string da = Str(ds, parts.date_tag);
-  std::string tm = Str(ds, parts.time_tag);
-  if (da.empty()) return "";
-  std::string date, time;
-  if (!DicomDateToFhir(da, &date)) {
-    issues->push_back({"Error", where + ": " + parts.what + " '" + da +
+  std::string da = RawStr(ds, parts.date_tag);
+  std::string tm = RawStr(ds, parts.time_tag);
+  if (dicom::TrimPadding(da).empty()) return "";
+  std::optional<dicom::Date> date = dicom::ParseDate(da);
+  if (!date) {
+    issues->push_back({"Error", where + ": " + parts.date_tag.keyword() + " '" + da +
                                     "' is not a valid DICOM date; started left out"});
     return "";
   }
-  if (tm.empty()) return date;
-  if (!DicomTimeToFhir(tm, &time)) {
+  std::string iso_date = dicom::FormatIsoDate(*date);
+  if (dicom::TrimPadding(tm).empty()) return iso_date;
+  std::optional<dicom::Time> time = dicom::ParseTime(tm);
+  if (!time) {
     issues->push_back({"Error", where + ": time '" + tm +
                                     "' is not a valid DICOM time; only the "
                                     "date is kept"});
-    return date;
+    return iso_date;
   }
-  std::string zone;
-  std::string offset = Str(ds, "00080201");
-  if (!offset.empty() && DicomOffsetToFhir(offset, &zone)) return date + "T" + time + zone;
-  if (!offset.empty()) {
+  std::string prefix = iso_date + "T" + dicom::FormatIsoTime(*time);
+  std::string offset = RawStr(ds, tag::kTimezoneOffsetFromUTC);
+  if (std::optional<int> minutes = dicom::ParseUtcOffset(offset))
+    return prefix + dicom::FormatIsoOffset(*minutes);
+  if (!dicom::TrimPadding(offset).empty()) {
     issues->push_back({"Error", where + ": TimezoneOffsetFromUTC '" + offset +
                                     "' is not a valid offset; the default zone is used"});
   }
   *used_default_zone = true;
-  return date + "T" + time + options.default_timezone;
+  return prefix + options.default_timezone;
 }
-
-bool Digits(const std::string& s, size_t pos, size_t n) {
-  if (pos + n > s.size()) return false;
-  for (size_t i = pos; i < pos + n; ++i)
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
-  return true;
-}
-
-int Num(const std::string& s, size_t pos, size_t n) { return std::stoi(s.substr(pos, n)); }
 
 std::string PercentEncode(const std::string& s) {
   static const char* kHex = "0123456789ABCDEF";
@@ -258,109 +251,9 @@ bool Newer(const Instance& a, const Instance& b) {
 
 }  // namespace
 
-bool DicomDateToFhir(const std::string& raw, std::string* out) {
-  std::string da = Trim(raw);
-  std::string digits;
-  if (da.size() == 8 && Digits(da, 0, 8)) {
-    digits = da;
-  } else if (da.size() == 10 && da[4] == '.' && da[7] == '.' && Digits(da, 0, 4) &&
-             Digits(da, 5, 2) && Digits(da, 8, 2)) {
-    digits = da.substr(0, 4) + da.substr(5, 2) + da.substr(8, 2);
-  } else {
-    return false;
-  }
-  int y = Num(digits, 0, 4), m = Num(digits, 4, 2), d = Num(digits, 6, 2);
-  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  int max_day = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
-  if (d > max_day) return false;
-  *out = digits.substr(0, 4) + "-" + digits.substr(4, 2) + "-" + digits.substr(6, 2);
-  return true;
-}
-
-bool DicomTimeToFhir(const std::string& raw, std::string* out) {
-  std::string tm = Trim(raw);
-  // The old ACR-NEMA form "HH:MM:SS[.F]".
-  if (tm.size() >= 5 && tm[2] == ':') {
-    std::string compact;
-    for (char c : tm)
-      if (c != ':') compact += c;
-    tm = compact;
-  }
-  std::string whole = tm, fraction;
-  size_t dot = tm.find('.');
-  if (dot != std::string::npos) {
-    whole = tm.substr(0, dot);
-    fraction = tm.substr(dot + 1);
-    if (fraction.empty() || fraction.size() > 6 || !Digits(fraction, 0, fraction.size()))
-      return false;
-    if (whole.size() != 6) return false;  // a fraction needs seconds
-  }
-  if (whole.size() != 2 && whole.size() != 4 && whole.size() != 6) return false;
-  if (!Digits(whole, 0, whole.size())) return false;
-  int h = Num(whole, 0, 2);
-  int m = whole.size() >= 4 ? Num(whole, 2, 2) : 0;
-  int s = whole.size() >= 6 ? Num(whole, 4, 2) : 0;
-  if (h > 23 || m > 59 || s > 60) return false;
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d", h, m, s);
-  *out = buf;
-  if (!fraction.empty()) *out += "." + fraction;
-  return true;
-}
-
-bool DicomOffsetToFhir(const std::string& raw, std::string* out) {
-  std::string o = Trim(raw);
-  if (o.size() != 5 || (o[0] != '+' && o[0] != '-') || !Digits(o, 1, 4)) return false;
-  int h = Num(o, 1, 2), m = Num(o, 3, 2);
-  if (m > 59) return false;
-  int minutes = (h * 60 + m) * (o[0] == '-' ? -1 : 1);
-  if (minutes < -12 * 60 || minutes > 14 * 60) return false;
-  if (h > 13 && !(h == 14 && m == 0)) return false;  // FHIR allows up to 13:59, then 14:00
-  *out = o.substr(0, 3) + ":" + o.substr(3, 2);
-  return true;
-}
-
-bool IsValidUid(const std::string& uid) {
-  if (uid.empty() || uid.size() > 64) return false;
-  bool component_start = true;
-  for (char c : uid) {
-    if (c == '.') {
-      if (component_start) return false;
-      component_start = true;
-    } else if (std::isdigit(static_cast<unsigned char>(c))) {
-      component_start = false;
-    } else {
-      return false;
-    }
-  }
-  return !component_start;
-}
-
-std::string PersonNameDisplay(const std::string& pn) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (;;) {
-    size_t caret = pn.find('^', start);
-    parts.push_back(
-        Trim(pn.substr(start, caret == std::string::npos ? std::string::npos : caret - start)));
-    if (caret == std::string::npos) break;
-    start = caret + 1;
-  }
-  parts.resize(5);
-  std::string out;
-  for (const std::string* p : {&parts[3], &parts[1], &parts[2], &parts[0], &parts[4]}) {
-    if (p->empty()) continue;
-    if (!out.empty()) out += ' ';
-    out += *p;
-  }
-  return out;
-}
-
 std::string IssuerSystem(const std::string& raw) {
   std::string issuer = Trim(raw);
-  if (IsValidUid(issuer)) return "urn:oid:" + issuer;
+  if (dicom::IsValidUid(issuer)) return "urn:oid:" + issuer;
   // An absolute URI: scheme ":" rest, no whitespace.
   size_t colon = issuer.find(':');
   bool uri = colon != std::string::npos && colon > 0 &&
@@ -406,10 +299,10 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
     }
     inst.source_modified_us = in.source_modified_us;
     inst.created_us = in.created_us;
-    inst.sop_uid = Str(inst.ds, "00080018");
-    inst.series_uid = Str(inst.ds, "0020000E");
+    inst.sop_uid = Str(inst.ds, tag::kSOPInstanceUID);
+    inst.series_uid = Str(inst.ds, tag::kSeriesInstanceUID);
     bool invalid = false;
-    if (!UnsignedInt(inst.ds, "00200013", &inst.number, &invalid)) inst.number = -1;
+    if (!UnsignedInt(inst.ds, tag::kInstanceNumber, &inst.number, &invalid)) inst.number = -1;
     out.last_updated_us = std::max({out.last_updated_us, in.source_modified_us, in.created_us});
     instances.push_back(std::move(inst));
   }
@@ -428,22 +321,22 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
   json identifiers = json::array();
   if (input.study_uid.empty()) {
     issues.push_back({"Error", where + ": no StudyInstanceUID; the study has no DICOM identifier"});
-  } else if (!IsValidUid(input.study_uid)) {
+  } else if (!dicom::IsValidUid(input.study_uid)) {
     issues.push_back({"Error", where + ": StudyInstanceUID '" + input.study_uid +
                                    "' is not a valid UID; identifier left out"});
   } else {
     identifiers.push_back({{"system", kDicomUidSystem}, {"value", "urn:oid:" + input.study_uid}});
   }
-  std::string accession = Str(study, "00080050");
+  std::string accession = Str(study, tag::kAccessionNumber);
   if (!accession.empty()) {
     json acsn = json::object();
     acsn["type"] = {
         {"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/v2-0203"},
                                  {"code", "ACSN"}}})}};
-    const json* issuer = FirstItem(study, "00080051");
+    const json* issuer = FirstItem(study, tag::kIssuerOfAccessionNumberSequence);
     if (issuer != nullptr) {
-      std::string uid = Str(*issuer, "00400032");  // Universal Entity ID
-      std::string local = Str(*issuer, "00400031");
+      std::string uid = Str(*issuer, tag::kUniversalEntityID);  // Universal Entity ID
+      std::string local = Str(*issuer, tag::kLocalNamespaceEntityID);
       if (!uid.empty()) {
         acsn["system"] = IssuerSystem(uid);
       } else if (!local.empty()) {
@@ -464,7 +357,7 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
       ++missing_series;
     } else if (i.sop_uid.empty()) {
       ++missing_sop;
-    } else if (!IsValidUid(i.series_uid) || !IsValidUid(i.sop_uid)) {
+    } else if (!dicom::IsValidUid(i.series_uid) || !dicom::IsValidUid(i.sop_uid)) {
       ++bad_uid;
     } else {
       by_series[i.series_uid].push_back(&i);
@@ -505,15 +398,15 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
     js = json::object();
     js["uid"] = uid;
     bool invalid = false;
-    if (UnsignedInt(sd, "00200011", &s.number, &invalid)) {
+    if (UnsignedInt(sd, tag::kSeriesNumber, &s.number, &invalid)) {
       js["number"] = s.number;
     } else {
       s.number = -1;
       if (invalid)
-        issues.push_back({"Error", swhere + ": SeriesNumber '" + Str(sd, "00200011") +
+        issues.push_back({"Error", swhere + ": SeriesNumber '" + Str(sd, tag::kSeriesNumber) +
                                        "' is not an unsigned integer; left out"});
     }
-    std::string modality = Str(sd, "00080060");
+    std::string modality = Str(sd, tag::kModality);
     if (IsFhirCode(modality)) {
       js["modality"] = {{"system", kDcmSystem}, {"code", modality}};
       modalities.insert(modality);
@@ -522,20 +415,20 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
       issues.push_back({"Error", swhere + ": no Modality; series.modality carries data-absent-"
                                           "reason 'unknown'"});
     }
-    std::string description = Str(sd, "0008103E");
+    std::string description = Str(sd, tag::kSeriesDescription);
     if (!description.empty()) js["description"] = description;
     js["numberOfInstances"] = static_cast<int64_t>(members.size());
-    std::string body_part = Str(sd, "00180015");
+    std::string body_part = Str(sd, tag::kBodyPartExamined);
     if (!body_part.empty()) {
-      std::string code, display;
-      if (BodyPartToSnomed(body_part, &code, &display)) {
-        js["bodySite"] = {{"system", kSnomedSystem}, {"code", code}, {"display", display}};
+      if (auto site = dicom::BodyPartToSnomed(body_part)) {
+        js["bodySite"] = {
+            {"system", kSnomedSystem}, {"code", site->code}, {"display", site->display}};
       } else {
         js["bodySite"] = {{"display", body_part}};
       }
     }
-    std::string laterality = Str(sd, "00200060");
-    if (laterality.empty()) laterality = Str(sd, "00200062");  // Image Laterality
+    std::string laterality = Str(sd, tag::kLaterality);
+    if (laterality.empty()) laterality = Str(sd, tag::kImageLaterality);  // Image Laterality
     if (laterality == "L") {
       js["laterality"] = {
           {"system", kSnomedSystem}, {"code", "419161000"}, {"display", "Unilateral left"}};
@@ -546,15 +439,15 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
       js["laterality"] = {
           {"system", kSnomedSystem}, {"code", "51440002"}, {"display", "Bilateral"}};
     }
-    std::string started = MakeDateTime(sd, {"00080021", "00080031", "SeriesDate"}, options, swhere,
+    std::string started = MakeDateTime(sd, {tag::kSeriesDate, tag::kSeriesTime}, options, swhere,
                                        &issues, &default_zone);
     if (!started.empty()) js["started"] = started;
     json insts = json::array();
     for (const Instance* m : members) {
       json ji = json::object();
       ji["uid"] = m->sop_uid;
-      std::string sop_class = Str(m->ds, "00080016");
-      if (IsValidUid(sop_class)) {
+      std::string sop_class = Str(m->ds, tag::kSOPClassUID);
+      if (dicom::IsValidUid(sop_class)) {
         ji["sopClass"] = {{"system", "urn:ietf:rfc:3986"}, {"code", "urn:oid:" + sop_class}};
       } else {
         ji["sopClass"] = {{"extension", DataAbsent()}};
@@ -563,13 +456,14 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
                                        "reason 'unknown'"});
       }
       if (m->number >= 0) ji["number"] = m->number;
-      std::string title = Str(m->ds, "00420010");  // Document Title
+      std::string title = Str(m->ds, tag::kDocumentTitle);  // Document Title
       if (title.empty()) {
-        const json* concept_name = FirstItem(m->ds, "0040A043");  // Concept Name Code Sequence
-        if (concept_name != nullptr) title = Str(*concept_name, "00080104");
+        const json* concept_name =
+            FirstItem(m->ds, tag::kConceptNameCodeSequence);  // Concept Name Code Sequence
+        if (concept_name != nullptr) title = Str(*concept_name, tag::kCodeMeaning);
       }
       if (title.empty()) {
-        std::vector<std::string> type = Strs(m->ds, "00080008");  // Image Type
+        std::vector<std::string> type = Strs(m->ds, tag::kImageType);  // Image Type
         for (const auto& t : type) title += (title.empty() ? "" : "\\") + t;
       }
       if (!title.empty()) ji["title"] = title;
@@ -591,9 +485,9 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
 
   // Subject: the patient identifier (IssuerOfPatientID, else the configured system, else the
   // namespace) and PatientID.
-  std::string patient_id = Str(study, "00100020");
+  std::string patient_id = Str(study, tag::kPatientID);
   if (!patient_id.empty()) {
-    std::string issuer = Str(study, "00100021");
+    std::string issuer = Str(study, tag::kIssuerOfPatientID);
     if (!issuer.empty()) {
       out.subject_system = IssuerSystem(issuer);
     } else if (!options.patient_identifier_system.empty()) {
@@ -609,7 +503,7 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
                                        "'unknown'"});
   }
 
-  std::string started = MakeDateTime(study, {"00080020", "00080030", "StudyDate"}, options, where,
+  std::string started = MakeDateTime(study, {tag::kStudyDate, tag::kStudyTime}, options, where,
                                      &issues, &default_zone);
   if (!started.empty()) r["started"] = started;
   if (default_zone) {
@@ -618,29 +512,29 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
                                      "zone " +
                                      options.default_timezone + " was assumed"});
   }
-  std::string referrer = PersonNameDisplay(Str(study, "00080090"));
+  std::string referrer = dicom::PersonNameDisplay(Str(study, tag::kReferringPhysicianName));
   if (!referrer.empty()) r["referrer"] = {{"display", referrer}};
   json interpreters = json::array();
-  for (const auto& pn : Strs(study, "00081060")) {
-    std::string name = PersonNameDisplay(pn);
+  for (const auto& pn : Strs(study, tag::kNameOfPhysiciansReadingStudy)) {
+    std::string name = dicom::PersonNameDisplay(pn);
     if (!name.empty()) interpreters.push_back({{"display", name}});
   }
   if (!interpreters.empty()) r["interpreter"] = interpreters;
   r["numberOfSeries"] = static_cast<int64_t>(series_list.size());
   r["numberOfInstances"] = total_instances;
   json procedures = json::array();
-  if (const json* seq = Values(study, "00081032")) {
+  if (const json* seq = Values(study, tag::kProcedureCodeSequence)) {
     for (const auto& item : *seq) {
       json cc = CodeItemToConcept(item);
       if (!cc.is_null()) procedures.push_back(cc);
     }
   }
   if (!procedures.empty()) r["procedureCode"] = procedures;
-  std::string department = Str(study, "00081040");
+  std::string department = Str(study, tag::kInstitutionalDepartmentName);
   if (!department.empty()) r["location"] = {{"display", department}};
-  std::string reason = Str(study, "00401002");
+  std::string reason = Str(study, tag::kReasonForTheRequestedProcedure);
   if (!reason.empty()) r["reasonCode"] = json::array({{{"text", reason}}});
-  std::string description = Str(study, "00081030");
+  std::string description = Str(study, tag::kStudyDescription);
   if (!description.empty()) r["description"] = description;
   if (!series_list.empty()) {
     json series = json::array();

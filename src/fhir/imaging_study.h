@@ -68,25 +68,8 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options);
 // Adds the literal reference "Patient/<patient_id>" to the subject.
 void LinkSubject(nlohmann::ordered_json* resource, const std::string& patient_id);
 
-// Value conversions (exposed for tests). Each returns false when the input is not valid.
-// DA "YYYYMMDD" (or the old "YYYY.MM.DD") -> "YYYY-MM-DD".
-bool DicomDateToFhir(const std::string& da, std::string* out);
-// TM "HH[MM[SS[.F{1,6}]]]" (or the old "HH:MM:SS") -> "hh:mm:ss[.f]"; missing parts are 00.
-bool DicomTimeToFhir(const std::string& tm, std::string* out);
-// TimezoneOffsetFromUTC "+HHMM"/"-HHMM" -> "+HH:MM" within FHIR's -12:00..+14:00.
-bool DicomOffsetToFhir(const std::string& offset, std::string* out);
-// A DICOM UID: 1..64 characters, digits and dots, no empty component.
-bool IsValidUid(const std::string& uid);
-// PN alphabetic "Family^Given^Middle^Prefix^Suffix" -> "Prefix Given Middle Family Suffix".
-std::string PersonNameDisplay(const std::string& pn);
 // Identifier system for an issuer of patient ids: a URI as it is, an OID as urn:oid:, other
 // text as "urn:dicomlake:issuer:<percent-encoded>".
 std::string IssuerSystem(const std::string& issuer);
-
-// Body Part Examined (0018,0015) -> SNOMED CT code and meaning (DICOM PS3.16 Annex L,
-// Table L-1). False for terms not in the table.
-bool BodyPartToSnomed(const std::string& body_part, std::string* code, std::string* display);
-// Every Body Part Examined term BodyPartToSnomed knows.
-std::vector<std::string> BodyPartTerms();
 
 }  // namespace dicomlake::fhir

@@ -1,7 +1,9 @@
 #include "omop/concept_maps.h"
 
+#include <optional>
+
 #include "common/fs.h"
-#include "fhir/imaging_study.h"
+#include "dicom/body_part.h"
 #include "lake/engine.h"
 
 namespace dicomlake::omop {
@@ -128,10 +130,10 @@ Result<ConceptMaps> LoadConceptMaps(lake::Engine& engine, const std::string& ath
       maps.athena_overrides++;
     }
   }
-  for (const auto& term : fhir::BodyPartTerms()) {
-    std::string code, display;
-    if (!fhir::BodyPartToSnomed(term, &code, &display)) continue;
-    std::string lit = lake::QuoteLiteral(code);
+  for (const auto& term : dicom::BodyPartTerms()) {
+    std::optional<dicom::SnomedConcept> site = dicom::BodyPartToSnomed(term);
+    if (!site) continue;
+    std::string lit = lake::QuoteLiteral(site->code);
     DL_ASSIGN_OR_RETURN(
         int32_t id,
         QueryId(engine,

@@ -14,6 +14,7 @@
 #include "pipeline/fhir_stage.h"
 #include "pipeline/ingest_stage.h"
 #include "pipeline/silver_stage.h"
+#include "support/lake_fixture.h"
 #include "support/test_dir.h"
 
 namespace dicomlake {
@@ -68,13 +69,9 @@ class FhirSilverTest : public ::testing::Test {
     last_silver_ = *silver;
   }
   lake::QueryResult Sql(const std::string& sql) {
-    std::vector<std::string> warnings;
-    EXPECT_TRUE(lake_->RegisterViews(*engine_, &warnings).ok());
-    auto r = engine_->Query(sql);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : lake::QueryResult{};
+    return testing::QueryLake(*lake_, *engine_, sql);
   }
-  int64_t Count(const std::string& sql) { return Sql(sql).rows.at(0).at(0).i; }
+  int64_t Count(const std::string& sql) { return testing::CountLake(*lake_, *engine_, sql); }
   // The resource of a study from silver (its series_string etc. parsed back).
   json StudyRow(const std::string& study_uid) {
     auto r =

@@ -10,6 +10,7 @@
 #include "lake/lake.h"
 #include "pipeline/admin_tables.h"
 #include "pipeline/ingest_stage.h"
+#include "support/lake_fixture.h"
 #include "support/test_dir.h"
 
 namespace dicomlake {
@@ -46,13 +47,9 @@ class IngestTest : public ::testing::Test {
     return summary.ok() ? *summary : pipeline::IngestSummary{};
   }
   lake::QueryResult Sql(const std::string& sql) {
-    std::vector<std::string> warnings;
-    EXPECT_TRUE(lake_->RegisterViews(*engine_, &warnings).ok());
-    auto r = engine_->Query(sql);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : lake::QueryResult{};
+    return testing::QueryLake(*lake_, *engine_, sql);
   }
-  int64_t Count(const std::string& sql) { return Sql(sql).rows.at(0).at(0).i; }
+  int64_t Count(const std::string& sql) { return testing::CountLake(*lake_, *engine_, sql); }
 
   testing::TestDir dir_;
   std::unique_ptr<lake::Lake> lake_;

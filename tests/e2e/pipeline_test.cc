@@ -17,6 +17,7 @@
 #include "pipeline/gold_stage.h"
 #include "pipeline/ingest_stage.h"
 #include "pipeline/silver_stage.h"
+#include "support/lake_fixture.h"
 #include "support/test_dir.h"
 
 namespace dicomlake {
@@ -24,51 +25,7 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-class LakeFixture {
- public:
-  explicit LakeFixture(const std::string& root) : lake_(root) {
-    auto engine = lake::Engine::Open({2, ""});
-    EXPECT_TRUE(engine.ok());
-    engine_ = std::move(*engine);
-  }
-  int Cli(const std::string& args, std::string* out = nullptr) {
-    std::string text;
-    int rc = testing::RunCommand(std::string(DICOMLAKE_BIN) + " " + args, &text, true);
-    if (out != nullptr) *out = text;
-    return rc;
-  }
-  lake::QueryResult Sql(const std::string& sql) {
-    std::vector<std::string> warnings;
-    EXPECT_TRUE(lake_.RegisterViews(*engine_, &warnings).ok());
-    auto r = engine_->Query(sql);
-    EXPECT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
-    return r.ok() ? *r : lake::QueryResult{};
-  }
-  int64_t Count(const std::string& sql) { return Sql(sql).rows.at(0).at(0).i; }
-  // Versions of the bronze, silver and gold tables.
-  std::map<std::string, int64_t> DataVersions() {
-    std::map<std::string, int64_t> out;
-    auto tables = lake_.DiscoverTables();
-    EXPECT_TRUE(tables.ok());
-    for (const auto& t : *tables) {
-      if (t.lakehouse == "admin") continue;
-      lake::DeltaTable table(t.root, t.display());
-      out[t.display()] = *table.log().LatestVersion();
-    }
-    return out;
-  }
-  std::vector<std::string> Rows(const std::string& sql) {
-    std::vector<std::string> out;
-    for (const auto& r : Sql(sql).rows) {
-      std::string line;
-      for (const auto& v : r) line += v.ToDisplay() + "|";
-      out.push_back(line);
-    }
-    return out;
-  }
-  lake::Lake lake_;
-  std::unique_ptr<lake::Engine> engine_;
-};
+using testing::LakeFixture;
 
 // Referential integrity of gold, and every study's subject resolving to a Patient.
 void ExpectConsistentGold(LakeFixture& f) {

@@ -1,14 +1,12 @@
 // Body Part Examined (0018,0015) defined terms -> SNOMED CT, from DICOM PS3.16 Annex L
 // (Table L-1, "Anatomic Region, Body Part Examined and SNOMED CT correspondence"). The common
 // terms of radiology; a term not listed here keeps its text as bodySite.display.
+#include "dicom/body_part.h"
+
 #include <algorithm>
 #include <cctype>
-#include <string>
-#include <vector>
 
-#include "fhir/imaging_study.h"
-
-namespace dicomlake::fhir {
+namespace dicomlake::dicom {
 namespace {
 
 struct BodyPart {
@@ -123,20 +121,23 @@ constexpr BodyPart kBodyParts[] = {
 
 }  // namespace
 
-bool BodyPartToSnomed(const std::string& body_part, std::string* code, std::string* display) {
+std::string NormalizeBodyPartTerm(std::string_view body_part) {
   std::string term;
   for (char c : body_part) {
     if (c == ' ' || c == '_' || c == '-') continue;  // "CHEST ABDOMEN" == "CHESTABDOMEN"
     term += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
+  return term;
+}
+
+std::optional<SnomedConcept> BodyPartToSnomed(std::string_view body_part) {
+  std::string term = NormalizeBodyPartTerm(body_part);
   const auto* end = std::end(kBodyParts);
   const auto* it =
       std::lower_bound(std::begin(kBodyParts), end, term,
                        [](const BodyPart& p, const std::string& t) { return t > p.term; });
-  if (it == end || term != it->term) return false;
-  *code = it->code;
-  *display = it->meaning;
-  return true;
+  if (it == end || term != it->term) return std::nullopt;
+  return SnomedConcept{it->code, it->meaning};
 }
 
 std::vector<std::string> BodyPartTerms() {
@@ -145,4 +146,4 @@ std::vector<std::string> BodyPartTerms() {
   return out;
 }
 
-}  // namespace dicomlake::fhir
+}  // namespace dicomlake::dicom

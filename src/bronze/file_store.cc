@@ -27,17 +27,17 @@ std::string Parent(const std::string& path) { return path.substr(0, path.rfind('
 
 Status FsyncPath(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return IoError("cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0) return ErrnoError(errno, "cannot open " + path);
   int rc = ::fsync(fd);
   ::close(fd);
-  if (rc != 0) return IoError("cannot fsync " + path + ": " + std::strerror(errno));
+  if (rc != 0) return ErrnoError(errno, "cannot fsync " + path);
   return Status::Ok();
 }
 
 Status Publish(const std::string& tmp, const std::string& dest, Durability durability) {
   Status st = durability == Durability::kNow ? FsyncPath(tmp) : Status::Ok();
   if (st.ok() && std::rename(tmp.c_str(), dest.c_str()) != 0) {
-    st = IoError("cannot rename to " + dest + ": " + std::strerror(errno));
+    st = ErrnoError(errno, "cannot rename to " + dest);
   }
   if (!st.ok()) {
     (void)fs::RemoveFile(tmp);
@@ -92,7 +92,7 @@ libdeflate_compressor* CompressorFor(int level) {
 // Writes `parts` one after the other to a new file at `path`.
 Status WriteParts(const std::string& path, std::initializer_list<std::string_view> parts) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("cannot create " + path + ": " + std::strerror(errno));
+  if (fd < 0) return ErrnoError(errno, "cannot create " + path);
   for (std::string_view part : parts) {
     size_t done = 0;
     while (done < part.size()) {
@@ -101,12 +101,12 @@ Status WriteParts(const std::string& path, std::initializer_list<std::string_vie
       if (n <= 0) {
         int err = errno;
         ::close(fd);
-        return IoError("cannot write " + path + ": " + std::strerror(err));
+        return ErrnoError(err, "cannot write " + path);
       }
       done += static_cast<size_t>(n);
     }
   }
-  if (::close(fd) != 0) return IoError("cannot write " + path + ": " + std::strerror(errno));
+  if (::close(fd) != 0) return ErrnoError(errno, "cannot write " + path);
   return Status::Ok();
 }
 
@@ -183,6 +183,16 @@ Status WriteZipInMemory(const std::string& data, const std::string& name, int le
   return WriteParts(path, {header, payload, trailer});
 }
 
+// A libarchive failure as a Status: the errno it recorded when there is one (a full disk is
+// kNoSpace), else its message.
+Status ArchiveError(struct archive* a, const std::string& what) {
+  const char* text = archive_error_string(a);
+  std::string detail = text != nullptr ? text : "unknown libarchive error";
+  int err = archive_errno(a);
+  if (err > 0) return ErrnoError(err, what + " (" + detail + ")");
+  return IoError(what + ": " + detail);
+}
+
 // Streams `source` through libarchive (zlib) for files too large to hold in memory.
 Status WriteSingleEntryZipStreaming(const std::string& source, const fs::FileInfo& info,
                                     const std::string& entry_name, const std::string& tmp,
@@ -195,7 +205,7 @@ Status WriteSingleEntryZipStreaming(const std::string& source, const fs::FileInf
   Status st;
   if (archive_write_set_options(a, options.c_str()) != ARCHIVE_OK ||
       archive_write_open_filename(a, tmp.c_str()) != ARCHIVE_OK) {
-    st = IoError("cannot create " + tmp + ": " + archive_error_string(a));
+    st = ArchiveError(a, "cannot create " + tmp);
   }
   if (st.ok()) {
     struct archive_entry* entry = archive_entry_new();
@@ -205,26 +215,25 @@ Status WriteSingleEntryZipStreaming(const std::string& source, const fs::FileInf
     archive_entry_set_perm(entry, 0644);
     archive_entry_set_mtime(entry, info.mtime_ms / 1000, 0);
     if (archive_write_header(a, entry) != ARCHIVE_OK)
-      st = IoError(std::string("zip header: ") + archive_error_string(a));
+      st = ArchiveError(a, "cannot write the ZIP header of " + tmp);
     archive_entry_free(entry);
   }
   if (st.ok()) {
     std::FILE* in = std::fopen(source.c_str(), "rb");
     if (in == nullptr) {
-      st = IoError("cannot read " + source + ": " + std::strerror(errno));
+      st = ErrnoError(errno, "cannot read " + source);
     } else {
       std::vector<char> buf(1 << 20);
       size_t n;
       while (st.ok() && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0) {
         if (archive_write_data(a, buf.data(), n) != static_cast<la_ssize_t>(n)) {
-          st = IoError(std::string("zip write: ") + archive_error_string(a));
+          st = ArchiveError(a, "cannot write " + tmp);
         }
       }
       std::fclose(in);
     }
   }
-  if (archive_write_close(a) != ARCHIVE_OK && st.ok())
-    st = IoError(std::string("zip close: ") + archive_error_string(a));
+  if (archive_write_close(a) != ARCHIVE_OK && st.ok()) st = ArchiveError(a, "cannot finish " + tmp);
   archive_write_free(a);
   return st;
 }
@@ -261,18 +270,18 @@ Status CopyFileDurable(const std::string& source, const std::string& dest, Durab
   DL_RETURN_IF_ERROR(fs::MakeDirs(Parent(dest)));
   std::string tmp = Parent(dest) + "/." + NewUuid() + ".copy.tmp";
   std::FILE* in = std::fopen(source.c_str(), "rb");
-  if (in == nullptr) return IoError("cannot read " + source + ": " + std::strerror(errno));
+  if (in == nullptr) return ErrnoError(errno, "cannot read " + source);
   std::FILE* out = std::fopen(tmp.c_str(), "wb");
   if (out == nullptr) {
     std::fclose(in);
-    return IoError("cannot write " + tmp + ": " + std::strerror(errno));
+    return ErrnoError(errno, "cannot write " + tmp);
   }
   std::vector<char> buf(1 << 20);
   size_t n;
   Status st;
   while ((n = std::fread(buf.data(), 1, buf.size(), in)) > 0) {
     if (std::fwrite(buf.data(), 1, n, out) != n) {
-      st = IoError("cannot write " + tmp + ": " + std::strerror(errno));
+      st = ErrnoError(errno, "cannot write " + tmp);
       break;
     }
   }
@@ -287,19 +296,17 @@ Status CopyFileDurable(const std::string& source, const std::string& dest, Durab
 
 Status SyncFileSystem(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return IoError("cannot open " + path + ": " + std::strerror(errno));
+  if (fd < 0) return ErrnoError(errno, "cannot open " + path);
   int rc = ::syncfs(fd);
   ::close(fd);
-  if (rc != 0)
-    return IoError("cannot flush the file system of " + path + ": " + std::strerror(errno));
+  if (rc != 0) return ErrnoError(errno, "cannot flush the file system of " + path);
   return Status::Ok();
 }
 
 Status MoveFile(const std::string& source, const std::string& dest) {
   DL_RETURN_IF_ERROR(fs::MakeDirs(Parent(dest)));
   if (std::rename(source.c_str(), dest.c_str()) == 0) return fs::SyncDir(Parent(dest));
-  if (errno != EXDEV)
-    return IoError("cannot move " + source + " to " + dest + ": " + std::strerror(errno));
+  if (errno != EXDEV) return ErrnoError(errno, "cannot move " + source + " to " + dest);
   DL_RETURN_IF_ERROR(CopyFileDurable(source, dest));
   return fs::RemoveFile(source);
 }

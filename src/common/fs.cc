@@ -16,7 +16,7 @@ namespace dicomlake::fs {
 namespace {
 
 Status ErrnoStatus(const std::string& what, const std::string& path) {
-  return IoError(what + " " + path + ": " + std::strerror(errno));
+  return ErrnoError(errno, what + " " + path);
 }
 
 // Writes all of `data` to `fd`, retrying short writes.
@@ -91,8 +91,7 @@ Result<FileInfo> Stat(const std::string& path) {
 Status MakeDirs(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
-  if (ec && !IsDirectory(path))
-    return IoError("cannot create directory " + path + ": " + ec.message());
+  if (ec && !IsDirectory(path)) return ErrnoError(ec.value(), "cannot create directory " + path);
   return Status::Ok();
 }
 
@@ -176,7 +175,7 @@ Status RemoveFile(const std::string& path) {
 Status RemoveAll(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
-  if (ec) return IoError("cannot remove " + path + ": " + ec.message());
+  if (ec) return ErrnoError(ec.value(), "cannot remove " + path);
   return Status::Ok();
 }
 

@@ -15,9 +15,12 @@ enum class StatusCode {
   kNotFound,         // a file, table or version that should exist does not
   kAlreadyExists,    // something that must be created new exists already
   kIoError,          // the operating system refused a read or write
+  kNoSpace,          // a write failed because the file system (or a quota) is full
+  kOutOfMemory,      // memory ran out (or the configured memory limit was reached)
   kCorrupt,          // stored data (a Delta log, a Parquet file) is malformed
   kConflict,         // a concurrent writer committed first; the operation may be retried
   kUnsupported,      // valid input this version cannot handle (e.g. a newer Delta protocol)
+  kInvalidQuery,     // the SQL engine refused a statement (syntax, unknown name, type mismatch)
   kInternal,         // a failure of a library we call that fits none of the above
 };
 
@@ -51,10 +54,18 @@ inline Status InvalidArgument(std::string m) {
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
+inline Status NoSpace(std::string m) { return {StatusCode::kNoSpace, std::move(m)}; }
+inline Status OutOfMemory(std::string m) { return {StatusCode::kOutOfMemory, std::move(m)}; }
 inline Status Corrupt(std::string m) { return {StatusCode::kCorrupt, std::move(m)}; }
 inline Status Conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
 inline Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
+inline Status InvalidQuery(std::string m) { return {StatusCode::kInvalidQuery, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+
+// The Status of a failed system call: `what` (e.g. "cannot write /lake/x") and the reason for
+// `err` (an errno value). ENOSPC and EDQUOT are kNoSpace ("no space left on the device"), ENOMEM
+// is kOutOfMemory, ENOENT kNotFound; everything else kIoError.
+Status ErrnoError(int err, const std::string& what);
 
 template <typename T>
 class [[nodiscard]] Result {

@@ -125,21 +125,20 @@ class DuckAppender final : public Appender {
     try {
       return AppendRowUnchecked(row);
     } catch (const std::exception& e) {
-      return InvalidArgument(std::string("append failed: ") + e.what());
+      return Internal(std::string("append failed: ") + e.what());
     }
   }
 
   Status AppendRowUnchecked(const Row& row) {
     if (!app_) return Internal("appender is closed");
     if (row.size() != types_.size()) {
-      return InvalidArgument("row has " + std::to_string(row.size()) + " values, table has " +
-                             std::to_string(types_.size()) + " columns");
+      return Internal("row has " + std::to_string(row.size()) + " values, table has " +
+                      std::to_string(types_.size()) + " columns");
     }
     for (size_t c = 0; c < row.size(); ++c) {
       duckdb_value value = ToDuckValue(row[c], types_[c]);
       if (value == nullptr)
-        return InvalidArgument("column " + std::to_string(c) +
-                               ": value does not fit the column type");
+        return Internal("column " + std::to_string(c) + ": value does not fit the column type");
       duckdb_state st = duckdb_append_value(app_, value);
       duckdb_destroy_value(&value);
       if (st != DuckDBSuccess) return Error("column " + std::to_string(c));
@@ -159,8 +158,12 @@ class DuckAppender final : public Appender {
 
  private:
   Status Error(const std::string& where) {
-    const char* err = duckdb_appender_error(app_);
-    return InvalidArgument("append failed at " + where + ": " + (err ? err : "unknown error"));
+    duckdb_error_data data = duckdb_appender_error_data(app_);
+    const char* err = duckdb_error_data_message(data);
+    Status st = DuckDbError(duckdb_error_data_error_type(data),
+                            "append failed at " + where + ": " + (err ? err : "unknown error"));
+    duckdb_destroy_error_data(&data);
+    return st;
   }
 
   duckdb_appender app_;
@@ -181,7 +184,7 @@ Result<std::unique_ptr<Appender>> Engine::OpenAppender(const std::string& table)
     const char* err = app ? duckdb_appender_error(app) : nullptr;
     std::string msg = "cannot append to " + table + ": " + (err ? err : "no such table");
     if (app) duckdb_appender_destroy(&app);
-    return InvalidArgument(msg);
+    return InvalidQuery(msg);
   }
   return std::unique_ptr<Appender>(new DuckAppender(app));
 }

@@ -393,12 +393,22 @@ Result<std::unique_ptr<Engine>> Engine::Open(const EngineOptions& options) {
   return engine;
 }
 
+namespace {
+
+// The Status of a failed query, classified by DuckDB's error type (duckdb_errors.h).
+Status ResultError(duckdb_result* result) {
+  const char* err = duckdb_result_error(result);
+  return DuckDbError(duckdb_result_error_type(result), err != nullptr ? err : "unknown error");
+}
+
+}  // namespace
+
 Status Engine::Execute(const std::string& sql) {
   duckdb_result result;
   if (duckdb_query(impl_->con, sql.c_str(), &result) != DuckDBSuccess) {
-    std::string err = duckdb_result_error(&result) ? duckdb_result_error(&result) : "unknown error";
+    Status st = ResultError(&result);
     duckdb_destroy_result(&result);
-    return InvalidArgument(err);
+    return st;
   }
   duckdb_destroy_result(&result);
   return Status::Ok();
@@ -407,9 +417,9 @@ Status Engine::Execute(const std::string& sql) {
 Result<QueryResult> Engine::Query(const std::string& sql) {
   duckdb_result result;
   if (duckdb_query(impl_->con, sql.c_str(), &result) != DuckDBSuccess) {
-    std::string err = duckdb_result_error(&result) ? duckdb_result_error(&result) : "unknown error";
+    Status st = ResultError(&result);
     duckdb_destroy_result(&result);
-    return InvalidArgument(err);
+    return st;
   }
   QueryResult out;
   CollectRows(&result, &out);
@@ -425,22 +435,21 @@ Result<std::vector<QueryResult>> Engine::RunScript(const std::string& sql) {
     std::string msg = err ? err : "";
     duckdb_destroy_extracted(&stmts);
     if (msg.empty()) return std::vector<QueryResult>{};  // only whitespace or comments
-    return InvalidArgument(msg);
+    return InvalidQuery(msg);
   }
   std::vector<QueryResult> results;
   Status status;
   for (idx_t k = 0; k < n && status.ok(); ++k) {
     duckdb_prepared_statement prepared = nullptr;
     if (duckdb_prepare_extracted_statement(impl_->con, stmts, k, &prepared) != DuckDBSuccess) {
-      status = InvalidArgument(duckdb_prepare_error(prepared) ? duckdb_prepare_error(prepared)
-                                                              : "cannot prepare");
+      status = InvalidQuery(duckdb_prepare_error(prepared) ? duckdb_prepare_error(prepared)
+                                                           : "cannot prepare");
       duckdb_destroy_prepare(&prepared);
       break;
     }
     duckdb_result result;
     if (duckdb_execute_prepared(prepared, &result) != DuckDBSuccess) {
-      status = InvalidArgument(duckdb_result_error(&result) ? duckdb_result_error(&result)
-                                                            : "cannot execute");
+      status = ResultError(&result);
     } else {
       QueryResult out;
       CollectRows(&result, &out);

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "common/status.h"
 #include "lake/engine.h"
 
 namespace dicomlake::lake {
@@ -14,6 +15,15 @@ struct Engine::Impl {
   duckdb_database db = nullptr;
   duckdb_connection con = nullptr;
 };
+
+// The Status for a DuckDB error of `type` with DuckDB's `message`:
+//   IO, PERMISSION                        kIoError, or kNoSpace when the OS said the disk is full
+//   OUT_OF_MEMORY                         kOutOfMemory
+//   INVALID_INPUT on a Parquet file       kCorrupt (a data file is not what it should be)
+//   PARSER, BINDER, CATALOG, CONVERSION.. kInvalidQuery (the statement, or the data it met, was
+//                                         refused)
+//   INTERNAL, FATAL, anything else        kInternal
+Status DuckDbError(duckdb_error_type type, const std::string& message);
 
 // DuckDB's SQL name of a logical type, e.g. "STRUCT(\"a\" INTEGER[])".
 std::string TypeName(duckdb_logical_type type);

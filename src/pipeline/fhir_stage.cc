@@ -15,6 +15,7 @@
 #include "lake/engine.h"
 #include "lake/lake.h"
 #include "pipeline/admin_tables.h"
+#include "pipeline/stage_runner.h"
 #include "pipeline/stage_support.h"
 #include "silver/patient_link.h"
 
@@ -88,28 +89,30 @@ std::string FhirSummary::ToJson() const {
   return j.dump(2);
 }
 
-Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
-                            const config::Config& config, const FhirOptions& options) {
-  auto start = std::chrono::steady_clock::now();
-  int64_t started_us = NowMicros();
-  StageLock lock;
-  DL_RETURN_IF_ERROR(lock.Acquire(fs::Join(lake.FilesPath("bronze"), ".fhir.lock"), "fhir"));
-  FhirSummary summary;
-  summary.run_id = NewUuid();
-  const auto& settings = config.settings();
+namespace {
+
+// The work of the fhir stage: every study with an instance added to bronze since the version the
+// last run consumed, mapped whole and written as NDJSON.
+Status MapChangedStudies(StageRun& run, const FhirOptions& options, FhirSummary* out) {
+  const lake::Lake& lake = run.lake;
+  lake::Engine& engine = run.engine;
+  const auto& settings = run.config.settings();
+  FhirSummary& summary = *out;
+  int64_t started_us = run.started_us();
 
   lake::DeltaTable bronze(lake.TablePath("bronze", "ImagingDicom"), "bronze/ImagingDicom");
-  if (!bronze.Exists()) return summary;  // nothing ingested yet
+  run.record_summary = false;
+  if (!bronze.Exists()) return Status::Ok();  // nothing ingested yet
   DL_ASSIGN_OR_RETURN(lake::Snapshot snap, bronze.Load(engine));
   summary.bronze_version = snap.version;
   int64_t since = -1;
   if (!options.rebuild) {
     DL_ASSIGN_OR_RETURN(since, LastRecordedVersion(lake, engine, kFhirActivity, "bronzeVersion"));
   }
-  if (since >= snap.version) return summary;  // nothing new
+  if (since >= snap.version) return Status::Ok();  // nothing new
+  run.record_summary = true;
   DL_ASSIGN_OR_RETURN(std::vector<std::string> added, FilesAddedSince(bronze, engine, snap, since));
 
-  std::vector<lake::Row> events;
   std::string ndjson_root = fs::Join(lake.FilesPath("bronze"), "Process/Clinical/FHIR-NDJSON");
   NdjsonOutput output(ndjson_root, settings.fhir.max_records_per_ndjson, started_us);
   fhir::MappingOptions mapping;
@@ -187,16 +190,9 @@ Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
           summary.studies_linked++;
         }
         for (const auto& issue : m.issues) {
-          BusinessEvent e;
-          e.activity_name = kFhirActivity;
-          e.event_type = "stage:fhir";
-          e.severity = issue.severity;
-          e.run_id = summary.run_id;
-          e.record_identifier =
-              inputs[i].study_uid.empty() ? inputs[i].group_key : inputs[i].study_uid;
-          e.target_table_name = "ImagingStudy";
-          e.message = issue.message;
-          events.push_back(BusinessEventRow(e, NowMicros()));
+          run.AddEvent(issue.severity,
+                       inputs[i].study_uid.empty() ? inputs[i].group_key : inputs[i].study_uid,
+                       "ImagingStudy", issue.message);
         }
         DL_RETURN_IF_ERROR(output.Add(inputs[i].namespace_name, m.resource.dump()));
         summary.studies_written++;
@@ -206,16 +202,9 @@ Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
     DL_RETURN_IF_ERROR(output.FlushAll());
   }
   summary.files = output.files();
-  summary.problems = static_cast<int64_t>(events.size());
-  DL_RETURN_IF_ERROR(AppendEvents(lake, engine, events));
-  summary.elapsed_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.problems = run.event_count();
 
-  ExecutionSummary es;
-  es.activity_name = kFhirActivity;
-  es.run_id = summary.run_id;
-  es.pipeline_name = "dicomlake fhir";
-  es.status = "Succeeded";
+  ExecutionSummary& es = run.summary;
   es.target_path = ndjson_root;
   es.target_lakehouse = "bronze";
   es.source_path = bronze.root();
@@ -223,7 +212,6 @@ Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
   es.target_records = summary.studies_written;
   es.target_files = static_cast<int64_t>(summary.files.size());
   es.source_records = summary.instances_read;
-  es.elapsed_seconds = summary.elapsed_seconds;
   es.target_granular = {{"ImagingStudy", summary.studies_written}};
   // A namespace-restricted run does not consume the version for the other namespaces.
   es.attributes = {{"totalImagingStudyRecords", std::to_string(summary.studies_written)},
@@ -231,7 +219,20 @@ Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
                    {"problemCount", std::to_string(summary.problems)}};
   if (options.only_namespace.empty())
     es.attributes.push_back({"bronzeVersion", std::to_string(snap.version)});
-  DL_RETURN_IF_ERROR(AppendSummary(lake, engine, es, started_us));
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
+                            const config::Config& config, const FhirOptions& options) {
+  static const StageSpec kFhir{"fhir", kFhirActivity, "bronze"};
+  FhirSummary summary;
+  DL_ASSIGN_OR_RETURN(summary.elapsed_seconds,
+                      RunStage(
+                          kFhir, lake, engine, config,
+                          [&](StageRun& run) { return MapChangedStudies(run, options, &summary); },
+                          &summary.run_id));
   return summary;
 }
 

@@ -14,6 +14,7 @@
 #include "omop/gold_tables.h"
 #include "omop/id_mapping.h"
 #include "pipeline/admin_tables.h"
+#include "pipeline/stage_runner.h"
 #include "pipeline/stage_support.h"
 
 namespace dicomlake::pipeline {
@@ -32,7 +33,7 @@ struct Context {
   const config::Config& config;
   GoldSummary* summary;
   int64_t now_us;
-  std::vector<lake::Row> events;
+  StageRun& run;
 };
 
 std::string Now(const Context& ctx) {
@@ -42,15 +43,7 @@ std::string Now(const Context& ctx) {
 void Skip(Context& ctx, const std::string& record, const std::string& table,
           const std::string& message) {
   ctx.summary->skipped++;
-  BusinessEvent e;
-  e.activity_name = kGoldActivity;
-  e.event_type = "stage:gold";
-  e.severity = "Warning";
-  e.run_id = ctx.summary->run_id;
-  e.record_identifier = record;
-  e.target_table_name = table;
-  e.message = message;
-  ctx.events.push_back(BusinessEventRow(e, NowMicros()));
+  ctx.run.AddEvent("Warning", record, table, message);
 }
 
 // A SQL relation of the rows of `table` written since version `since` (all rows when since
@@ -403,35 +396,28 @@ std::string GoldSummary::ToJson() const {
 
 Result<GoldSummary> RunGold(const lake::Lake& lake, lake::Engine& engine,
                             const config::Config& config) {
-  auto start = std::chrono::steady_clock::now();
-  int64_t started_us = NowMicros();
-  StageLock lock;
-  DL_RETURN_IF_ERROR(lock.Acquire(fs::Join(lake.FilesPath("gold"), ".gold.lock"), "gold"));
+  static const StageSpec kGold{"gold", kGoldActivity, "gold"};
   GoldSummary summary;
-  summary.run_id = NewUuid();
-  Context ctx{lake, engine, config, &summary, started_us, {}};
-  DL_RETURN_IF_ERROR(Run(ctx));
-  DL_RETURN_IF_ERROR(AppendEvents(lake, engine, ctx.events));
-  summary.elapsed_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  ExecutionSummary es;
-  es.activity_name = kGoldActivity;
-  es.run_id = summary.run_id;
-  es.pipeline_name = "dicomlake gold";
-  es.status = "Succeeded";
-  es.target_path = lake.TablesPath("gold");
-  es.target_lakehouse = "gold";
-  es.source_path = lake.TablesPath("silver");
-  es.source_lakehouse = "silver";
-  es.target_records = summary.persons + summary.procedures + summary.images;
-  es.source_records = summary.studies_read + summary.patients_read;
-  es.elapsed_seconds = summary.elapsed_seconds;
-  es.target_granular = {{"person", summary.persons},
-                        {"procedure_occurrence", summary.procedures},
-                        {"image_occurrence", summary.images}};
-  es.attributes = {{"skippedCount", std::to_string(summary.skipped)},
-                   {"athenaOverrides", std::to_string(summary.athena_overrides)}};
-  DL_RETURN_IF_ERROR(AppendSummary(lake, engine, es, started_us));
+  auto work = [&](StageRun& run) -> Status {
+    summary.run_id = run.run_id();
+    Context ctx{run.lake, run.engine, run.config, &summary, run.started_us(), run};
+    DL_RETURN_IF_ERROR(Run(ctx));
+    ExecutionSummary& es = run.summary;
+    es.target_path = lake.TablesPath("gold");
+    es.target_lakehouse = "gold";
+    es.source_path = lake.TablesPath("silver");
+    es.source_lakehouse = "silver";
+    es.target_records = summary.persons + summary.procedures + summary.images;
+    es.source_records = summary.studies_read + summary.patients_read;
+    es.target_granular = {{"person", summary.persons},
+                          {"procedure_occurrence", summary.procedures},
+                          {"image_occurrence", summary.images}};
+    es.attributes = {{"skippedCount", std::to_string(summary.skipped)},
+                     {"athenaOverrides", std::to_string(summary.athena_overrides)}};
+    return Status::Ok();
+  };
+  DL_ASSIGN_OR_RETURN(summary.elapsed_seconds,
+                      RunStage(kGold, lake, engine, config, work, &summary.run_id));
   return summary;
 }
 

@@ -30,6 +30,7 @@
 #include "lake/engine.h"
 #include "lake/lake.h"
 #include "pipeline/admin_tables.h"
+#include "pipeline/stage_runner.h"
 #include "pipeline/stage_support.h"
 #include "scan/archive.h"
 #include "scan/inventory.h"
@@ -600,16 +601,17 @@ std::string IngestSummary::ToJson() const {
   return j.dump(2);
 }
 
-Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
-                                const config::Config& config, const IngestOptions& options) {
-  auto start = std::chrono::steady_clock::now();
-  StageLock lock;
-  DL_RETURN_IF_ERROR(lock.Acquire(fs::Join(lake.FilesPath("bronze"), ".ingest.lock"), "ingest"));
+namespace {
+
+// The work of the ingest stage: list the source a batch at a time and run each batch through the
+// exactly-once steps.
+Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* out) {
+  const lake::Lake& lake = run.lake;
+  lake::Engine& engine = run.engine;
+  IngestSummary& summary = *out;
   // Members extracted by an earlier run that was killed: nobody else uses them (we hold the lock).
   DL_RETURN_IF_ERROR(fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging")));
-  IngestSummary summary;
-  summary.run_id = NewUuid();
-  const auto& settings = config.settings();
+  const auto& settings = run.config.settings();
   std::string bronze_files = lake.FilesPath("bronze");
   std::string source_root;
   switch (options.pattern) {
@@ -629,7 +631,7 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
               settings,
               options,
               summary.run_id,
-              NowMicros(),
+              run.started_us(),
               source_root,
               &summary,
               lake::DeltaTable(lake.TablePath("bronze", "ImagingDicom"), "bronze/ImagingDicom"),
@@ -706,13 +708,8 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
     DL_RETURN_IF_ERROR(RunBatch(ctx, &batch));
   }
   (void)fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging/" + summary.run_id));
-  summary.elapsed_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  ExecutionSummary es;
-  es.activity_name = kActivity;
-  es.run_id = summary.run_id;
-  es.pipeline_name = "dicomlake ingest";
+  ExecutionSummary& es = run.summary;
   es.status = summary.failed == 0 ? "Succeeded" : "SucceededWithFailures";
   es.target_path = ctx.bronze.root();
   es.target_lakehouse = "bronze";
@@ -724,16 +721,26 @@ Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
   es.source_files = summary.files_seen;
   es.source_bytes = summary.bytes_read;
   es.batches = summary.batches;
-  es.elapsed_seconds = summary.elapsed_seconds;
   es.target_granular = {{"ImagingDicom", summary.instances_added}};
   es.attributes = {{"successCount", std::to_string(summary.instances_added)},
                    {"failedCount", std::to_string(summary.failed)},
                    {"duplicateCount", std::to_string(summary.duplicates_skipped)},
                    {"unchangedFileCount", std::to_string(summary.files_unchanged)},
                    {"pattern", PatternName(options.pattern)}};
-  lake::DeltaTable runs(lake.TablePath("admin", "ExecutionSummary"), "admin/ExecutionSummary");
-  DL_RETURN_IF_ERROR(
-      runs.AppendRows(engine, {ExecutionSummaryRow(es, ctx.started_us, NowMicros())}).status());
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
+                                const config::Config& config, const IngestOptions& options) {
+  static const StageSpec kIngest{"ingest", kActivity, "bronze"};
+  IngestSummary summary;
+  DL_ASSIGN_OR_RETURN(
+      summary.elapsed_seconds,
+      RunStage(
+          kIngest, lake, engine, config,
+          [&](StageRun& run) { return IngestSource(run, options, &summary); }, &summary.run_id));
   return summary;
 }
 

@@ -18,6 +18,7 @@
 #include "lake/engine.h"
 #include "lake/lake.h"
 #include "pipeline/admin_tables.h"
+#include "pipeline/stage_runner.h"
 #include "pipeline/stage_support.h"
 #include "silver/fhir_tables.h"
 #include "silver/flatten.h"
@@ -47,7 +48,7 @@ struct Context {
   const config::Config& config;
   SilverSummary* summary;
   int64_t now_us;
-  std::vector<lake::Row> events;
+  StageRun& run;
 };
 
 std::string TimestampSql(int64_t us) {
@@ -59,13 +60,10 @@ void RecordProblem(Context& ctx, const std::string& path, const std::string& rea
   ctx.summary->failed++;
   ctx.summary->failures.push_back({path, reason});
   BusinessEvent e;
-  e.activity_name = kSilverActivity;
-  e.event_type = "stage:silver";
-  e.run_id = ctx.summary->run_id;
   e.source_file_path = path;
   e.target_table_name = target_table;
   e.message = reason;
-  ctx.events.push_back(BusinessEventRow(e, NowMicros()));
+  ctx.run.AddEvent(std::move(e));
 }
 
 // --- 1. ImagingMetastore -----------------------------------------------------------------
@@ -430,39 +428,31 @@ std::string SilverSummary::ToJson() const {
 
 Result<SilverSummary> RunSilver(const lake::Lake& lake, lake::Engine& engine,
                                 const config::Config& config) {
-  auto start = std::chrono::steady_clock::now();
-  int64_t started_us = NowMicros();
-  StageLock lock;
-  DL_RETURN_IF_ERROR(lock.Acquire(fs::Join(lake.FilesPath("silver"), ".silver.lock"), "silver"));
+  static const StageSpec kSilver{"silver", kSilverActivity, "silver"};
   SilverSummary summary;
-  summary.run_id = NewUuid();
-  Context ctx{lake, engine, config, &summary, started_us, {}};
-  DL_RETURN_IF_ERROR(UpdateMetastore(ctx));
-  DL_RETURN_IF_ERROR(ReadNdjson(ctx));
-  DL_RETURN_IF_ERROR(AppendEvents(lake, engine, ctx.events));
-  summary.elapsed_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-  ExecutionSummary es;
-  es.activity_name = kSilverActivity;
-  es.run_id = summary.run_id;
-  es.pipeline_name = "dicomlake silver";
-  es.status = summary.failed == 0 ? "Succeeded" : "SucceededWithFailures";
-  es.target_path = lake.TablesPath("silver");
-  es.target_lakehouse = "silver";
-  es.source_path = fs::Join(lake.FilesPath("bronze"), "Process/Clinical/FHIR-NDJSON");
-  es.source_lakehouse = "bronze";
-  es.target_records = summary.imaging_studies + summary.patients + summary.metastore_rows;
-  es.source_files = summary.ndjson_files;
-  es.elapsed_seconds = summary.elapsed_seconds;
-  es.target_granular = {{"ImagingStudy", summary.imaging_studies},
-                        {"Patient", summary.patients},
-                        {"ImagingMetastore", summary.metastore_rows},
-                        {"ClinicalFhir", summary.patients + summary.other_resources}};
-  es.attributes = {{"successCount", std::to_string(summary.imaging_studies + summary.patients)},
-                   {"failedCount", std::to_string(summary.failed)},
-                   {"studiesLinked", std::to_string(summary.studies_linked)}};
-  DL_RETURN_IF_ERROR(AppendSummary(lake, engine, es, started_us));
+  auto work = [&](StageRun& run) -> Status {
+    Context ctx{lake, engine, config, &summary, run.started_us(), run};
+    DL_RETURN_IF_ERROR(UpdateMetastore(ctx));
+    DL_RETURN_IF_ERROR(ReadNdjson(ctx));
+    ExecutionSummary& es = run.summary;
+    es.status = summary.failed == 0 ? "Succeeded" : "SucceededWithFailures";
+    es.target_path = lake.TablesPath("silver");
+    es.target_lakehouse = "silver";
+    es.source_path = fs::Join(lake.FilesPath("bronze"), "Process/Clinical/FHIR-NDJSON");
+    es.source_lakehouse = "bronze";
+    es.target_records = summary.imaging_studies + summary.patients + summary.metastore_rows;
+    es.source_files = summary.ndjson_files;
+    es.target_granular = {{"ImagingStudy", summary.imaging_studies},
+                          {"Patient", summary.patients},
+                          {"ImagingMetastore", summary.metastore_rows},
+                          {"ClinicalFhir", summary.patients + summary.other_resources}};
+    es.attributes = {{"successCount", std::to_string(summary.imaging_studies + summary.patients)},
+                     {"failedCount", std::to_string(summary.failed)},
+                     {"studiesLinked", std::to_string(summary.studies_linked)}};
+    return Status::Ok();
+  };
+  DL_ASSIGN_OR_RETURN(summary.elapsed_seconds,
+                      RunStage(kSilver, lake, engine, config, work, &summary.run_id));
   return summary;
 }
 

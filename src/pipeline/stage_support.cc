@@ -23,7 +23,7 @@ StageLock::~StageLock() {
 Status StageLock::Acquire(const std::string& path, const std::string& command) {
   DL_RETURN_IF_ERROR(fs::MakeDirs(path.substr(0, path.rfind('/'))));
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) return IoError("cannot open the lock file " + path + ": " + std::strerror(errno));
+  if (fd_ < 0) return ErrnoError(errno, "cannot open the lock file " + path);
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
     return Conflict("another `dicomlake " + command + "` is running on this lake (lock " + path +
                     ")");

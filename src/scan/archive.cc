@@ -111,7 +111,7 @@ Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_
     // which dominated the ingest of archives with deep folders (ext4 inode allocation).
     std::string out_path = fs::Join(staging_dir, std::to_string(count));
     int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) return IoError("cannot write " + out_path + ": " + std::strerror(errno));
+    if (fd < 0) return ErrnoError(errno, "cannot write " + out_path);
     uint64_t member_bytes = 0;
     Status st;
     for (;;) {
@@ -137,7 +137,7 @@ Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_
       }
       if (!st.ok()) break;
       if (::write(fd, buf.data(), static_cast<size_t>(n)) != n) {
-        st = IoError("cannot write " + out_path + ": " + std::strerror(errno));
+        st = ErrnoError(errno, "cannot write " + out_path);
         break;
       }
     }

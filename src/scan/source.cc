@@ -31,7 +31,7 @@ Result<std::vector<std::string>> VisibleNames(const std::string& dir) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr) {
     if (errno == ENOENT) return NotFound("no such directory: " + dir);
-    return IoError("cannot list " + dir + ": " + std::strerror(errno));
+    return ErrnoError(errno, "cannot list " + dir);
   }
   std::vector<std::string> names;
   while (struct dirent* e = ::readdir(d)) {

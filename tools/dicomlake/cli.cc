@@ -7,44 +7,88 @@
 
 namespace dicomlake::cli {
 
-int Fail(const Status& status, int code) {
+int ExitCodeFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kInvalidArgument:
+      return kExitUsage;
+    case StatusCode::kIoError:
+    case StatusCode::kNoSpace:
+      return kExitIo;
+    case StatusCode::kOutOfMemory:
+      return kExitOutOfMemory;
+    case StatusCode::kCorrupt:
+      return kExitCorrupt;
+    case StatusCode::kInternal:
+      return kExitInternal;
+    case StatusCode::kNotFound:
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kConflict:
+    case StatusCode::kUnsupported:
+    case StatusCode::kInvalidQuery:
+      return kExitFailed;
+  }
+  return kExitFailed;
+}
+
+int Fail(const Status& status) {
   std::cerr << "dicomlake: " << status.message() << "\n";
-  return code;
+  return ExitCodeFor(status);
 }
 
 Result<Session> OpenSession(const std::string& lake_root, const GlobalOptions& global,
-                            const std::vector<std::string>& extra_overrides, int* exit_code) {
+                            const std::vector<std::string>& extra_overrides) {
   Session session;
   session.lake = std::make_unique<lake::Lake>(lake_root);
-  *exit_code = kExitFailed;
   DL_RETURN_IF_ERROR(session.lake->CheckExists());
   std::vector<std::string> overrides = global.config_overrides;
   overrides.insert(overrides.end(), extra_overrides.begin(), extra_overrides.end());
   auto config = config::Config::Load(session.lake->root(), overrides);
   if (!config.ok()) {
-    *exit_code = kExitUsage;
-    return config.status();
+    // A configuration that cannot be used is the user's to fix, unless the disk failed.
+    Status st = config.status();
+    bool io = st.code() == StatusCode::kIoError || st.code() == StatusCode::kNoSpace;
+    return io ? st : InvalidArgument(st.message());
   }
   session.config = std::move(*config);
   lake::EngineOptions options;
   options.threads = session.config.settings().global.threads;
   options.memory_limit = session.config.settings().global.memory_limit;
   DL_ASSIGN_OR_RETURN(session.engine, lake::Engine::Open(options));
-  *exit_code = kExitOk;
   return session;
 }
 
-Result<Session> StartCommand(const std::string& lake_root, const std::string& format_name,
-                             const GlobalOptions& global, Format* format, int* exit_code) {
-  auto parsed = ParseFormat(format_name);
-  if (!parsed.ok()) {
-    *exit_code = Fail(parsed.status(), kExitUsage);
-    return parsed.status();
-  }
-  *format = *parsed;
-  auto session = OpenSession(lake_root, global, {}, exit_code);
-  if (!session.ok()) *exit_code = Fail(session.status(), *exit_code);
-  return session;
+CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& description,
+                     int* exit_code, CommandBody body) {
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->callback([exit_code, body = std::move(body)] {
+    Result<int> rc = body();
+    *exit_code = rc.ok() ? *rc : Fail(rc.status());
+  });
+  return cmd;
+}
+
+CLI::App* AddLakeCommand(CLI::App& app, const std::string& name, const std::string& description,
+                         GlobalOptions& global, int* exit_code, LakeCommandBody body,
+                         std::function<std::vector<std::string>()> overrides) {
+  auto lake_root = std::make_shared<std::string>();
+  CLI::App* cmd = AddCommand(
+      app, name, description, exit_code,
+      [&global, lake_root, body = std::move(body),
+       overrides = std::move(overrides)]() -> Result<int> {
+        DL_ASSIGN_OR_RETURN(
+            Session session,
+            OpenSession(*lake_root, global, overrides ? overrides() : std::vector<std::string>{}));
+        return body(session);
+      });
+  cmd->add_option("lake", *lake_root, "Folder of the lake")->required();
+  return cmd;
+}
+
+void AddFormatOption(CLI::App* cmd, std::string* format_name) {
+  cmd->add_option("--format", *format_name, "Output format: table, csv or json")
+      ->capture_default_str();
 }
 
 lake::TableOptions TableOptionsFrom(const config::Config& config) {

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,13 +18,22 @@
 
 namespace dicomlake::cli {
 
-// Exit codes (documented in the README).
+// Exit codes (documented in the README). A failed command's code comes from its Status code
+// (ExitCodeFor), so the code says what kind of failure it was.
 enum ExitCode : int {
   kExitOk = 0,             // success
-  kExitFailed = 1,         // the command failed: I/O error, corrupt table, SQL error, ...
+  kExitFailed = 1,         // failed otherwise: not found, conflict, refused SQL, unsupported
   kExitUsage = 2,          // bad command line or bad configuration
   kExitInputFailures = 3,  // the run finished but some input files failed (see BusinessEvents)
+  kExitIo = 4,             // a read or write failed, or the disk is full
+  kExitOutOfMemory = 5,    // memory ran out (or the configured memory_limit was reached)
+  kExitCorrupt = 6,        // stored data (a Delta log, a data file) is corrupt
+  kExitInternal = 7,       // a bug in dicomlake or a library it uses: please report it
 };
+
+// The exit code of a failed command, by the kind of its error: the one table from Status codes
+// to exit codes.
+int ExitCodeFor(const Status& status);
 
 struct GlobalOptions {
   std::vector<std::string> config_overrides;  // --set section.key=value
@@ -47,8 +57,8 @@ void RegisterGold(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterRun(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code);
 
-// Prints "dicomlake: <message>" to stderr and returns `code`.
-int Fail(const Status& status, int code = kExitFailed);
+// Prints "dicomlake: <message>" to stderr and returns ExitCodeFor(status).
+int Fail(const Status& status);
 
 // An opened lake: its configuration and an engine configured from it.
 struct Session {
@@ -56,15 +66,29 @@ struct Session {
   config::Config config;
   std::unique_ptr<lake::Engine> engine;
 };
-// Opens an existing lake (kNotFound with a hint when it is not one). On error, `*exit_code`
-// says which exit code fits.
+// Opens an existing lake (kNotFound with a hint when it is not one; an unusable configuration is
+// kInvalidArgument).
 Result<Session> OpenSession(const std::string& lake_root, const GlobalOptions& global,
-                            const std::vector<std::string>& extra_overrides, int* exit_code);
+                            const std::vector<std::string>& extra_overrides = {});
 
-// The common start of a command that prints a result: parses `format_name` into `*format` and
-// opens the lake. On failure prints the error, sets `*exit_code` and returns an error.
-Result<Session> StartCommand(const std::string& lake_root, const std::string& format_name,
-                             const GlobalOptions& global, Format* format, int* exit_code);
+// The work of a command: returns its exit code on success (kExitOk, or kExitInputFailures when
+// some inputs failed) or the error.
+using CommandBody = std::function<Result<int>()>;
+using LakeCommandBody = std::function<Result<int>(Session& session)>;
+
+// The skeleton every subcommand shares. AddCommand registers `name`; when it runs, `body` runs
+// and an error is printed ("dicomlake: <message>") and turned into its exit code (ExitCodeFor).
+// AddLakeCommand also takes the lake folder as first argument and opens the lake (applying --set
+// and `overrides()`, when given) before `body`. Add the command's own options to the result.
+CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& description,
+                     int* exit_code, CommandBody body);
+CLI::App* AddLakeCommand(CLI::App& app, const std::string& name, const std::string& description,
+                         GlobalOptions& global, int* exit_code, LakeCommandBody body,
+                         std::function<std::vector<std::string>()> overrides = {});
+
+// Adds --format (table, csv or json) storing into `*format_name`; ParseFormat turns it into a
+// Format inside the body (an unknown name is a usage error).
+void AddFormatOption(CLI::App* cmd, std::string* format_name);
 
 lake::TableOptions TableOptionsFrom(const config::Config& config);
 

@@ -11,24 +11,20 @@
 namespace dicomlake::cli {
 
 void RegisterDump(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto* cmd = app.add_subcommand(
-      "dump", "Print DICOM files as DICOM JSON (PS3.18 Annex F), one object per line");
   struct Args {
     std::vector<std::string> files;
     bool warnings = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("files", args->files, "DICOM files")->required();
-  cmd->add_flag("--warnings", args->warnings, "Also print what was odd in each file (to stderr)");
-  cmd->callback([&global, exit_code, args] {
-    *exit_code = kExitOk;
+  auto body = [&global, args]() -> Result<int> {
+    int rc = kExitOk;
     for (const auto& path : args->files) {
       Result<dicom::DicomFile> file = Internal("not read");
       Status st = RunOnLargeStack([&] { file = dicom::ReadDicomFile(path); });
       if (st.ok()) st = file.status();
       if (!st.ok()) {
         std::cerr << "dicomlake: " << path << ": " << st.message() << "\n";
-        *exit_code = kExitInputFailures;
+        rc = kExitInputFailures;
         continue;
       }
       dicom::JsonOptions options;
@@ -39,7 +35,13 @@ void RegisterDump(CLI::App& app, GlobalOptions& global, int* exit_code) {
           std::cerr << "dicomlake: " << path << ": warning: " << w << "\n";
       }
     }
-  });
+    return rc;
+  };
+  auto* cmd = AddCommand(app, "dump",
+                         "Print DICOM files as DICOM JSON (PS3.18 Annex F), one object per line",
+                         exit_code, body);
+  cmd->add_option("files", args->files, "DICOM files")->required();
+  cmd->add_flag("--warnings", args->warnings, "Also print what was odd in each file (to stderr)");
 }
 
 }  // namespace dicomlake::cli

@@ -8,47 +8,39 @@
 namespace dicomlake::cli {
 
 void RegisterFhir(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto* cmd =
-      app.add_subcommand("fhir",
-                         "Write FHIR R4 ImagingStudy NDJSON for the studies that changed in bronze "
-                         "(bronze/Files/Process/Clinical/FHIR-NDJSON/<namespace>/YYYY/MM/DD/)");
   struct Args {
-    std::string lake, name_space;
+    std::string name_space;
     bool json = false, rebuild = false;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("lake", args->lake, "Folder of the lake")->required();
-  cmd->add_option("--namespace", args->name_space, "Only the studies of this namespace");
-  cmd->add_flag("--rebuild", args->rebuild, "Write every study again, not only changed ones");
-  cmd->add_flag("--json", args->json, "Print the run summary as JSON");
-  cmd->callback([&global, exit_code, args] {
-    auto session = OpenSession(args->lake, global, {}, exit_code);
-    if (!session.ok()) {
-      *exit_code = Fail(session.status(), *exit_code);
-      return;
-    }
+  auto body = [&global, args](Session& session) -> Result<int> {
     pipeline::FhirOptions options;
     options.only_namespace = args->name_space;
     options.rebuild = args->rebuild;
-    auto summary = pipeline::RunFhir(*session->lake, *session->engine, session->config, options);
-    if (!summary.ok()) {
-      *exit_code = Fail(summary.status());
-      return;
-    }
+    DL_ASSIGN_OR_RETURN(auto summary,
+                        pipeline::RunFhir(*session.lake, *session.engine, session.config, options));
     if (args->json) {
-      std::cout << summary->ToJson() << "\n";
+      std::cout << summary.ToJson() << "\n";
     } else if (!global.quiet) {
       std::printf(
           "fhir run %s: %lld ImagingStudy resources from %lld instances in %zu file(s), "
           "%lld linked to a Patient, %lld problem(s) recorded in admin.BusinessEvents, "
           "%.1f s\n",
-          summary->run_id.c_str(), static_cast<long long>(summary->studies_written),
-          static_cast<long long>(summary->instances_read), summary->files.size(),
-          static_cast<long long>(summary->studies_linked),
-          static_cast<long long>(summary->problems), summary->elapsed_seconds);
+          summary.run_id.c_str(), static_cast<long long>(summary.studies_written),
+          static_cast<long long>(summary.instances_read), summary.files.size(),
+          static_cast<long long>(summary.studies_linked), static_cast<long long>(summary.problems),
+          summary.elapsed_seconds);
     }
-    *exit_code = kExitOk;
-  });
+    return kExitOk;
+  };
+  auto* cmd = AddLakeCommand(app, "fhir",
+                             "Write FHIR R4 ImagingStudy NDJSON for the studies that changed in "
+                             "bronze (bronze/Files/Process/Clinical/FHIR-NDJSON/<namespace>/"
+                             "YYYY/MM/DD/)",
+                             global, exit_code, body);
+  cmd->add_option("--namespace", args->name_space, "Only the studies of this namespace");
+  cmd->add_flag("--rebuild", args->rebuild, "Write every study again, not only changed ones");
+  cmd->add_flag("--json", args->json, "Print the run summary as JSON");
 }
 
 }  // namespace dicomlake::cli

@@ -7,39 +7,27 @@
 namespace dicomlake::cli {
 
 void RegisterInit(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto* cmd = app.add_subcommand(
-      "init", "Create a lake: lakehouse folders, configuration file, admin tables");
   auto lake_root = std::make_shared<std::string>();
-  cmd->add_option("lake", *lake_root, "Folder of the lake (created if missing)")->required();
-  cmd->callback([&global, exit_code, lake_root] {
+  auto body = [&global, lake_root]() -> Result<int> {
     lake::Lake lake(*lake_root);
-    auto engine = lake::Engine::Open();
-    if (!engine.ok()) {
-      *exit_code = Fail(engine.status());
-      return;
-    }
-    auto report = pipeline::InitLake(lake, **engine);
-    if (!report.ok()) {
-      *exit_code = Fail(report.status());
-      return;
-    }
-    // Validate the configuration now, so that a bad file is reported at once.
-    auto config = config::Config::Load(lake.root(), global.config_overrides);
-    if (!config.ok()) {
-      *exit_code = Fail(config.status(), kExitUsage);
-      return;
-    }
+    DL_ASSIGN_OR_RETURN(auto engine, lake::Engine::Open());
+    DL_ASSIGN_OR_RETURN(auto report, pipeline::InitLake(lake, *engine));
+    // Open it as every command does, so that a bad configuration file is reported at once.
+    DL_ASSIGN_OR_RETURN(Session session, OpenSession(lake.root(), global));
     if (!global.quiet) {
-      std::cout << (report->tables_created > 0 ? "Created lake at "
-                                               : "Lake already initialised at ")
+      std::cout << (report.tables_created > 0 ? "Created lake at " : "Lake already initialised at ")
                 << lake.root() << "\n";
       std::cout << "  configuration: " << lake.ConfigPath()
-                << (report->created_config ? " (new)" : " (kept)") << "\n";
+                << (report.created_config ? " (new)" : " (kept)") << "\n";
       std::cout << "  drop DICOM files into " << lake.FilesPath("bronze")
                 << "/Ingest/Imaging/DICOM/<namespace>/\n";
     }
-    *exit_code = kExitOk;
-  });
+    return kExitOk;
+  };
+  auto* cmd =
+      AddCommand(app, "init", "Create a lake: lakehouse folders, configuration file, admin tables",
+                 exit_code, body);
+  cmd->add_option("lake", *lake_root, "Folder of the lake (created if missing)")->required();
 }
 
 }  // namespace dicomlake::cli

@@ -11,19 +11,62 @@
 
 namespace dicomlake::cli {
 
+namespace {
+
+struct SampleArgs {
+  std::string dir, pixels = "small", name_space = "sample", manifest;
+  uint64_t seed = 1;
+  double scale = 1.0;
+  int threads = 0;
+  bool no_archives = false;
+};
+
+Result<int> Sample(const SampleArgs& args, const GlobalOptions& global) {
+  lake::Lake lake(args.dir);
+  std::string dicom_dir, fhir_dir;
+  std::string batch = "sample-" + std::to_string(args.seed);
+  if (lake.Exists()) {
+    dicom_dir = fs::Join(fs::Join(lake.FilesPath("bronze"), "Ingest/Imaging/DICOM"),
+                         args.name_space + "/" + batch);
+    fhir_dir = fs::Join(lake.FilesPath("bronze"), "Ingest/Clinical/FHIR-NDJSON/" + args.name_space);
+  } else {
+    std::string root = fs::Absolute(args.dir);
+    dicom_dir = fs::Join(root, "Imaging/DICOM/" + args.name_space + "/" + batch);
+    fhir_dir = fs::Join(root, "Clinical/FHIR-NDJSON/" + args.name_space);
+  }
+  sample::SampleOptions options;
+  options.seed = args.seed;
+  options.scale = args.scale;
+  options.pixels =
+      args.pixels == "realistic" ? sample::PixelSize::kRealistic : sample::PixelSize::kSmall;
+  options.threads = args.threads;
+  options.manifest_path = args.manifest;
+  options.archives = !args.no_archives;
+  DL_ASSIGN_OR_RETURN(sample::SampleCounts counts,
+                      sample::WriteSample(dicom_dir, fhir_dir, options));
+  if (!global.quiet) {
+    std::printf(
+        "sample (seed %llu, scale %g): %lld patients (+%lld only in the clinical data), "
+        "%lld studies, %lld series, %lld instances (%lld studies in ZIP archives), 1 "
+        "file that is not DICOM; %.1f MB\n  DICOM: %s\n  FHIR:  %s\n",
+        static_cast<unsigned long long>(args.seed), args.scale,
+        static_cast<long long>(counts.patients), static_cast<long long>(counts.clinical_only),
+        static_cast<long long>(counts.studies), static_cast<long long>(counts.series),
+        static_cast<long long>(counts.instances), static_cast<long long>(counts.archives),
+        counts.bytes / 1e6, dicom_dir.c_str(), fhir_dir.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
 void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto* cmd = app.add_subcommand(
-      "sample",
-      "Write a realistic, deterministic sample dataset (DICOM + clinical FHIR Patient "
-      "NDJSON); at scale 1 the shape of the Fabric sample (7,739 instances)");
-  struct Args {
-    std::string dir, pixels = "small", name_space = "sample", manifest;
-    uint64_t seed = 1;
-    double scale = 1.0;
-    int threads = 0;
-    bool no_archives = false;
-  };
-  auto args = std::make_shared<Args>();
+  auto args = std::make_shared<SampleArgs>();
+  auto* cmd = AddCommand(app, "sample",
+                         "Write a realistic, deterministic sample dataset (DICOM + clinical FHIR "
+                         "Patient NDJSON); at scale 1 the shape of the Fabric sample (7,739 "
+                         "instances)",
+                         exit_code, [&global, args] { return Sample(*args, global); });
   cmd->add_option("dir", args->dir, "A lake (writes into its Ingest drop zones) or any folder")
       ->required();
   cmd->add_option("--seed", args->seed, "Seed: same seed, same files")->capture_default_str();
@@ -41,48 +84,6 @@ void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code) {
                 "Write every study as plain files (no ZIP archives), e.g. for benchmarks");
   cmd->add_option("--manifest", args->manifest,
                   "Also write one JSON line per instance (UIDs, modality, patient) to this file");
-  cmd->callback([&global, exit_code, args] {
-    lake::Lake lake(args->dir);
-    std::string dicom_dir, fhir_dir;
-    std::string batch = "sample-" + std::to_string(args->seed);
-    if (lake.Exists()) {
-      dicom_dir = fs::Join(fs::Join(lake.FilesPath("bronze"), "Ingest/Imaging/DICOM"),
-                           args->name_space + "/" + batch);
-      fhir_dir =
-          fs::Join(lake.FilesPath("bronze"), "Ingest/Clinical/FHIR-NDJSON/" + args->name_space);
-    } else {
-      std::string root = fs::Absolute(args->dir);
-      dicom_dir = fs::Join(root, "Imaging/DICOM/" + args->name_space + "/" + batch);
-      fhir_dir = fs::Join(root, "Clinical/FHIR-NDJSON/" + args->name_space);
-    }
-    sample::SampleOptions options;
-    options.seed = args->seed;
-    options.scale = args->scale;
-    options.pixels =
-        args->pixels == "realistic" ? sample::PixelSize::kRealistic : sample::PixelSize::kSmall;
-    options.threads = args->threads;
-    options.manifest_path = args->manifest;
-    options.archives = !args->no_archives;
-    auto counts = sample::WriteSample(dicom_dir, fhir_dir, options);
-    if (!counts.ok()) {
-      *exit_code =
-          Fail(counts.status(),
-               counts.status().code() == StatusCode::kInvalidArgument ? kExitUsage : kExitFailed);
-      return;
-    }
-    if (!global.quiet) {
-      std::printf(
-          "sample (seed %llu, scale %g): %lld patients (+%lld only in the clinical data), "
-          "%lld studies, %lld series, %lld instances (%lld studies in ZIP archives), 1 "
-          "file that is not DICOM; %.1f MB\n  DICOM: %s\n  FHIR:  %s\n",
-          static_cast<unsigned long long>(args->seed), args->scale,
-          static_cast<long long>(counts->patients), static_cast<long long>(counts->clinical_only),
-          static_cast<long long>(counts->studies), static_cast<long long>(counts->series),
-          static_cast<long long>(counts->instances), static_cast<long long>(counts->archives),
-          counts->bytes / 1e6, dicom_dir.c_str(), fhir_dir.c_str());
-    }
-    *exit_code = kExitOk;
-  });
 }
 
 }  // namespace dicomlake::cli

@@ -38,7 +38,7 @@ int Interactive(lake::Engine& engine, Format format) {
     Status st = RunAndPrint(engine, buffer, format);
     if (!st.ok()) {
       std::cerr << "Error: " << st.message() << "\n";
-      rc = kExitFailed;
+      rc = ExitCodeFor(st);
     }
     buffer.clear();
   }
@@ -49,37 +49,29 @@ int Interactive(lake::Engine& engine, Format format) {
 }  // namespace
 
 void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto* cmd = app.add_subcommand(
-      "sql", "Query the lake with SQL (views like bronze.ImagingDicom over the latest versions)");
   struct Args {
-    std::string lake, query;
+    std::string query;
     std::string format = "table";
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("lake", args->lake, "Folder of the lake")->required();
-  cmd->add_option("query", args->query, "SQL to run; without it SQL is read from stdin");
-  cmd->add_option("--format", args->format, "Output format: table, csv or json")
-      ->capture_default_str();
-  cmd->callback([&global, exit_code, args] {
-    Format format;
-    auto session = StartCommand(args->lake, args->format, global, &format, exit_code);
-    if (!session.ok()) return;
+  auto body = [args](Session& session) -> Result<int> {
+    DL_ASSIGN_OR_RETURN(Format format, ParseFormat(args->format));
     std::vector<std::string> warnings;
-    if (Status st = session->lake->RegisterViews(*session->engine, &warnings); !st.ok()) {
-      *exit_code = Fail(st);
-      return;
-    }
+    DL_RETURN_IF_ERROR(session.lake->RegisterViews(*session.engine, &warnings));
     for (const auto& w : warnings) std::cerr << "dicomlake: warning: table skipped: " << w << "\n";
-    if (args->query.empty() && isatty(STDIN_FILENO)) {
-      *exit_code = Interactive(*session->engine, format);
-      return;
-    }
+    if (args->query.empty() && isatty(STDIN_FILENO)) return Interactive(*session.engine, format);
     std::string sql = args->query;
     if (sql.empty())
       sql.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-    Status st = RunAndPrint(*session->engine, sql, format);
-    *exit_code = st.ok() ? kExitOk : Fail(st);
-  });
+    DL_RETURN_IF_ERROR(RunAndPrint(*session.engine, sql, format));
+    return kExitOk;
+  };
+  auto* cmd = AddLakeCommand(
+      app, "sql",
+      "Query the lake with SQL (views like bronze.ImagingDicom over the latest versions)", global,
+      exit_code, body);
+  cmd->add_option("query", args->query, "SQL to run; without it SQL is read from stdin");
+  AddFormatOption(cmd, &args->format);
 }
 
 }  // namespace dicomlake::cli

@@ -8,28 +8,15 @@
 namespace dicomlake::cli {
 
 void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto* cmd = app.add_subcommand(
-      "status", "Show the last runs, the latest failures and problems, and the table versions");
   struct Args {
-    std::string lake;
     std::string format = "table";
     int limit = 10;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("lake", args->lake, "Folder of the lake")->required();
-  cmd->add_option("--limit", args->limit, "Rows per section")->capture_default_str();
-  cmd->add_option("--format", args->format, "Output format: table, csv or json")
-      ->capture_default_str();
-  cmd->callback([&global, exit_code, args] {
-    Format format;
-    auto session = StartCommand(args->lake, args->format, global, &format, exit_code);
-    if (!session.ok()) return;
+  auto body = [args](Session& session) -> Result<int> {
+    DL_ASSIGN_OR_RETURN(Format format, ParseFormat(args->format));
     std::vector<std::string> warnings;
-    Status st = session->lake->RegisterViews(*session->engine, &warnings);
-    if (!st.ok()) {
-      *exit_code = Fail(st);
-      return;
-    }
+    DL_RETURN_IF_ERROR(session.lake->RegisterViews(*session.engine, &warnings));
     for (const auto& w : warnings) std::cerr << "dicomlake: " << w << "\n";
     std::string limit = std::to_string(args->limit);
     struct Section {
@@ -52,10 +39,9 @@ void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code) {
          "SELECT activityName AS activity, severity, count(*) AS events FROM "
          "admin.BusinessEvents GROUP BY ALL ORDER BY 3 DESC"},
     };
-    *exit_code = kExitOk;
     for (const auto& s : sections) {
       if (format == Format::kTable) std::cout << "\n" << s.title << "\n";
-      auto r = session->engine->Query(s.sql);
+      auto r = session.engine->Query(s.sql);
       if (!r.ok()) {
         std::cout << "  (none)\n";
         continue;
@@ -63,13 +49,15 @@ void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code) {
       PrintResult(*r, format, std::cout);
     }
     if (format == Format::kTable) std::cout << "\nTables\n";
-    auto tables = TableSummary(*session->lake, *session->engine);
-    if (!tables.ok()) {
-      *exit_code = Fail(tables.status());
-      return;
-    }
-    PrintResult(*tables, format, std::cout);
-  });
+    DL_ASSIGN_OR_RETURN(auto tables, TableSummary(*session.lake, *session.engine));
+    PrintResult(tables, format, std::cout);
+    return kExitOk;
+  };
+  auto* cmd = AddLakeCommand(
+      app, "status", "Show the last runs, the latest failures and problems, and the table versions",
+      global, exit_code, body);
+  cmd->add_option("--limit", args->limit, "Rows per section")->capture_default_str();
+  AddFormatOption(cmd, &args->format);
 }
 
 }  // namespace dicomlake::cli

@@ -35,7 +35,16 @@ const char* const kLayoutFolders[] = {
 
 }  // namespace
 
-Lake::Lake(const std::string& root) : root_(fs::Absolute(root)) {}
+Lake::Lake(const std::string& root, TableOptions table_options)
+    : root_(fs::Absolute(root)), table_options_(table_options) {}
+
+DeltaTable Lake::OpenTable(const TableId& id) const {
+  return DeltaTable(TablePath(id.lakehouse, id.name), id.display(), table_options_);
+}
+
+DeltaTable Lake::OpenTable(const TableRef& ref) const {
+  return DeltaTable(ref.root, ref.display(), table_options_);
+}
 
 std::string Lake::FilesPath(const std::string& lakehouse) const {
   return fs::Join(fs::Join(root_, lakehouse), "Files");
@@ -112,7 +121,7 @@ Status Lake::RegisterViews(Engine& engine, std::vector<std::string>* warnings) c
   }
   DL_ASSIGN_OR_RETURN(auto tables, DiscoverTables());
   for (const auto& t : tables) {
-    DeltaTable table(t.root, t.display());
+    DeltaTable table = OpenTable(t);
     auto snapshot = table.Load(engine);
     Result<std::string> scan =
         snapshot.ok() ? table.ScanSql(*snapshot) : Result<std::string>(snapshot.status());

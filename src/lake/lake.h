@@ -7,10 +7,34 @@
 #include <vector>
 
 #include "common/status.h"
+#include "lake/delta_table.h"
 
 namespace dicomlake::lake {
 
 class Engine;
+
+// A table of the lake by identity: its lakehouse and name (ARCHITECTURE sections 1 and 3).
+struct TableId {
+  const char* lakehouse;  // "bronze"
+  const char* name;       // "ImagingDicom"
+  std::string display() const { return std::string(lakehouse) + "/" + name; }
+};
+
+// Every table dicomlake writes. Add a table here and open it with Lake::OpenTable.
+namespace table {
+inline constexpr TableId kBusinessEvents{"admin", "BusinessEvents"};
+inline constexpr TableId kExecutionSummary{"admin", "ExecutionSummary"};
+inline constexpr TableId kFileManifest{"admin", "FileManifest"};
+inline constexpr TableId kImagingDicom{"bronze", "ImagingDicom"};
+inline constexpr TableId kClinicalFhir{"bronze", "ClinicalFhir"};
+inline constexpr TableId kImagingStudy{"silver", "ImagingStudy"};
+inline constexpr TableId kImagingMetastore{"silver", "ImagingMetastore"};
+inline constexpr TableId kPatient{"silver", "Patient"};
+inline constexpr TableId kPerson{"gold", "person"};
+inline constexpr TableId kProcedureOccurrence{"gold", "procedure_occurrence"};
+inline constexpr TableId kImageOccurrence{"gold", "image_occurrence"};
+inline constexpr TableId kOmopIdMapping{"gold", "omop_id_mapping"};
+}  // namespace table
 
 inline const std::vector<std::string>& Lakehouses() {
   static const std::vector<std::string> kLakehouses{"admin", "bronze", "silver", "gold"};
@@ -26,9 +50,19 @@ struct TableRef {
 
 class Lake {
  public:
-  explicit Lake(const std::string& root);  // made absolute
+  // `root` is made absolute. `table_options` apply to every table opened through this object
+  // (the configuration's delta.* keys; pipeline::TableOptionsFrom).
+  explicit Lake(const std::string& root, TableOptions table_options = {});
 
   const std::string& root() const { return root_; }
+  const TableOptions& table_options() const { return table_options_; }
+  void set_table_options(const TableOptions& options) { table_options_ = options; }
+
+  // The table `id` (which need not exist yet), with this lake's table options.
+  DeltaTable OpenTable(const TableId& id) const;
+  // A table found by DiscoverTables or FindTable, with this lake's table options.
+  DeltaTable OpenTable(const TableRef& ref) const;
+
   std::string FilesPath(const std::string& lakehouse) const;
   std::string TablesPath(const std::string& lakehouse) const;
   std::string TablePath(const std::string& lakehouse, const std::string& table) const;
@@ -54,6 +88,7 @@ class Lake {
 
  private:
   std::string root_;
+  TableOptions table_options_;
 };
 
 }  // namespace dicomlake::lake

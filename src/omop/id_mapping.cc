@@ -25,7 +25,7 @@ Result<std::map<std::string, int32_t>> AssignIds(const lake::Lake& lake, lake::E
   std::sort(source_ids.begin(), source_ids.end());
   source_ids.erase(std::unique(source_ids.begin(), source_ids.end()), source_ids.end());
   if (source_ids.empty()) return out;
-  lake::DeltaTable table(lake.TablePath("gold", "omop_id_mapping"), "gold/omop_id_mapping");
+  lake::DeltaTable table = lake.OpenTable(lake::table::kOmopIdMapping);
   DL_RETURN_IF_ERROR(table.Create(engine, OmopIdMappingSchema(),
                                   "dicomlake: OMOP integer ids by (resource_type, source_id)"));
   DL_ASSIGN_OR_RETURN(lake::Snapshot snap, table.Load(engine));

@@ -178,17 +178,19 @@ Result<InitReport> InitLake(const lake::Lake& lake, lake::Engine& engine) {
     report.created_config = true;
   }
   struct Spec {
-    const char* name;
+    lake::TableId id;
     Schema schema;
     const char* description;
   };
   const Spec specs[] = {
-      {"BusinessEvents", BusinessEventsSchema(), "dicomlake: one row per failure or notable event"},
-      {"ExecutionSummary", ExecutionSummarySchema(), "dicomlake: one row per run and activity"},
-      {"FileManifest", FileManifestSchema(), "dicomlake: every source file seen"},
+      {lake::table::kBusinessEvents, BusinessEventsSchema(),
+       "dicomlake: one row per failure or notable event"},
+      {lake::table::kExecutionSummary, ExecutionSummarySchema(),
+       "dicomlake: one row per run and activity"},
+      {lake::table::kFileManifest, FileManifestSchema(), "dicomlake: every source file seen"},
   };
   for (const auto& spec : specs) {
-    lake::DeltaTable table(lake.TablePath("admin", spec.name), std::string("admin/") + spec.name);
+    lake::DeltaTable table = lake.OpenTable(spec.id);
     bool existed = table.Exists();
     DL_RETURN_IF_ERROR(table.Create(engine, spec.schema, spec.description));
     if (!existed) ++report.tables_created;

@@ -100,7 +100,7 @@ Status MapChangedStudies(StageRun& run, const FhirOptions& options, FhirSummary*
   FhirSummary& summary = *out;
   int64_t started_us = run.started_us();
 
-  lake::DeltaTable bronze(lake.TablePath("bronze", "ImagingDicom"), "bronze/ImagingDicom");
+  lake::DeltaTable bronze = lake.OpenTable(lake::table::kImagingDicom);
   run.record_summary = false;
   if (!bronze.Exists()) return Status::Ok();  // nothing ingested yet
   DL_ASSIGN_OR_RETURN(lake::Snapshot snap, bronze.Load(engine));

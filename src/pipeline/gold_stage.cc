@@ -74,11 +74,12 @@ Result<std::string> ChangedRows(Context& ctx, const lake::DeltaTable& table, int
 
 // Upserts the rows of temp table `staged` into a gold table by `key`, leaving out rows whose
 // values (all but msftModifiedDatetime) equal the stored row. Returns the rows written.
-Result<int64_t> UpsertChanged(Context& ctx, const std::string& name, const lake::Schema& schema,
+Result<int64_t> UpsertChanged(Context& ctx, const lake::TableId& id, const lake::Schema& schema,
                               const std::string& staged, const std::string& key,
                               const std::string& txn_app = "", int64_t txn_version = -1) {
-  lake::DeltaTable table(ctx.lake.TablePath("gold", name), "gold/" + name);
-  DL_RETURN_IF_ERROR(table.Create(ctx.engine, schema, "dicomlake: OMOP CDM " + name));
+  lake::DeltaTable table = ctx.lake.OpenTable(id);
+  DL_RETURN_IF_ERROR(
+      table.Create(ctx.engine, schema, std::string("dicomlake: OMOP CDM ") + id.name));
   DL_ASSIGN_OR_RETURN(lake::Snapshot snap, table.Load(ctx.engine));
   std::string source = "SELECT * FROM " + staged;
   if (!snap.files.empty()) {
@@ -135,13 +136,11 @@ Status StageMap(Context& ctx, const std::string& temp, const std::map<std::strin
 Status Run(Context& ctx) {
   auto& e = ctx.engine;
   const auto& settings = ctx.config.settings();
-  lake::DeltaTable studies(ctx.lake.TablePath("silver", "ImagingStudy"), "silver/ImagingStudy");
-  lake::DeltaTable patients(ctx.lake.TablePath("silver", "Patient"), "silver/Patient");
-  lake::DeltaTable metastore(ctx.lake.TablePath("silver", "ImagingMetastore"),
-                             "silver/ImagingMetastore");
-  lake::DeltaTable person_table(ctx.lake.TablePath("gold", "person"), "gold/person");
-  lake::DeltaTable image_table(ctx.lake.TablePath("gold", "image_occurrence"),
-                               "gold/image_occurrence");
+  lake::DeltaTable studies = ctx.lake.OpenTable(lake::table::kImagingStudy);
+  lake::DeltaTable patients = ctx.lake.OpenTable(lake::table::kPatient);
+  lake::DeltaTable metastore = ctx.lake.OpenTable(lake::table::kImagingMetastore);
+  lake::DeltaTable person_table = ctx.lake.OpenTable(lake::table::kPerson);
+  lake::DeltaTable image_table = ctx.lake.OpenTable(lake::table::kImageOccurrence);
   DL_RETURN_IF_ERROR(person_table.Create(e, omop::PersonSchema(), "dicomlake: OMOP CDM person"));
   DL_RETURN_IF_ERROR(
       image_table.Create(e, omop::ImageOccurrenceSchema(), "dicomlake: OMOP CDM image_occurrence"));
@@ -254,8 +253,8 @@ Status Run(Context& ctx) {
       " AS msftModifiedDatetime FROM __gold_person_src p JOIN __gold_person_ids i ON "
       "i.source_id = p.source_id"));
   DL_ASSIGN_OR_RETURN(ctx.summary->persons,
-                      UpsertChanged(ctx, "person", omop::PersonSchema(), "__gold_person",
-                                    "person_id", kPatientApp, patient_version));
+                      UpsertChanged(ctx, lake::table::kPerson, omop::PersonSchema(),
+                                    "__gold_person", "person_id", kPatientApp, patient_version));
   ctx.summary->patients_read = 0;
   if (!changed_patients.empty()) {
     DL_ASSIGN_OR_RETURN(lake::QueryResult n,
@@ -324,9 +323,10 @@ Status Run(Context& ctx) {
       Now(ctx) +
       " AS msftModifiedDatetime FROM __gold_study s JOIN __gold_study_person sp USING (id) JOIN "
       "__gold_procedure_ids i ON i.source_id = s.id"));
-  DL_ASSIGN_OR_RETURN(ctx.summary->procedures,
-                      UpsertChanged(ctx, "procedure_occurrence", omop::ProcedureOccurrenceSchema(),
-                                    "__gold_procedure", "procedure_occurrence_id"));
+  DL_ASSIGN_OR_RETURN(
+      ctx.summary->procedures,
+      UpsertChanged(ctx, lake::table::kProcedureOccurrence, omop::ProcedureOccurrenceSchema(),
+                    "__gold_procedure", "procedure_occurrence_id"));
 
   // --- image_occurrence (one per series) ------------------------------------------------
   std::string base = settings.gold.dicomweb_base_url;
@@ -368,8 +368,8 @@ Status Run(Context& ctx) {
       "'_', ''), '-', ''))"));
   DL_ASSIGN_OR_RETURN(
       ctx.summary->images,
-      UpsertChanged(ctx, "image_occurrence", omop::ImageOccurrenceSchema(), "__gold_image",
-                    "image_occurrence_id", kStudyApp, study_version));
+      UpsertChanged(ctx, lake::table::kImageOccurrence, omop::ImageOccurrenceSchema(),
+                    "__gold_image", "image_occurrence_id", kStudyApp, study_version));
   for (const char* t : {"__gold_study", "__gold_meta", "__gold_person_src", "__gold_person_ids",
                         "__gold_person", "__gold_study_person", "__gold_procedure_ids",
                         "__gold_procedure", "__gold_series", "__gold_image_ids", "__gold_image",

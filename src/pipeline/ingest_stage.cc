@@ -634,9 +634,9 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
               run.started_us(),
               source_root,
               &summary,
-              lake::DeltaTable(lake.TablePath("bronze", "ImagingDicom"), "bronze/ImagingDicom"),
-              lake::DeltaTable(lake.TablePath("admin", "BusinessEvents"), "admin/BusinessEvents"),
-              lake::DeltaTable(lake.TablePath("admin", "FileManifest"), "admin/FileManifest")};
+              lake.OpenTable(lake::table::kImagingDicom),
+              lake.OpenTable(lake::table::kBusinessEvents),
+              lake.OpenTable(lake::table::kFileManifest)};
   DL_RETURN_IF_ERROR(ctx.bronze.Create(engine, bronze::ImagingDicomSchema(),
                                        "dicomlake: one row per DICOM instance file version"));
   // Folder sources are listed a batch at a time (memory does not grow with the number of

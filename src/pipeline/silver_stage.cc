@@ -69,10 +69,9 @@ void RecordProblem(Context& ctx, const std::string& path, const std::string& rea
 // --- 1. ImagingMetastore -----------------------------------------------------------------
 
 Status UpdateMetastore(Context& ctx) {
-  lake::DeltaTable bronze(ctx.lake.TablePath("bronze", "ImagingDicom"), "bronze/ImagingDicom");
+  lake::DeltaTable bronze = ctx.lake.OpenTable(lake::table::kImagingDicom);
   if (!bronze.Exists()) return Status::Ok();
-  lake::DeltaTable meta(ctx.lake.TablePath("silver", "ImagingMetastore"),
-                        "silver/ImagingMetastore");
+  lake::DeltaTable meta = ctx.lake.OpenTable(lake::table::kImagingMetastore);
   DL_RETURN_IF_ERROR(meta.Create(ctx.engine, silver::ImagingMetastoreSchema(),
                                  "dicomlake: every tag of every instance"));
   DL_ASSIGN_OR_RETURN(lake::Snapshot bronze_snap, bronze.Load(ctx.engine));
@@ -146,7 +145,7 @@ Status ListNdjson(const std::string& root, const std::string& default_ns, bool d
 
 Result<std::map<std::string, std::pair<int64_t, int64_t>>> KnownFiles(Context& ctx) {
   std::map<std::string, std::pair<int64_t, int64_t>> out;
-  lake::DeltaTable manifest(ctx.lake.TablePath("admin", "FileManifest"), "admin/FileManifest");
+  lake::DeltaTable manifest = ctx.lake.OpenTable(lake::table::kFileManifest);
   DL_ASSIGN_OR_RETURN(lake::Snapshot snap, manifest.Load(ctx.engine));
   if (snap.files.empty()) return out;
   DL_ASSIGN_OR_RETURN(std::string scan, manifest.ScanSql(snap));
@@ -251,11 +250,11 @@ void ReadFile(Context& ctx, const NdjsonFile& file, const std::string& run_id, R
 }
 
 // Upserts `rows` into a table (created if missing) through a staging table.
-Status UpsertRows(Context& ctx, const std::string& lakehouse, const std::string& name,
-                  const lake::Schema& schema, const std::string& description,
-                  const std::vector<lake::Row>& rows, const lake::UpsertOptions& options) {
+Status UpsertRows(Context& ctx, const lake::TableId& id, const lake::Schema& schema,
+                  const std::string& description, const std::vector<lake::Row>& rows,
+                  const lake::UpsertOptions& options) {
   if (rows.empty()) return Status::Ok();
-  lake::DeltaTable table(ctx.lake.TablePath(lakehouse, name), lakehouse + "/" + name);
+  lake::DeltaTable table = ctx.lake.OpenTable(id);
   DL_RETURN_IF_ERROR(table.Create(ctx.engine, schema, description));
   const std::string staged = "__dl_silver_rows";
   DL_RETURN_IF_ERROR(lake::CreateStagingTable(ctx.engine, staged, schema, rows, false));
@@ -293,19 +292,19 @@ Status CommitRound(Context& ctx, Round* round) {
   lake::UpsertOptions clinical;
   clinical.key_columns = {"msftSourceSystem", "resourceType", "id"};
   clinical.newer_wins_column = "meta_lastUpdated";
-  DL_RETURN_IF_ERROR(UpsertRows(ctx, "bronze", "ClinicalFhir", silver::ClinicalFhirSchema(),
+  DL_RETURN_IF_ERROR(UpsertRows(ctx, lake::table::kClinicalFhir, silver::ClinicalFhirSchema(),
                                 "dicomlake: clinical FHIR resources as they arrived",
                                 round->clinical, clinical));
-  DL_RETURN_IF_ERROR(UpsertRows(ctx, "silver", "Patient", silver::PatientSchema(),
+  DL_RETURN_IF_ERROR(UpsertRows(ctx, lake::table::kPatient, silver::PatientSchema(),
                                 "dicomlake: FHIR Patient, flattened", round->patients,
                                 FhirUpsert()));
   DL_RETURN_IF_ERROR(LinkStudies(ctx, round->study_subjects, &round->studies));
-  DL_RETURN_IF_ERROR(UpsertRows(ctx, "silver", "ImagingStudy", kStudy,
+  DL_RETURN_IF_ERROR(UpsertRows(ctx, lake::table::kImagingStudy, kStudy,
                                 "dicomlake: FHIR ImagingStudy, flattened", round->studies,
                                 FhirUpsert()));
   // Studies stored earlier whose patient arrived in this round.
   if (!round->patient_identifiers.empty()) {
-    lake::DeltaTable table(ctx.lake.TablePath("silver", "ImagingStudy"), "silver/ImagingStudy");
+    lake::DeltaTable table = ctx.lake.OpenTable(lake::table::kImagingStudy);
     if (table.Exists()) {
       DL_ASSIGN_OR_RETURN(lake::Snapshot snap, table.Load(ctx.engine));
       if (!snap.files.empty()) {
@@ -340,7 +339,7 @@ Status CommitRound(Context& ctx, Round* round) {
           lake::UpsertOptions relink;
           relink.key_columns = {"id"};
           relink.preserve_columns = {"msftCreatedDatetime"};
-          DL_RETURN_IF_ERROR(UpsertRows(ctx, "silver", "ImagingStudy", kStudy, "", rows, relink));
+          DL_RETURN_IF_ERROR(UpsertRows(ctx, lake::table::kImagingStudy, kStudy, "", rows, relink));
         }
       }
     }
@@ -370,8 +369,7 @@ Status CommitRound(Context& ctx, Round* round) {
     e.modified_us = f.mtime_us;
     manifest.push_back(ManifestRow(e, ctx.now_us));
   }
-  lake::DeltaTable manifest_table(ctx.lake.TablePath("admin", "FileManifest"),
-                                  "admin/FileManifest");
+  lake::DeltaTable manifest_table = ctx.lake.OpenTable(lake::table::kFileManifest);
   DL_RETURN_IF_ERROR(manifest_table.AppendRows(ctx.engine, manifest).status());
   for (const auto& [from, to] : moves) {
     DL_RETURN_IF_ERROR(fs::MakeDirs(to.substr(0, to.rfind('/'))));
@@ -431,7 +429,7 @@ Result<SilverSummary> RunSilver(const lake::Lake& lake, lake::Engine& engine,
   static const StageSpec kSilver{"silver", kSilverActivity, "silver"};
   SilverSummary summary;
   auto work = [&](StageRun& run) -> Status {
-    Context ctx{lake, engine, config, &summary, run.started_us(), run};
+    Context ctx{run.lake, run.engine, run.config, &summary, run.started_us(), run};
     DL_RETURN_IF_ERROR(UpdateMetastore(ctx));
     DL_RETURN_IF_ERROR(ReadNdjson(ctx));
     ExecutionSummary& es = run.summary;

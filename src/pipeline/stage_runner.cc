@@ -5,6 +5,7 @@
 #include "common/fs.h"
 #include "common/time_util.h"
 #include "common/uuid.h"
+#include "config/config.h"
 #include "lake/lake.h"
 #include "pipeline/stage_support.h"
 
@@ -21,7 +22,7 @@ int64_t SteadyNanos() {
 
 StageRun::StageRun(const StageSpec& spec, const lake::Lake& lake_, lake::Engine& engine_,
                    const config::Config& config_)
-    : lake(lake_),
+    : lake(lake_.root(), TableOptionsFrom(config_)),
       engine(engine_),
       config(config_),
       spec_(spec),
@@ -52,6 +53,14 @@ void StageRun::AddEvent(BusinessEvent e) {
   events_.push_back(BusinessEventRow(e, NowMicros()));
 }
 
+lake::TableOptions TableOptionsFrom(const config::Config& config) {
+  lake::TableOptions options;
+  options.checkpoint_interval = config.settings().delta.checkpoint_interval;
+  options.tombstone_retention_ms =
+      static_cast<int64_t>(config.settings().delta.tombstone_retention_hours * 3600.0 * 1000.0);
+  return options;
+}
+
 Result<double> RunStage(const StageSpec& spec, const lake::Lake& lake, lake::Engine& engine,
                         const config::Config& config, const std::function<Status(StageRun&)>& work,
                         std::string* run_id) {
@@ -62,7 +71,7 @@ Result<double> RunStage(const StageSpec& spec, const lake::Lake& lake, lake::Eng
   StageRun run(spec, lake, engine, config);
   *run_id = run.run_id();
   DL_RETURN_IF_ERROR(work(run));
-  DL_RETURN_IF_ERROR(AppendEvents(lake, engine, run.events_));
+  DL_RETURN_IF_ERROR(AppendEvents(run.lake, engine, run.events_));
   double elapsed = run.ElapsedSeconds();
   if (run.record_summary) {
     ExecutionSummary& es = run.summary;
@@ -70,7 +79,7 @@ Result<double> RunStage(const StageSpec& spec, const lake::Lake& lake, lake::Eng
     es.run_id = run.run_id();
     es.pipeline_name = std::string("dicomlake ") + spec.command;
     es.elapsed_seconds = elapsed;
-    DL_RETURN_IF_ERROR(AppendSummary(lake, engine, es, run.started_us()));
+    DL_RETURN_IF_ERROR(AppendSummary(run.lake, engine, es, run.started_us()));
   }
   return elapsed;
 }

@@ -14,16 +14,13 @@
 #include <vector>
 
 #include "common/status.h"
+#include "lake/lake.h"
 #include "lake/value.h"
 #include "pipeline/admin_tables.h"
 
 namespace dicomlake::config {
 class Config;
 }
-namespace dicomlake::lake {
-class Engine;
-class Lake;
-}  // namespace dicomlake::lake
 
 namespace dicomlake::pipeline {
 
@@ -40,7 +37,8 @@ class StageRun {
   StageRun(const StageSpec& spec, const lake::Lake& lake, lake::Engine& engine,
            const config::Config& config);
 
-  const lake::Lake& lake;
+  // The lake, its tables opened with the options of `config` (whatever the caller's Lake had).
+  const lake::Lake lake;
   lake::Engine& engine;
   const config::Config& config;
 
@@ -74,6 +72,10 @@ class StageRun {
   int64_t started_steady_ns_;
   std::vector<lake::Row> events_;
 };
+
+// The table options the configuration asks for (delta.checkpoint_interval, tombstone
+// retention), for lake::Lake.
+lake::TableOptions TableOptionsFrom(const config::Config& config);
 
 // Runs `work` as one run of the stage `spec`: fails with kConflict when another run of the stage
 // holds its lock; on success appends the events and the ExecutionSummary row and returns the

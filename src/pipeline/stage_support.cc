@@ -32,7 +32,7 @@ Status StageLock::Acquire(const std::string& path, const std::string& command) {
 
 Result<int64_t> LastRecordedVersion(const lake::Lake& lake, lake::Engine& engine,
                                     const std::string& activity, const std::string& attribute) {
-  lake::DeltaTable runs(lake.TablePath("admin", "ExecutionSummary"), "admin/ExecutionSummary");
+  lake::DeltaTable runs = lake.OpenTable(lake::table::kExecutionSummary);
   if (!runs.Exists()) return int64_t{-1};
   DL_ASSIGN_OR_RETURN(lake::Snapshot snap, runs.Load(engine));
   if (snap.files.empty()) return int64_t{-1};
@@ -69,13 +69,13 @@ std::string ParquetScan(const std::vector<std::string>& files) {
 Status AppendEvents(const lake::Lake& lake, lake::Engine& engine,
                     const std::vector<lake::Row>& rows) {
   if (rows.empty()) return Status::Ok();
-  lake::DeltaTable events(lake.TablePath("admin", "BusinessEvents"), "admin/BusinessEvents");
+  lake::DeltaTable events = lake.OpenTable(lake::table::kBusinessEvents);
   return events.AppendRows(engine, rows).status();
 }
 
 Status AppendSummary(const lake::Lake& lake, lake::Engine& engine, const ExecutionSummary& s,
                      int64_t started_us) {
-  lake::DeltaTable runs(lake.TablePath("admin", "ExecutionSummary"), "admin/ExecutionSummary");
+  lake::DeltaTable runs = lake.OpenTable(lake::table::kExecutionSummary);
   return runs.AppendRows(engine, {ExecutionSummaryRow(s, started_us, NowMicros())}).status();
 }
 

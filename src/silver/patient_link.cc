@@ -11,7 +11,7 @@ Result<std::map<IdentifierKey, PatientRef>> FindPatients(const lake::Lake& lake,
                                                          lake::Engine& engine,
                                                          const std::vector<IdentifierKey>& keys) {
   std::map<IdentifierKey, PatientRef> out;
-  lake::DeltaTable patients(lake.TablePath("silver", "Patient"), "silver/Patient");
+  lake::DeltaTable patients = lake.OpenTable(lake::table::kPatient);
   if (keys.empty() || !patients.Exists()) return out;
   DL_ASSIGN_OR_RETURN(lake::Snapshot snap, patients.Load(engine));
   if (snap.files.empty()) return out;

@@ -116,5 +116,30 @@ TEST(CliTest, HistoryAndVacuum) {
   EXPECT_EQ(Cli("vacuum " + lake + " --retain-hours -1", true).code, 2);
 }
 
+// delta.checkpoint_interval applies to every table, whichever stage writes it: with 2, bronze
+// (written by ingest, one commit per batch) has a checkpoint at version 2.
+TEST(CliTest, EveryTableCheckpointsAtTheConfiguredInterval) {
+  testing::TestDir dir;
+  std::string lake = dir.Sub("l");
+  ASSERT_EQ(Cli("init " + lake).code, 0);
+  ASSERT_EQ(Cli("sample " + lake + " --scale 0.01 --no-archives").code, 0);
+  CliRun run = Cli("--set delta.checkpoint_interval=2 --set ingest.max_files_per_trigger=20 run " +
+                       lake,
+                   true);
+  ASSERT_EQ(run.code, 3) << run.out;  // the sample's one file that is not DICOM
+  std::string log = lake + "/bronze/Tables/ImagingDicom/_delta_log/";
+  EXPECT_TRUE(fs::Exists(log + "00000000000000000002.checkpoint.parquet"));
+  EXPECT_TRUE(fs::Exists(log + "_last_checkpoint"));
+  EXPECT_TRUE(fs::Exists(lake + "/admin/Tables/ExecutionSummary/_delta_log/"
+                                "00000000000000000002.checkpoint.parquet"));
+  // And the default stays Spark's 10: a lake run without the setting has no checkpoint at 2.
+  std::string other = dir.Sub("m");
+  ASSERT_EQ(Cli("init " + other).code, 0);
+  ASSERT_EQ(Cli("sample " + other + " --scale 0.01 --no-archives").code, 0);
+  ASSERT_EQ(Cli("--set ingest.max_files_per_trigger=20 run " + other, true).code, 3);
+  EXPECT_FALSE(fs::Exists(other + "/bronze/Tables/ImagingDicom/_delta_log/"
+                                  "00000000000000000002.checkpoint.parquet"));
+}
+
 }  // namespace
 }  // namespace dicomlake

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "lake/delta_table.h"
+#include "pipeline/stage_runner.h"
 
 namespace dicomlake::cli {
 
@@ -52,6 +53,7 @@ Result<Session> OpenSession(const std::string& lake_root, const GlobalOptions& g
     return io ? st : InvalidArgument(st.message());
   }
   session.config = std::move(*config);
+  session.lake->set_table_options(pipeline::TableOptionsFrom(session.config));
   lake::EngineOptions options;
   options.threads = session.config.settings().global.threads;
   options.memory_limit = session.config.settings().global.memory_limit;
@@ -91,14 +93,6 @@ void AddFormatOption(CLI::App* cmd, std::string* format_name) {
       ->capture_default_str();
 }
 
-lake::TableOptions TableOptionsFrom(const config::Config& config) {
-  lake::TableOptions options;
-  options.checkpoint_interval = config.settings().delta.checkpoint_interval;
-  options.tombstone_retention_ms =
-      static_cast<int64_t>(config.settings().delta.tombstone_retention_hours * 3600.0 * 1000.0);
-  return options;
-}
-
 void ProgressBar::Update(int64_t done, int64_t total) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto now = std::chrono::steady_clock::now();
@@ -129,7 +123,7 @@ Result<lake::QueryResult> TableSummary(const lake::Lake& lake, lake::Engine& eng
   lake::QueryResult out;
   out.column_names = {"lakehouse", "table", "version", "files", "rows", "bytes"};
   for (const auto& t : tables) {
-    lake::DeltaTable table(t.root, t.display());
+    lake::DeltaTable table = lake.OpenTable(t);
     DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, table.Load(engine));
     int64_t rows = snapshot.NumRecords();
     if (rows < 0) {  // files without stats (written by another tool): count them

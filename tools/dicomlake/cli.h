@@ -90,8 +90,6 @@ CLI::App* AddLakeCommand(CLI::App& app, const std::string& name, const std::stri
 // Format inside the body (an unknown name is a usage error).
 void AddFormatOption(CLI::App* cmd, std::string* format_name);
 
-lake::TableOptions TableOptionsFrom(const config::Config& config);
-
 // A one-line progress display on a terminal: files done, files/s, ETA. Thread-safe.
 class ProgressBar {
  public:

@@ -16,7 +16,7 @@ void RegisterHistory(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto body = [args](Session& session) -> Result<int> {
     DL_ASSIGN_OR_RETURN(Format format, ParseFormat(args->format));
     DL_ASSIGN_OR_RETURN(lake::TableRef ref, session.lake->FindTable(args->table));
-    lake::DeltaTable table(ref.root, ref.display());
+    lake::DeltaTable table = session.lake->OpenTable(ref);
     DL_ASSIGN_OR_RETURN(auto history, table.History());
     lake::QueryResult out;
     out.column_names = {"version", "timestamp", "operation", "parameters", "metrics"};

@@ -27,7 +27,7 @@ Result<int> Vacuum(Session& session, const GlobalOptions& global, const VacuumAr
   out.column_names = {"table", args.dry_run ? "files_to_delete" : "files_deleted", "bytes"};
   int rc = kExitOk;
   for (const auto& ref : refs) {
-    lake::DeltaTable table(ref.root, ref.display(), TableOptionsFrom(session.config));
+    lake::DeltaTable table = session.lake->OpenTable(ref);
     auto report = table.Vacuum(*session.engine, hours, args.dry_run);
     if (!report.ok()) {  // the other tables are still vacuumed
       rc = Fail(report.status());

@@ -412,6 +412,10 @@ Status SelectNewRows(Context& ctx, Batch* b) {
 
 // Step 3 (Ingest pattern): the Process copies of the originals that new rows point at, on all
 // cores, made durable with one flush before the commit that names them.
+bool IsResourceExhausted(const Status& st) {
+  return st.code() == StatusCode::kNoSpace || st.code() == StatusCode::kOutOfMemory;
+}
+
 Status StoreReferencedOriginals(Context& ctx, Batch* b) {
   std::vector<size_t> to_store;
   for (size_t k : b->new_rows) {
@@ -422,10 +426,19 @@ Status StoreReferencedOriginals(Context& ctx, Batch* b) {
     if (ctx.options.pattern == IngestPattern::kIngest) to_store.push_back(index);
   }
   std::atomic<int64_t> stored_bytes{0};
+  std::mutex mutex;
+  Status lake_failure;  // the first failure of the lake itself (see below)
   DL_RETURN_IF_ERROR(ParallelFor(to_store.size(), ctx.settings.global.threads, [&](size_t i) {
     Original& o = b->originals[to_store[i]];
     Status st = StoreOriginal(ctx, &o);
     if (!st.ok()) {
+      // A full disk or exhausted memory is a failure of the run, not of this file: the batch
+      // stops before its commit and the file stays in Ingest for the next run. Anything else
+      // (the source cannot be read) fails only this file.
+      if (IsResourceExhausted(st)) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (lake_failure.ok()) lake_failure = st;
+      }
       o.failure = "cannot store the original under Files/Process: " + st.message();
       o.referenced = false;
       return;
@@ -433,6 +446,7 @@ Status StoreReferencedOriginals(Context& ctx, Batch* b) {
     auto info = fs::Stat(o.stored_path);
     if (info.ok()) stored_bytes += static_cast<int64_t>(info->size);
   }));
+  DL_RETURN_IF_ERROR(lake_failure.WithContext("storing the originals under Files/Process"));
   ctx.summary->bytes_written += stored_bytes.load();
   if (to_store.empty()) return Status::Ok();
   return bronze::SyncFileSystem(ctx.lake.FilesPath("bronze"));

@@ -13,6 +13,12 @@ namespace dicomlake::bronze {
 
 lake::Schema ImagingDicomSchema();
 
+// The SQL expression (over ImagingDicom columns) of the key that groups instances into studies:
+// the StudyInstanceUID, or, for an instance without one, the instance itself (so unrelated
+// UID-less files never merge into one study). fhir::ResourceId is SHA-256 of "<ns>/<key>".
+inline constexpr const char* kStudyGroupKeySql =
+    "coalesce(nullif(trim(studyInstanceUid), ''), 'instance:' || contentHash)";
+
 // Facts about the file that the row records beside its content.
 struct FileFacts {
   std::string file_path;         // where the bytes live now (Process copy, archive, or in place)

@@ -13,6 +13,7 @@
 #include "common/uuid.h"
 #include "lake/engine.h"
 #include "lake/file_stats.h"
+#include "lake/temp_tables.h"
 
 #ifndef DICOMLAKE_VERSION
 #define DICOMLAKE_VERSION "dev"
@@ -55,23 +56,6 @@ void SleepBackoff(int attempt) {
   std::this_thread::sleep_for(
       std::chrono::milliseconds(std::uniform_int_distribution<int>(0, cap)(gen)));
 }
-
-// Drops the temporary tables named on destruction.
-class TempTables {
- public:
-  explicit TempTables(Engine& engine) : engine_(engine) {}
-  ~TempTables() {
-    for (const auto& t : names_) (void)engine_.Execute("DROP TABLE IF EXISTS " + QuoteIdent(t));
-  }
-  std::string Add(const char* what) {
-    names_.push_back(TempName(what));
-    return names_.back();
-  }
-
- private:
-  Engine& engine_;
-  std::vector<std::string> names_;
-};
 
 }  // namespace
 
@@ -296,9 +280,19 @@ Result<CommitOutcome> DeltaTable::AppendRows(Engine& engine, const std::vector<R
   if (rows.empty()) return CommitOutcome{};
   DL_ASSIGN_OR_RETURN(Snapshot snapshot, Load(engine));
   TempTables temps(engine);
-  std::string staging = temps.Add("rows");
+  std::string staging = temps.Add(TempName("rows"));
   DL_RETURN_IF_ERROR(CreateStagingTable(engine, staging, snapshot.schema, rows, false));
   return Append(engine, "SELECT * FROM " + QuoteIdent(staging));
+}
+
+Result<CommitOutcome> DeltaTable::UpsertRows(Engine& engine, const std::vector<Row>& rows,
+                                             const UpsertOptions& options) {
+  if (rows.empty()) return CommitOutcome{};
+  DL_ASSIGN_OR_RETURN(Snapshot snapshot, Load(engine));
+  TempTables temps(engine);
+  std::string staging = temps.Add(TempName("upsert_rows"));
+  DL_RETURN_IF_ERROR(CreateStagingTable(engine, staging, snapshot.schema, rows, false));
+  return Upsert(engine, "SELECT * FROM " + QuoteIdent(staging), options);
 }
 
 Result<CommitOutcome> DeltaTable::Overwrite(Engine& engine, const std::string& source_sql) {
@@ -369,7 +363,7 @@ Result<CommitOutcome> DeltaTable::DeleteByKey(Engine& engine,
                                               const std::string& keys_sql) {
   if (key_columns.empty()) return InvalidArgument("table " + name() + ": delete needs key columns");
   TempTables temps(engine);
-  std::string keys = temps.Add("keys");
+  std::string keys = temps.Add(TempName("keys"));
   DL_RETURN_IF_ERROR(engine.Execute("CREATE TEMP TABLE " + QuoteIdent(keys) +
                                     " AS SELECT DISTINCT " + KeyList(key_columns) + " FROM (" +
                                     keys_sql + ")"));
@@ -384,7 +378,7 @@ Result<CommitOutcome> DeltaTable::Upsert(Engine& engine, const std::string& sour
   if (o.key_columns.empty())
     return InvalidArgument("table " + name() + ": upsert needs key columns");
   TempTables temps(engine);
-  std::string src = temps.Add("src");
+  std::string src = temps.Add(TempName("src"));
   std::string order = o.newer_wins_column.empty()
                           ? ""
                           : " ORDER BY " + QuoteIdent(o.newer_wins_column) + " DESC NULLS LAST";

@@ -95,6 +95,9 @@ class DeltaTable {
                                     const std::string& keys_sql);
   Result<CommitOutcome> Upsert(Engine& engine, const std::string& source_sql,
                                const UpsertOptions& options);
+  // Upserts rows given as Values in schema order.
+  Result<CommitOutcome> UpsertRows(Engine& engine, const std::vector<Row>& rows,
+                                   const UpsertOptions& options);
 
   // Records, in the next write's commit, that application `app_id` has processed up to
   // `version` of its source (a Delta `txn` action, as Spark streaming writes). The commit is made

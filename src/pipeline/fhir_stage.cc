@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "bronze/changed_studies.h"
 #include "common/fs.h"
 #include "common/parallel.h"
 #include "common/time_util.h"
@@ -11,6 +12,7 @@
 #include "config/config.h"
 #include "fhir/imaging_study.h"
 #include "fhir/ndjson.h"
+#include "lake/changes.h"
 #include "lake/delta_table.h"
 #include "lake/engine.h"
 #include "lake/lake.h"
@@ -24,11 +26,6 @@ namespace {
 
 // Studies mapped per round: bounds memory to this many studies' DICOM JSON at a time.
 constexpr int64_t kStudiesPerRound = 256;
-
-// The bronze grouping key of a row: its StudyInstanceUID, or, for an instance without one, the
-// instance itself (so unrelated UID-less files never merge into one study).
-constexpr const char* kGroupKeySql =
-    "coalesce(nullif(trim(studyInstanceUid), ''), 'instance:' || contentHash)";
 
 // Per-namespace NDJSON output, flushed in files of at most max_records lines.
 class NdjsonOutput {
@@ -91,116 +88,92 @@ std::string FhirSummary::ToJson() const {
 
 namespace {
 
+// Groups the instances of a round (ordered by study) into the mapper's inputs.
+std::vector<fhir::StudyInput> StudyInputs(std::vector<bronze::StudyInstance> instances) {
+  std::vector<fhir::StudyInput> inputs;
+  int64_t current = -1;
+  for (auto& i : instances) {
+    if (i.study_no != current) {
+      current = i.study_no;
+      inputs.emplace_back();
+      inputs.back().namespace_name = i.namespace_name;
+      inputs.back().group_key = i.group_key;
+      inputs.back().study_uid = i.study_uid;
+    }
+    fhir::InstanceInput in;
+    in.source_modified_us = i.source_modified_us;
+    in.created_us = i.created_us;
+    in.file_path = std::move(i.file_path);
+    in.metadata_json = std::move(i.metadata_json);
+    inputs.back().instances.push_back(std::move(in));
+  }
+  return inputs;
+}
+
+// Maps one round of studies (in parallel), links their subjects to silver Patients, records the
+// mapping's issues and adds the resources to the NDJSON output.
+Status MapRound(StageRun& run, const std::vector<fhir::StudyInput>& inputs,
+                const fhir::MappingOptions& mapping, NdjsonOutput* output, FhirSummary* summary) {
+  std::vector<fhir::MappedStudy> mapped(inputs.size());
+  DL_RETURN_IF_ERROR(
+      ParallelFor(inputs.size(), run.config.settings().global.threads,
+                  [&](size_t i) { mapped[i] = fhir::MapStudy(inputs[i], mapping); }));
+  std::vector<silver::IdentifierKey> keys;
+  for (const auto& m : mapped)
+    if (!m.subject_value.empty()) keys.emplace_back(m.subject_system, m.subject_value);
+  DL_ASSIGN_OR_RETURN(auto patients, silver::FindPatients(run.lake, run.engine, keys));
+  for (size_t i = 0; i < mapped.size(); ++i) {
+    auto& m = mapped[i];
+    auto hit = patients.find({m.subject_system, m.subject_value});
+    if (!m.subject_value.empty() && hit != patients.end() && !hit->second.id_orig.empty()) {
+      fhir::LinkSubject(&m.resource, hit->second.id_orig);
+      summary->studies_linked++;
+    }
+    const std::string& record =
+        inputs[i].study_uid.empty() ? inputs[i].group_key : inputs[i].study_uid;
+    for (const auto& issue : m.issues)
+      run.AddEvent(issue.severity, record, "ImagingStudy", issue.message);
+    DL_RETURN_IF_ERROR(output->Add(inputs[i].namespace_name, m.resource.dump()));
+    summary->studies_written++;
+  }
+  return Status::Ok();
+}
+
 // The work of the fhir stage: every study with an instance added to bronze since the version the
 // last run consumed, mapped whole and written as NDJSON.
 Status MapChangedStudies(StageRun& run, const FhirOptions& options, FhirSummary* out) {
   const lake::Lake& lake = run.lake;
-  lake::Engine& engine = run.engine;
   const auto& settings = run.config.settings();
   FhirSummary& summary = *out;
-  int64_t started_us = run.started_us();
 
   lake::DeltaTable bronze = lake.OpenTable(lake::table::kImagingDicom);
   run.record_summary = false;
   if (!bronze.Exists()) return Status::Ok();  // nothing ingested yet
-  DL_ASSIGN_OR_RETURN(lake::Snapshot snap, bronze.Load(engine));
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snap, bronze.Load(run.engine));
   summary.bronze_version = snap.version;
   int64_t since = -1;
   if (!options.rebuild) {
-    DL_ASSIGN_OR_RETURN(since, LastRecordedVersion(lake, engine, kFhirActivity, "bronzeVersion"));
+    DL_ASSIGN_OR_RETURN(since,
+                        LastRecordedVersion(lake, run.engine, kFhirActivity, "bronzeVersion"));
   }
   if (since >= snap.version) return Status::Ok();  // nothing new
   run.record_summary = true;
-  DL_ASSIGN_OR_RETURN(std::vector<std::string> added, FilesAddedSince(bronze, engine, snap, since));
+  DL_ASSIGN_OR_RETURN(auto added, lake::FilesAddedSince(bronze, run.engine, snap, since));
 
   std::string ndjson_root = fs::Join(lake.FilesPath("bronze"), "Process/Clinical/FHIR-NDJSON");
-  NdjsonOutput output(ndjson_root, settings.fhir.max_records_per_ndjson, started_us);
+  NdjsonOutput output(ndjson_root, settings.fhir.max_records_per_ndjson, run.started_us());
   fhir::MappingOptions mapping;
   mapping.default_timezone = settings.fhir.default_timezone;
   mapping.patient_identifier_system = settings.fhir.patient_identifier_system;
-
-  if (!added.empty()) {
-    std::string ns_filter =
-        options.only_namespace.empty()
-            ? ""
-            : " WHERE sourceSystem = " + lake::QuoteLiteral(options.only_namespace);
-    DL_ASSIGN_OR_RETURN(std::string scan, bronze.ScanSql(snap));
-    // The affected studies, then the latest version of each of their instances, numbered by
-    // study so that rounds can take a range of studies.
-    DL_RETURN_IF_ERROR(engine.Execute(
-        "CREATE OR REPLACE TEMP TABLE __dl_fhir_keys AS SELECT DISTINCT sourceSystem, " +
-        std::string(kGroupKeySql) + " AS gkey FROM " + ParquetScan(added) + ns_filter));
-    Status st = engine.Execute(
-        "CREATE OR REPLACE TEMP TABLE __dl_fhir_rows AS SELECT dense_rank() OVER (ORDER BY "
-        "b.sourceSystem, b.gkey) - 1 AS study_no, b.* FROM (SELECT sourceSystem, " +
-        std::string(kGroupKeySql) +
-        " AS gkey, nullif(trim(studyInstanceUid), '') AS study_uid, sourceModifiedAt, "
-        "createdDatetime, filePath, metadata_string FROM (" +
-        scan + ") WHERE operation IS NULL QUALIFY row_number() OVER (PARTITION BY sourceSystem, " +
-        kGroupKeySql +
-        ", coalesce(sopInstanceUid, contentHash) ORDER BY sourceModifiedAt DESC NULLS LAST, "
-        "createdDatetime DESC) = 1) b SEMI JOIN __dl_fhir_keys k ON b.sourceSystem = "
-        "k.sourceSystem AND b.gkey = k.gkey");
-    (void)engine.Execute("DROP TABLE IF EXISTS __dl_fhir_keys");
-    DL_RETURN_IF_ERROR(st.WithContext("bronze/ImagingDicom: reading the affected studies"));
-    DL_ASSIGN_OR_RETURN(
-        lake::QueryResult count,
-        engine.Query("SELECT count(DISTINCT study_no), count(*) FROM __dl_fhir_rows"));
-    int64_t studies = count.rows[0][0].i;
-    summary.instances_read = count.rows[0][1].i;
-
-    for (int64_t first = 0; first < studies; first += kStudiesPerRound) {
-      DL_ASSIGN_OR_RETURN(
-          lake::QueryResult rows,
-          engine.Query("SELECT study_no, sourceSystem, gkey, study_uid, sourceModifiedAt, "
-                       "createdDatetime, filePath, metadata_string FROM __dl_fhir_rows WHERE "
-                       "study_no >= " +
-                       std::to_string(first) + " AND study_no < " +
-                       std::to_string(first + kStudiesPerRound) + " ORDER BY study_no"));
-      std::vector<fhir::StudyInput> inputs;
-      int64_t current = -1;
-      for (auto& r : rows.rows) {
-        if (r[0].i != current) {
-          current = r[0].i;
-          inputs.emplace_back();
-          inputs.back().namespace_name = r[1].s;
-          inputs.back().group_key = r[2].s;
-          inputs.back().study_uid = r[3].is_null() ? "" : r[3].s;
-        }
-        fhir::InstanceInput in;
-        in.source_modified_us = r[4].is_null() ? 0 : r[4].i;
-        in.created_us = r[5].is_null() ? 0 : r[5].i;
-        in.file_path = r[6].s;
-        in.metadata_json = std::move(r[7].s);
-        inputs.back().instances.push_back(std::move(in));
-      }
-      std::vector<fhir::MappedStudy> mapped(inputs.size());
-      DL_RETURN_IF_ERROR(ParallelFor(inputs.size(), settings.global.threads, [&](size_t i) {
-        mapped[i] = fhir::MapStudy(inputs[i], mapping);
-      }));
-      std::vector<silver::IdentifierKey> keys;
-      for (const auto& m : mapped)
-        if (!m.subject_value.empty()) keys.emplace_back(m.subject_system, m.subject_value);
-      DL_ASSIGN_OR_RETURN(auto patients, silver::FindPatients(lake, engine, keys));
-      for (size_t i = 0; i < mapped.size(); ++i) {
-        auto& m = mapped[i];
-        auto hit = patients.find({m.subject_system, m.subject_value});
-        if (!m.subject_value.empty() && hit != patients.end() && !hit->second.id_orig.empty()) {
-          fhir::LinkSubject(&m.resource, hit->second.id_orig);
-          summary.studies_linked++;
-        }
-        for (const auto& issue : m.issues) {
-          run.AddEvent(issue.severity,
-                       inputs[i].study_uid.empty() ? inputs[i].group_key : inputs[i].study_uid,
-                       "ImagingStudy", issue.message);
-        }
-        DL_RETURN_IF_ERROR(output.Add(inputs[i].namespace_name, m.resource.dump()));
-        summary.studies_written++;
-      }
-    }
-    (void)engine.Execute("DROP TABLE IF EXISTS __dl_fhir_rows");
-    DL_RETURN_IF_ERROR(output.FlushAll());
+  bronze::ChangedStudies changed(run.engine);
+  DL_RETURN_IF_ERROR(changed.Stage(bronze, snap, added, options.only_namespace));
+  summary.instances_read = changed.instances();
+  for (int64_t first = 0; first < changed.studies(); first += kStudiesPerRound) {
+    DL_ASSIGN_OR_RETURN(auto instances, changed.Read(first, kStudiesPerRound));
+    DL_RETURN_IF_ERROR(
+        MapRound(run, StudyInputs(std::move(instances)), mapping, &output, &summary));
   }
+  DL_RETURN_IF_ERROR(output.FlushAll());
   summary.files = output.files();
   summary.problems = run.event_count();
 

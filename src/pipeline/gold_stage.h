@@ -2,9 +2,7 @@
 // Patient and ImagingMetastore -> OMOP CDM 5.4 person and procedure_occurrence and MI-CDM
 // image_occurrence, with stable integer ids (gold.omop_id_mapping).
 //
-// Incremental: only the silver rows written since the versions the last run consumed (Delta
-// `txn` actions in gold.person and gold.image_occurrence) are mapped, and a gold row is
-// rewritten only when one of its values changed.
+// The mapping is omop::UpdateGold (src/omop); this is the stage around it.
 #pragma once
 
 #include <cstdint>

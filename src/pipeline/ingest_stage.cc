@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "bronze/dedup_index.h"
 #include "bronze/file_store.h"
 #include "bronze/imaging_dicom.h"
 #include "common/fs.h"
@@ -29,10 +30,12 @@
 #include "lake/delta_table.h"
 #include "lake/engine.h"
 #include "lake/lake.h"
+#include "lake/temp_tables.h"
 #include "pipeline/admin_tables.h"
 #include "pipeline/stage_runner.h"
 #include "pipeline/stage_support.h"
 #include "scan/archive.h"
+#include "scan/file_manifest.h"
 #include "scan/inventory.h"
 #include "scan/source.h"
 
@@ -79,9 +82,8 @@ struct Context {
   lake::DeltaTable manifest;
   std::atomic<int64_t> done{0};
   int64_t total = 0;
-  // Hashes of the dedup keys bronze holds, sorted (see LoadBronzeKeys); loaded on first use.
-  std::vector<uint64_t> bronze_keys;
-  bool bronze_keys_loaded = false;
+  // The dedup keys bronze holds; loaded on first use.
+  bronze::DedupIndex bronze_keys;
 };
 
 // XXH3-128 of a whole file (hex; "" when it cannot be read), its size into `*bytes` and its first
@@ -127,21 +129,6 @@ const char* PatternName(IngestPattern pattern) {
       return "inventory";
   }
   return "?";
-}
-
-// The newest sourceModifiedAt bronze has, per namespace: the inventory watermark.
-Result<std::map<std::string, int64_t>> BronzeWatermarks(Context& ctx) {
-  std::map<std::string, int64_t> out;
-  DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
-  DL_ASSIGN_OR_RETURN(std::string scan, ctx.bronze.ScanSql(snapshot));
-  DL_ASSIGN_OR_RETURN(
-      lake::QueryResult r,
-      ctx.engine.Query("SELECT sourceSystem, max(epoch_us(sourceModifiedAt)) FROM (" + scan +
-                       ") WHERE sourceSystem IS NOT NULL GROUP BY 1"));
-  for (const auto& row : r.rows) {
-    if (!row[1].is_null()) out[row[0].s] = row[1].i;
-  }
-  return out;
 }
 
 // Step 1 for one original: hash it, expand it when it is an archive, plan where it is stored.
@@ -246,81 +233,30 @@ void ParseItem(Context& ctx, const Original& o, Item* item) {
 
 // The dedup key of a bronze row: (contentHash, sopInstanceUid) as one string, "\x01" standing
 // for NULL. Rows with equal keys are the same instance version.
-std::string DedupKey(const lake::Value& content_hash, const lake::Value& sop) {
-  std::string key = content_hash.is_null() ? std::string("\x01") : content_hash.s;
-  key += '\x1f';
-  key += sop.is_null() ? std::string("\x01") : sop.s;
-  return key;
-}
-
-std::string DedupKey(const lake::Row& row) {
-  static const int kHash = bronze::ImagingDicomSchema().IndexOf("contentHash");
-  static const int kSop = bronze::ImagingDicomSchema().IndexOf("sopInstanceUid");
-  return DedupKey(row[kHash], row[kSop]);
-}
-
-// The dedup keys bronze holds, as sorted 64-bit hashes (8 bytes per instance), read once per run
-// in slices so that no query result holds all of bronze. Without it every batch would scan the
-// hash and UID columns of all of bronze, a cost that grows with the lake (docs/benchmarks.md).
-Status LoadBronzeKeys(Context& ctx) {
-  ctx.bronze_keys_loaded = true;
-  DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.bronze.Load(ctx.engine));
-  if (snapshot.files.empty()) return Status::Ok();
-  DL_ASSIGN_OR_RETURN(std::string scan, ctx.bronze.ScanSql(snapshot));
-  const int64_t records = snapshot.NumRecords();
-  const int64_t slices = records < 0 ? 16 : records / 200000 + 1;
-  for (int64_t slice = 0; slice < slices; ++slice) {
-    DL_ASSIGN_OR_RETURN(lake::QueryResult r,
-                        ctx.engine.Query("SELECT contentHash, sopInstanceUid FROM (" + scan +
-                                         ") WHERE hash(contentHash) % " + std::to_string(slices) +
-                                         " = " + std::to_string(slice)));
-    for (const auto& row : r.rows) ctx.bronze_keys.push_back(Xxh3_64(DedupKey(row[0], row[1])));
-  }
-  std::sort(ctx.bronze_keys.begin(), ctx.bronze_keys.end());
-  return Status::Ok();
-}
-
 // The indexes of rows that are new: not in bronze and first of their key in the batch. A key
-// whose hash is not in the set is certainly not in bronze; a key whose hash is (a re-delivery,
-// or a rare hash collision) is checked exactly against bronze with SQL.
+// whose hash is not in the index is certainly not in bronze; the others are checked exactly.
 Result<std::set<size_t>> NewRows(Context& ctx, const lake::Snapshot& snapshot,
                                  const std::vector<lake::Row>& rows, const std::string& staging) {
-  if (!ctx.bronze_keys_loaded) DL_RETURN_IF_ERROR(LoadBronzeKeys(ctx));
+  if (!ctx.bronze_keys.loaded())
+    DL_RETURN_IF_ERROR(ctx.bronze_keys.Load(ctx.bronze, snapshot, ctx.engine));
   std::set<size_t> out;
   std::set<std::string> in_batch;
-  std::string candidates;
+  std::vector<size_t> candidates;
   for (size_t k = 0; k < rows.size(); ++k) {
-    std::string key = DedupKey(rows[k]);
+    std::string key = bronze::DedupKey(rows[k]);
     const uint64_t key_hash = Xxh3_64(key);
     // Only the first row of a key in the batch can be new.
     if (!in_batch.insert(std::move(key)).second) continue;
-    if (std::binary_search(ctx.bronze_keys.begin(), ctx.bronze_keys.end(), key_hash)) {
-      candidates += (candidates.empty() ? "" : ",") + std::to_string(k);
+    if (ctx.bronze_keys.MayContain(key_hash)) {
+      candidates.push_back(k);
     } else {
       out.insert(k);
     }
   }
-  if (candidates.empty()) return out;
-  DL_ASSIGN_OR_RETURN(std::string scan, ctx.bronze.ScanSql(snapshot));
-  DL_ASSIGN_OR_RETURN(
-      lake::QueryResult keep,
-      ctx.engine.Query("SELECT __idx FROM " + lake::QuoteIdent(staging) + " s WHERE __idx IN (" +
-                       candidates + ") AND NOT EXISTS (SELECT 1 FROM (" + scan +
-                       ") b WHERE b.contentHash IS NOT DISTINCT FROM s.contentHash AND "
-                       "b.sopInstanceUid IS NOT DISTINCT FROM s.sopInstanceUid)"));
-  for (const auto& row : keep.rows) out.insert(static_cast<size_t>(row[0].i));
+  DL_ASSIGN_OR_RETURN(std::set<size_t> unseen,
+                      bronze::FindNewRows(ctx.bronze, snapshot, ctx.engine, staging, candidates));
+  out.insert(unseen.begin(), unseen.end());
   return out;
-}
-
-// After a commit: the committed rows' keys join the set.
-void AddBronzeKeys(Context& ctx, const std::vector<lake::Row>& rows,
-                   const std::vector<size_t>& committed) {
-  const size_t old_size = ctx.bronze_keys.size();
-  for (size_t k : committed) ctx.bronze_keys.push_back(Xxh3_64(DedupKey(rows[k])));
-  std::sort(ctx.bronze_keys.begin() + static_cast<std::ptrdiff_t>(old_size), ctx.bronze_keys.end());
-  std::inplace_merge(ctx.bronze_keys.begin(),
-                     ctx.bronze_keys.begin() + static_cast<std::ptrdiff_t>(old_size),
-                     ctx.bronze_keys.end());
 }
 
 // Writes the Process copy; durable only after the batch's SyncFileSystem.
@@ -454,25 +390,21 @@ Status StoreReferencedOriginals(Context& ctx, Batch* b) {
 
 // Step 4: the bronze commit.
 Status CommitNewRows(Context& ctx, Batch* b) {
-  std::string keep;
   std::vector<size_t> committed;
   for (size_t k : b->new_rows) {
     // A row whose original could not be stored waits for a later run.
     if (!b->originals[b->items[b->row_item[k]].original].failure.empty()) continue;
-    keep += (keep.empty() ? "" : ",") + std::to_string(k);
     committed.push_back(k);
   }
-  if (!keep.empty()) {
-    DL_ASSIGN_OR_RETURN(
-        lake::CommitOutcome outcome,
-        ctx.bronze.Append(ctx.engine, "SELECT * FROM " + lake::QuoteIdent(kStagingTable) +
-                                          " WHERE __idx IN (" + keep + ")"));
+  if (!committed.empty()) {
+    DL_ASSIGN_OR_RETURN(lake::CommitOutcome outcome,
+                        bronze::AppendStagedRows(ctx.bronze, ctx.engine, kStagingTable, committed));
     ctx.summary->instances_added += outcome.rows_written;
     ctx.summary->bytes_written += outcome.bytes_added;
-    AddBronzeKeys(ctx, b->rows, committed);
+    std::vector<uint64_t> hashes;
+    for (size_t k : committed) hashes.push_back(bronze::DedupKeyHash(b->rows[k]));
+    ctx.bronze_keys.Add(hashes);
   }
-  if (!b->rows.empty())
-    (void)ctx.engine.Execute("DROP TABLE IF EXISTS " + lake::QuoteIdent(kStagingTable));
   return Status::Ok();
 }
 
@@ -537,6 +469,8 @@ Status ReleaseOriginals(Context& ctx, Batch* b) {
 }
 
 Status RunBatch(Context& ctx, Batch* b) {
+  lake::TempTables temps(ctx.engine);
+  temps.Add(kStagingTable);  // made by SelectNewRows, dropped on every path
   DL_RETURN_IF_ERROR(ParseBatch(ctx, b));
   DL_RETURN_IF_ERROR(SelectNewRows(ctx, b));
   DL_RETURN_IF_ERROR(StoreReferencedOriginals(ctx, b));
@@ -546,45 +480,6 @@ Status RunBatch(Context& ctx, Batch* b) {
   if (ctx.options.progress) ctx.options.progress(ctx.done.load(), ctx.total);
   ctx.summary->batches++;
   return Status::Ok();
-}
-
-constexpr const char* kManifestTable = "__dl_byos_manifest";
-
-// BYOS: the latest (size, modification time) of every path FileManifest holds, in a DuckDB
-// temporary table for the run, so that nothing per known file sits in dicomlake's own memory
-// (DuckDB keeps it compressed and can spill it). Returns how many paths it holds.
-Result<int64_t> LoadManifestState(Context& ctx) {
-  DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, ctx.manifest.Load(ctx.engine));
-  DL_ASSIGN_OR_RETURN(std::string scan, ctx.manifest.ScanSql(snapshot));
-  DL_RETURN_IF_ERROR(ctx.engine.Execute(
-      std::string("CREATE OR REPLACE TEMP TABLE ") + kManifestTable +
-      " AS SELECT path, size, epoch_us(modifiedAt) AS modified_us FROM (" + scan +
-      ") WHERE pattern = 'byos' QUALIFY row_number() OVER (PARTITION BY path ORDER BY "
-      "updatedDatetime DESC) = 1"));
-  DL_ASSIGN_OR_RETURN(lake::QueryResult r,
-                      ctx.engine.Query(std::string("SELECT count(*) FROM ") + kManifestTable));
-  return r.rows.at(0).at(0).i;
-}
-
-// The source paths of `files` whose size and modification time equal what FileManifest holds.
-Result<std::set<std::string>> UnchangedPaths(Context& ctx,
-                                             const std::vector<scan::SourceFile>& files) {
-  std::string values;
-  for (const auto& f : files) {
-    values += values.empty() ? "(" : ",(";
-    values += lake::QuoteLiteral(f.source_path) + "," + std::to_string(f.size) + "," +
-              std::to_string(f.mtime_ms * 1000) + ")";
-  }
-  std::set<std::string> out;
-  if (values.empty()) return out;
-  DL_ASSIGN_OR_RETURN(
-      lake::QueryResult r,
-      ctx.engine.Query("SELECT v.path FROM (VALUES " + values +
-                       ") v(path, size, modified_us) JOIN " + kManifestTable +
-                       " m ON m.path = v.path AND m.size = v.size AND m.modified_us = "
-                       "v.modified_us"));
-  for (const auto& row : r.rows) out.insert(row[0].s);
-  return out;
 }
 
 }  // namespace
@@ -665,7 +560,7 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
                               ? fs::Join(bronze_files, "External/Imaging/DICOM")
                               : settings.ingest.inventory_base_path;
     inventory.only_namespace = options.only_namespace;
-    DL_ASSIGN_OR_RETURN(inventory.newer_than_us, BronzeWatermarks(ctx));
+    DL_ASSIGN_OR_RETURN(inventory.newer_than_us, bronze::NewestSourceModified(ctx.bronze, engine));
     DL_RETURN_IF_ERROR(scan::ReadInventories(engine, inventory, &listed, &listed_refused));
     ctx.total = static_cast<int64_t>(listed.size() + listed_refused.size());
   } else {
@@ -680,8 +575,9 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
   }
 
   int64_t known_paths = 0;
+  scan::KnownFiles known(engine);
   if (options.pattern == IngestPattern::kByos) {
-    DL_ASSIGN_OR_RETURN(known_paths, LoadManifestState(ctx));
+    DL_ASSIGN_OR_RETURN(known_paths, known.Load(ctx.manifest, "byos"));
   }
 
   size_t batch_size = static_cast<size_t>(settings.ingest.max_files_per_trigger);
@@ -707,7 +603,7 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
     if (files.empty()) continue;
     std::set<std::string> unchanged;
     if (known_paths > 0) {
-      DL_ASSIGN_OR_RETURN(unchanged, UnchangedPaths(ctx, files));
+      DL_ASSIGN_OR_RETURN(unchanged, known.Unchanged(files));
     }
     Batch batch;
     for (auto& file : files) {

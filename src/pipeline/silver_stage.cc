@@ -20,8 +20,10 @@
 #include "pipeline/admin_tables.h"
 #include "pipeline/stage_runner.h"
 #include "pipeline/stage_support.h"
+#include "scan/file_manifest.h"
 #include "silver/fhir_tables.h"
 #include "silver/flatten.h"
+#include "silver/metastore.h"
 #include "silver/patient_link.h"
 
 namespace dicomlake::pipeline {
@@ -29,7 +31,6 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-constexpr const char* kMetastoreApp = "dicomlake.silver.ImagingMetastore<-bronze.ImagingDicom";
 constexpr const char* kManifestPattern = "fhir-ndjson";
 // Resources per commit round: bounds memory and keeps commits reasonably large.
 constexpr size_t kResourcesPerRound = 20000;
@@ -51,10 +52,6 @@ struct Context {
   StageRun& run;
 };
 
-std::string TimestampSql(int64_t us) {
-  return "make_timestamp(" + std::to_string(us) + "::BIGINT)";
-}
-
 void RecordProblem(Context& ctx, const std::string& path, const std::string& reason,
                    const std::string& target_table) {
   ctx.summary->failed++;
@@ -67,56 +64,6 @@ void RecordProblem(Context& ctx, const std::string& path, const std::string& rea
 }
 
 // --- 1. ImagingMetastore -----------------------------------------------------------------
-
-Status UpdateMetastore(Context& ctx) {
-  lake::DeltaTable bronze = ctx.lake.OpenTable(lake::table::kImagingDicom);
-  if (!bronze.Exists()) return Status::Ok();
-  lake::DeltaTable meta = ctx.lake.OpenTable(lake::table::kImagingMetastore);
-  DL_RETURN_IF_ERROR(meta.Create(ctx.engine, silver::ImagingMetastoreSchema(),
-                                 "dicomlake: every tag of every instance"));
-  DL_ASSIGN_OR_RETURN(lake::Snapshot bronze_snap, bronze.Load(ctx.engine));
-  DL_ASSIGN_OR_RETURN(lake::Snapshot meta_snap, meta.Load(ctx.engine));
-  int64_t since = -1;
-  auto txn = meta_snap.txns.find(kMetastoreApp);
-  if (txn != meta_snap.txns.end()) since = txn->second.version;
-  if (since >= bronze_snap.version) return Status::Ok();
-  DL_ASSIGN_OR_RETURN(auto added, FilesAddedSince(bronze, ctx.engine, bronze_snap, since));
-  if (added.empty()) return Status::Ok();
-  // The id is the silver id of the instance's ImagingStudy: SHA-256 of
-  // "<ns>/ImagingStudy/<resource id>", the resource id being SHA-256 of "<ns>/<group key>"
-  // (fhir::ResourceId); both computed by DuckDB's sha256 here and checked equal in the tests.
-  std::string gkey = "coalesce(nullif(trim(studyInstanceUid), ''), 'instance:' || contentHash)";
-  std::string now = TimestampSql(ctx.now_us);
-  std::string source =
-      "SELECT sha256(sourceSystem || '/ImagingStudy/' || sha256(sourceSystem || '/' || " + gkey +
-      ")) AS id, studyInstanceUid, seriesInstanceUid, sopInstanceUid, sourceSystem AS "
-      "msftSourceSystem, metadata_string, filePath, archiveMember, contentHash, "
-      "sourceModifiedAt, false AS msftIsDeleted, " +
-      now + " AS msftCreatedDatetime, " + now + " AS msftModifiedDatetime FROM " +
-      ParquetScan(added) + " WHERE operation IS NULL";
-  lake::UpsertOptions upsert;
-  upsert.key_columns = {"studyInstanceUid", "seriesInstanceUid", "sopInstanceUid",
-                        "msftSourceSystem"};
-  upsert.newer_wins_column = "sourceModifiedAt";
-  upsert.preserve_columns = {"msftCreatedDatetime"};
-  DL_ASSIGN_OR_RETURN(
-      lake::CommitOutcome outcome,
-      meta.Upsert(ctx.engine,
-                  source + " AND studyInstanceUid IS NOT NULL AND seriesInstanceUid IS NOT NULL "
-                           "AND sopInstanceUid IS NOT NULL",
-                  upsert));
-  ctx.summary->metastore_rows += outcome.rows_written;
-  // Instances missing a UID cannot be matched by the key: each new file version is a row of its
-  // own. This last commit also records the bronze version consumed (replaying the upsert after a
-  // crash before it changes nothing).
-  meta.SetTransaction(kMetastoreApp, bronze_snap.version);
-  DL_ASSIGN_OR_RETURN(
-      outcome,
-      meta.Append(ctx.engine, source + " AND (studyInstanceUid IS NULL OR "
-                                       "seriesInstanceUid IS NULL OR sopInstanceUid IS NULL)"));
-  ctx.summary->metastore_rows += outcome.rows_written;
-  return Status::Ok();
-}
 
 // --- 2. NDJSON files ---------------------------------------------------------------------
 
@@ -141,19 +88,6 @@ Status ListNdjson(const std::string& root, const std::string& default_ns, bool d
     }
   }
   return Status::Ok();
-}
-
-Result<std::map<std::string, std::pair<int64_t, int64_t>>> KnownFiles(Context& ctx) {
-  std::map<std::string, std::pair<int64_t, int64_t>> out;
-  lake::DeltaTable manifest = ctx.lake.OpenTable(lake::table::kFileManifest);
-  DL_ASSIGN_OR_RETURN(lake::Snapshot snap, manifest.Load(ctx.engine));
-  if (snap.files.empty()) return out;
-  DL_ASSIGN_OR_RETURN(std::string scan, manifest.ScanSql(snap));
-  DL_ASSIGN_OR_RETURN(lake::QueryResult r,
-                      ctx.engine.Query("SELECT path, size, epoch_us(modifiedAt) FROM (" + scan +
-                                       ") WHERE pattern = '" + kManifestPattern + "'"));
-  for (const auto& row : r.rows) out[row[0].s] = {row[1].i, row[2].i};
-  return out;
 }
 
 // The rows of one round, ready to commit.
@@ -256,11 +190,7 @@ Status UpsertRows(Context& ctx, const lake::TableId& id, const lake::Schema& sch
   if (rows.empty()) return Status::Ok();
   lake::DeltaTable table = ctx.lake.OpenTable(id);
   DL_RETURN_IF_ERROR(table.Create(ctx.engine, schema, description));
-  const std::string staged = "__dl_silver_rows";
-  DL_RETURN_IF_ERROR(lake::CreateStagingTable(ctx.engine, staged, schema, rows, false));
-  auto outcome = table.Upsert(ctx.engine, "SELECT * FROM " + staged, options);
-  (void)ctx.engine.Execute("DROP TABLE IF EXISTS " + staged);
-  return outcome.status();
+  return table.UpsertRows(ctx.engine, rows, options).status();
 }
 
 lake::UpsertOptions FhirUpsert() {
@@ -304,44 +234,25 @@ Status CommitRound(Context& ctx, Round* round) {
                                 FhirUpsert()));
   // Studies stored earlier whose patient arrived in this round.
   if (!round->patient_identifiers.empty()) {
-    lake::DeltaTable table = ctx.lake.OpenTable(lake::table::kImagingStudy);
-    if (table.Exists()) {
-      DL_ASSIGN_OR_RETURN(lake::Snapshot snap, table.Load(ctx.engine));
-      if (!snap.files.empty()) {
-        DL_ASSIGN_OR_RETURN(std::string scan, table.ScanSql(snap));
-        lake::Schema key_schema;
-        key_schema.fields = {lake::StringField("system"), lake::StringField("value")};
-        std::vector<lake::Row> keys;
-        for (const auto& [s, v] : round->patient_identifiers)
-          keys.push_back({lake::Value::String(s), lake::Value::String(v)});
-        DL_RETURN_IF_ERROR(
-            lake::CreateStagingTable(ctx.engine, "__dl_new_patients", key_schema, keys, false));
-        auto unlinked = ctx.engine.Query(
-            "SELECT s.* FROM (" + scan +
-            ") s WHERE s.subject.id IS NULL AND EXISTS (SELECT 1 FROM __dl_new_patients k WHERE "
-            "k.system = s.subject.identifier.system AND k.value = s.subject.identifier.value)");
-        (void)ctx.engine.Execute("DROP TABLE IF EXISTS __dl_new_patients");
-        DL_RETURN_IF_ERROR(unlinked.status());
-        if (!unlinked->rows.empty()) {
-          std::vector<silver::IdentifierKey> subjects;
-          size_t subject = static_cast<size_t>(kStudy.IndexOf("subject"));
-          for (const auto& row : unlinked->rows) {
-            const lake::Value& s = row[subject];
-            const lake::Value& ident = s.items[2];  // Reference.identifier
-            subjects.emplace_back(ident.items[2].is_null() ? "" : ident.items[2].s,
-                                  ident.items[3].is_null() ? "" : ident.items[3].s);
-          }
-          std::vector<lake::Row> rows = std::move(unlinked->rows);
-          for (auto& row : rows)
-            row[static_cast<size_t>(kStudy.IndexOf("msftModifiedDatetime"))] =
-                lake::Value::Timestamp(ctx.now_us);
-          DL_RETURN_IF_ERROR(LinkStudies(ctx, subjects, &rows));
-          lake::UpsertOptions relink;
-          relink.key_columns = {"id"};
-          relink.preserve_columns = {"msftCreatedDatetime"};
-          DL_RETURN_IF_ERROR(UpsertRows(ctx, lake::table::kImagingStudy, kStudy, "", rows, relink));
-        }
+    DL_ASSIGN_OR_RETURN(
+        std::vector<lake::Row> rows,
+        silver::FindUnlinkedStudies(ctx.lake, ctx.engine, round->patient_identifiers));
+    if (!rows.empty()) {
+      std::vector<silver::IdentifierKey> subjects;
+      size_t subject = static_cast<size_t>(kStudy.IndexOf("subject"));
+      for (const auto& row : rows) {
+        const lake::Value& ident = row[subject].items[2];  // Reference.identifier
+        subjects.emplace_back(ident.items[2].is_null() ? "" : ident.items[2].s,
+                              ident.items[3].is_null() ? "" : ident.items[3].s);
       }
+      for (auto& row : rows)
+        row[static_cast<size_t>(kStudy.IndexOf("msftModifiedDatetime"))] =
+            lake::Value::Timestamp(ctx.now_us);
+      DL_RETURN_IF_ERROR(LinkStudies(ctx, subjects, &rows));
+      lake::UpsertOptions relink;
+      relink.key_columns = {"id"};
+      relink.preserve_columns = {"msftCreatedDatetime"};
+      DL_RETURN_IF_ERROR(UpsertRows(ctx, lake::table::kImagingStudy, kStudy, "", rows, relink));
     }
   }
   // Record the files, then move the dropped ones to Process: a crash before the move leaves
@@ -387,7 +298,9 @@ Status ReadNdjson(Context& ctx) {
                                 false, &files));
   DL_RETURN_IF_ERROR(
       ListNdjson(fs::Join(bronze_files, "Ingest/Clinical/FHIR-NDJSON"), default_ns, true, &files));
-  DL_ASSIGN_OR_RETURN(auto known, KnownFiles(ctx));
+  DL_ASSIGN_OR_RETURN(
+      auto known, scan::ReadKnownFiles(ctx.lake.OpenTable(lake::table::kFileManifest), ctx.engine,
+                                       kManifestPattern));
   // Oldest first, so that within a round later files come later.
   std::sort(files.begin(), files.end(), [](const NdjsonFile& a, const NdjsonFile& b) {
     return std::tie(a.mtime_us, a.path) < std::tie(b.mtime_us, b.path);
@@ -430,7 +343,9 @@ Result<SilverSummary> RunSilver(const lake::Lake& lake, lake::Engine& engine,
   SilverSummary summary;
   auto work = [&](StageRun& run) -> Status {
     Context ctx{run.lake, run.engine, run.config, &summary, run.started_us(), run};
-    DL_RETURN_IF_ERROR(UpdateMetastore(ctx));
+    DL_ASSIGN_OR_RETURN(int64_t rows,
+                        silver::UpdateMetastore(run.lake, run.engine, run.started_us()));
+    summary.metastore_rows += rows;
     DL_RETURN_IF_ERROR(ReadNdjson(ctx));
     ExecutionSummary& es = run.summary;
     es.status = summary.failed == 0 ? "Succeeded" : "SucceededWithFailures";

@@ -38,15 +38,6 @@ class StageLock {
 Result<int64_t> LastRecordedVersion(const lake::Lake& lake, lake::Engine& engine,
                                     const std::string& activity, const std::string& attribute);
 
-// The data files (absolute paths) that `now` has and the snapshot at `since` had not; every file
-// of `now` when `since` < 0. For an append-only table these hold exactly the rows added.
-Result<std::vector<std::string>> FilesAddedSince(const lake::DeltaTable& table,
-                                                 lake::Engine& engine, const lake::Snapshot& now,
-                                                 int64_t since);
-
-// "read_parquet([...], union_by_name=true)" over `files` (which must not be empty).
-std::string ParquetScan(const std::vector<std::string>& files);
-
 // Appends rows to admin BusinessEvents / ExecutionSummary.
 Status AppendEvents(const lake::Lake& lake, lake::Engine& engine,
                     const std::vector<lake::Row>& rows);

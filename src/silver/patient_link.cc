@@ -4,8 +4,42 @@
 #include "lake/engine.h"
 #include "lake/lake.h"
 #include "lake/schema.h"
+#include "lake/temp_tables.h"
 
 namespace dicomlake::silver {
+
+namespace {
+
+// `keys` as temp table `name` (system, value).
+Status StageKeys(lake::Engine& engine, const std::string& name,
+                 const std::vector<IdentifierKey>& keys) {
+  lake::Schema key_schema;
+  key_schema.fields = {lake::StringField("system"), lake::StringField("value")};
+  std::vector<lake::Row> rows;
+  for (const auto& [system, value] : keys)
+    rows.push_back({lake::Value::String(system), lake::Value::String(value)});
+  return lake::CreateStagingTable(engine, name, key_schema, rows, false);
+}
+
+}  // namespace
+
+Result<std::vector<lake::Row>> FindUnlinkedStudies(const lake::Lake& lake, lake::Engine& engine,
+                                                   const std::vector<IdentifierKey>& keys) {
+  lake::DeltaTable studies = lake.OpenTable(lake::table::kImagingStudy);
+  if (keys.empty() || !studies.Exists()) return std::vector<lake::Row>{};
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snap, studies.Load(engine));
+  if (snap.files.empty()) return std::vector<lake::Row>{};
+  DL_ASSIGN_OR_RETURN(std::string scan, studies.ScanSql(snap));
+  lake::TempTables temps(engine);
+  DL_RETURN_IF_ERROR(StageKeys(engine, temps.Add("__dl_new_patients"), keys));
+  DL_ASSIGN_OR_RETURN(
+      lake::QueryResult r,
+      engine.Query("SELECT s.* FROM (" + scan +
+                   ") s WHERE s.subject.id IS NULL AND EXISTS (SELECT 1 FROM __dl_new_patients k "
+                   "WHERE k.system = s.subject.identifier.system AND k.value = "
+                   "s.subject.identifier.value)"));
+  return std::move(r.rows);
+}
 
 Result<std::map<IdentifierKey, PatientRef>> FindPatients(const lake::Lake& lake,
                                                          lake::Engine& engine,
@@ -16,19 +50,14 @@ Result<std::map<IdentifierKey, PatientRef>> FindPatients(const lake::Lake& lake,
   DL_ASSIGN_OR_RETURN(lake::Snapshot snap, patients.Load(engine));
   if (snap.files.empty()) return out;
   DL_ASSIGN_OR_RETURN(std::string scan, patients.ScanSql(snap));
-  lake::Schema key_schema;
-  key_schema.fields = {lake::StringField("system"), lake::StringField("value")};
-  std::vector<lake::Row> rows;
-  for (const auto& [system, value] : keys)
-    rows.push_back({lake::Value::String(system), lake::Value::String(value)});
-  const std::string staged = "__dl_patient_keys";
-  DL_RETURN_IF_ERROR(lake::CreateStagingTable(engine, staged, key_schema, rows, false));
+  lake::TempTables temps(engine);
+  const std::string staged = temps.Add("__dl_patient_keys");
+  DL_RETURN_IF_ERROR(StageKeys(engine, staged, keys));
   auto result = engine.Query(
       "WITH ids AS (SELECT id, idOrig, unnest(identifier) AS i FROM (" + scan +
       ")) SELECT k.system, k.value, min(ids.id), arg_min(ids.idOrig, ids.id) FROM " + staged +
       " k JOIN ids ON ids.i.system = k.system AND ids.i.value = k.value GROUP BY k.system, "
       "k.value");
-  (void)engine.Execute("DROP TABLE IF EXISTS " + staged);
   if (!result.ok()) return result.status().WithContext("silver/Patient: finding patients");
   for (const auto& r : result->rows) {
     if (r[2].is_null()) continue;

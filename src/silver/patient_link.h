@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "lake/value.h"
 
 namespace dicomlake::lake {
 class Engine;
@@ -30,5 +31,11 @@ using IdentifierKey = std::pair<std::string, std::string>;  // (system, value)
 Result<std::map<IdentifierKey, PatientRef>> FindPatients(const lake::Lake& lake,
                                                          lake::Engine& engine,
                                                          const std::vector<IdentifierKey>& keys);
+
+// The silver ImagingStudy rows (all columns, schema order) whose subject has no Patient
+// reference yet and whose subject identifier is one of `keys`: the studies a newly arrived
+// Patient links. No ImagingStudy table: none.
+Result<std::vector<lake::Row>> FindUnlinkedStudies(const lake::Lake& lake, lake::Engine& engine,
+                                                   const std::vector<IdentifierKey>& keys);
 
 }  // namespace dicomlake::silver

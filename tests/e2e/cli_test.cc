@@ -123,9 +123,8 @@ TEST(CliTest, EveryTableCheckpointsAtTheConfiguredInterval) {
   std::string lake = dir.Sub("l");
   ASSERT_EQ(Cli("init " + lake).code, 0);
   ASSERT_EQ(Cli("sample " + lake + " --scale 0.01 --no-archives").code, 0);
-  CliRun run = Cli("--set delta.checkpoint_interval=2 --set ingest.max_files_per_trigger=20 run " +
-                       lake,
-                   true);
+  CliRun run = Cli(
+      "--set delta.checkpoint_interval=2 --set ingest.max_files_per_trigger=20 run " + lake, true);
   ASSERT_EQ(run.code, 3) << run.out;  // the sample's one file that is not DICOM
   std::string log = lake + "/bronze/Tables/ImagingDicom/_delta_log/";
   EXPECT_TRUE(fs::Exists(log + "00000000000000000002.checkpoint.parquet"));

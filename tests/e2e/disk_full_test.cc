@@ -104,16 +104,15 @@ TEST_P(DiskFullTest, RunStopsWithANoSpaceErrorAndResumesWithNothingLostOrDuplica
   EXPECT_EQ(f.Count("SELECT count(*) FROM gold.procedure_occurrence"), planned.studies);
   // Every original is in Process (or Failed), none left behind in Ingest.
   std::string left;
-  ASSERT_EQ(testing::RunCommand("find " + lake + "/bronze/Files/Ingest/Imaging -type f | wc -l",
-                                &left),
-            0);
+  ASSERT_EQ(
+      testing::RunCommand("find " + lake + "/bronze/Files/Ingest/Imaging -type f | wc -l", &left),
+      0);
   EXPECT_EQ(left, "0\n");
   problems = testing::CheckAllTablesUnder(lake);
   EXPECT_TRUE(problems.empty()) << problems.front();
 }
 
-INSTANTIATE_TEST_SUITE_P(FreeBytes, DiskFullTest,
-                         ::testing::Values(100'000, 1'500'000, 3'230'000));
+INSTANTIATE_TEST_SUITE_P(FreeBytes, DiskFullTest, ::testing::Values(100'000, 1'500'000, 3'230'000));
 
 }  // namespace
 }  // namespace dicomlake

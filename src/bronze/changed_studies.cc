@@ -1,0 +1,76 @@
+#include "bronze/changed_studies.h"
+
+#include "bronze/imaging_dicom.h"
+#include "lake/changes.h"
+#include "lake/delta_table.h"
+#include "lake/engine.h"
+
+namespace dicomlake::bronze {
+namespace {
+
+constexpr const char* kKeys = "__dl_fhir_keys";
+constexpr const char* kRows = "__dl_fhir_rows";
+
+}  // namespace
+
+Status ChangedStudies::Stage(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
+                             const std::vector<std::string>& added_files,
+                             const std::string& only_namespace) {
+  temps_.AddAll({kKeys, kRows});
+  studies_ = instances_ = 0;
+  if (added_files.empty()) return Status::Ok();
+  std::string ns_filter =
+      only_namespace.empty() ? "" : " WHERE sourceSystem = " + lake::QuoteLiteral(only_namespace);
+  DL_ASSIGN_OR_RETURN(std::string scan, bronze.ScanSql(snapshot));
+  std::string gkey = kStudyGroupKeySql;
+  DL_RETURN_IF_ERROR(engine_.Execute(
+      "CREATE OR REPLACE TEMP TABLE " + std::string(kKeys) + " AS SELECT DISTINCT sourceSystem, " +
+      gkey + " AS gkey FROM " + lake::ParquetScan(added_files) + ns_filter));
+  // The newest version of each instance of those studies (operation rows are not instances),
+  // numbered by study so that rounds can take a range of studies.
+  Status st = engine_.Execute(
+      "CREATE OR REPLACE TEMP TABLE " + std::string(kRows) +
+      " AS SELECT dense_rank() OVER (ORDER BY b.sourceSystem, b.gkey) - 1 AS study_no, b.* FROM "
+      "(SELECT sourceSystem, " +
+      gkey +
+      " AS gkey, nullif(trim(studyInstanceUid), '') AS study_uid, sourceModifiedAt, "
+      "createdDatetime, filePath, metadata_string FROM (" +
+      scan + ") WHERE operation IS NULL QUALIFY row_number() OVER (PARTITION BY sourceSystem, " +
+      gkey +
+      ", coalesce(sopInstanceUid, contentHash) ORDER BY sourceModifiedAt DESC NULLS LAST, "
+      "createdDatetime DESC) = 1) b SEMI JOIN " +
+      kKeys + " k ON b.sourceSystem = k.sourceSystem AND b.gkey = k.gkey");
+  DL_RETURN_IF_ERROR(st.WithContext("bronze/ImagingDicom: reading the affected studies"));
+  DL_ASSIGN_OR_RETURN(
+      lake::QueryResult count,
+      engine_.Query("SELECT count(DISTINCT study_no), count(*) FROM " + std::string(kRows)));
+  studies_ = count.rows[0][0].i;
+  instances_ = count.rows[0][1].i;
+  return Status::Ok();
+}
+
+Result<std::vector<StudyInstance>> ChangedStudies::Read(int64_t first, int64_t count) const {
+  DL_ASSIGN_OR_RETURN(
+      lake::QueryResult rows,
+      engine_.Query("SELECT study_no, sourceSystem, gkey, study_uid, sourceModifiedAt, "
+                    "createdDatetime, filePath, metadata_string FROM " +
+                    std::string(kRows) + " WHERE study_no >= " + std::to_string(first) +
+                    " AND study_no < " + std::to_string(first + count) + " ORDER BY study_no"));
+  std::vector<StudyInstance> out;
+  out.reserve(rows.rows.size());
+  for (auto& r : rows.rows) {
+    StudyInstance i;
+    i.study_no = r[0].i;
+    i.namespace_name = r[1].s;
+    i.group_key = r[2].s;
+    i.study_uid = r[3].is_null() ? "" : r[3].s;
+    i.source_modified_us = r[4].is_null() ? 0 : r[4].i;
+    i.created_us = r[5].is_null() ? 0 : r[5].i;
+    i.file_path = r[6].s;
+    i.metadata_json = std::move(r[7].s);
+    out.push_back(std::move(i));
+  }
+  return out;
+}
+
+}  // namespace dicomlake::bronze

@@ -1,0 +1,53 @@
+// The studies a change in bronze touches, for the FHIR stage: a study is rebuilt whole from all
+// of its stored instances whenever any of them changes (ARCHITECTURE section 3), so the input is
+// every instance (the newest version of each SOP instance) of each study that has an instance in
+// the data files added since the last run. Held in a temporary table, read a range of studies at
+// a time so that memory holds one round of DICOM JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "lake/delta_log.h"
+#include "lake/temp_tables.h"
+
+namespace dicomlake::lake {
+class DeltaTable;
+class Engine;
+}  // namespace dicomlake::lake
+
+namespace dicomlake::bronze {
+
+struct StudyInstance {
+  int64_t study_no = 0;        // 0 .. studies()-1, by (namespace, group key)
+  std::string namespace_name;  // sourceSystem
+  std::string group_key;       // kStudyGroupKeySql
+  std::string study_uid;       // "" when the instance has none
+  int64_t source_modified_us = 0;
+  int64_t created_us = 0;
+  std::string file_path;
+  std::string metadata_json;
+};
+
+class ChangedStudies {
+ public:
+  explicit ChangedStudies(lake::Engine& engine) : engine_(engine), temps_(engine) {}
+
+  // Finds the studies with an instance in `added_files` (data files of `snapshot` of bronze;
+  // only namespace `only_namespace` when it is not empty) and stages their instances.
+  Status Stage(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
+               const std::vector<std::string>& added_files, const std::string& only_namespace);
+  int64_t studies() const { return studies_; }
+  int64_t instances() const { return instances_; }
+  // The instances of studies [first, first + count), ordered by study number.
+  Result<std::vector<StudyInstance>> Read(int64_t first, int64_t count) const;
+
+ private:
+  lake::Engine& engine_;
+  lake::TempTables temps_;
+  int64_t studies_ = 0, instances_ = 0;
+};
+
+}  // namespace dicomlake::bronze

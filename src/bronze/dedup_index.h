@@ -1,0 +1,59 @@
+// Deduplication in bronze ImagingDicom (ARCHITECTURE section 3): an instance whose
+// (contentHash, sopInstanceUid) bronze already holds is not appended again. DedupIndex holds
+// bronze's keys as sorted 64-bit hashes (8 bytes per instance), read once per run in slices, so
+// a batch does not scan all of bronze; a key whose hash is present (a re-delivery, or a rare
+// collision) is checked exactly against bronze (FindNewRows).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "lake/delta_table.h"
+#include "lake/value.h"
+
+namespace dicomlake::lake {
+class Engine;
+}  // namespace dicomlake::lake
+
+namespace dicomlake::bronze {
+
+// The dedup key of a row in ImagingDicomSchema() order, and its 64-bit hash.
+std::string DedupKey(const lake::Row& row);
+uint64_t DedupKeyHash(const lake::Row& row);
+
+class DedupIndex {
+ public:
+  // Reads every key of `snapshot` of bronze.
+  Status Load(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot, lake::Engine& engine);
+  bool loaded() const { return loaded_; }
+  // False: bronze certainly does not hold the key. True: it may.
+  bool MayContain(uint64_t key_hash) const;
+  // Adds the keys of rows just committed.
+  void Add(const std::vector<uint64_t>& key_hashes);
+
+ private:
+  std::vector<uint64_t> hashes_;  // sorted
+  bool loaded_ = false;
+};
+
+// Of the rows staged in temp table `staging` (ImagingDicom columns plus __idx), the indexes in
+// `candidates` whose key `snapshot` of bronze does not hold.
+Result<std::set<size_t>> FindNewRows(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
+                                     lake::Engine& engine, const std::string& staging,
+                                     const std::vector<size_t>& candidates);
+
+// Appends the rows of `staging` whose __idx is in `indexes` to bronze.
+Result<lake::CommitOutcome> AppendStagedRows(lake::DeltaTable& bronze, lake::Engine& engine,
+                                             const std::string& staging,
+                                             const std::vector<size_t>& indexes);
+
+// The newest sourceModifiedAt (UTC microseconds) bronze holds, per namespace: the watermark of
+// the inventory pattern.
+Result<std::map<std::string, int64_t>> NewestSourceModified(const lake::DeltaTable& bronze,
+                                                            lake::Engine& engine);
+
+}  // namespace dicomlake::bronze

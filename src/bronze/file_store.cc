@@ -25,20 +25,9 @@ namespace {
 
 std::string Parent(const std::string& path) { return path.substr(0, path.rfind('/')); }
 
-Status FsyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, "cannot open " + path);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return ErrnoError(errno, "cannot fsync " + path);
-  return Status::Ok();
-}
-
 Status Publish(const std::string& tmp, const std::string& dest, Durability durability) {
-  Status st = durability == Durability::kNow ? FsyncPath(tmp) : Status::Ok();
-  if (st.ok() && std::rename(tmp.c_str(), dest.c_str()) != 0) {
-    st = ErrnoError(errno, "cannot rename to " + dest);
-  }
+  Status st = durability == Durability::kNow ? fs::SyncFile(tmp) : Status::Ok();
+  if (st.ok()) st = fs::Rename(tmp, dest);
   if (!st.ok()) {
     (void)fs::RemoveFile(tmp);
     return st;
@@ -87,27 +76,6 @@ libdeflate_compressor* CompressorFor(int level) {
     compressor_level = compressor ? level : -1;
   }
   return compressor.get();
-}
-
-// Writes `parts` one after the other to a new file at `path`.
-Status WriteParts(const std::string& path, std::initializer_list<std::string_view> parts) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return ErrnoError(errno, "cannot create " + path);
-  for (std::string_view part : parts) {
-    size_t done = 0;
-    while (done < part.size()) {
-      ssize_t n = ::write(fd, part.data() + done, part.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        int err = errno;
-        ::close(fd);
-        return ErrnoError(err, "cannot write " + path);
-      }
-      done += static_cast<size_t>(n);
-    }
-  }
-  if (::close(fd) != 0) return ErrnoError(errno, "cannot write " + path);
-  return Status::Ok();
 }
 
 // Writes to `path` a ZIP (APPNOTE 6.3.x) holding `data` as its one entry `name`: deflated at
@@ -180,7 +148,7 @@ Status WriteZipInMemory(const std::string& data, const std::string& name, int le
   Put32(&trailer, central_size);
   Put32(&trailer, central_offset);
   Put16(&trailer, 0);
-  return WriteParts(path, {header, payload, trailer});
+  return fs::WriteFile(path, {header, payload, trailer});
 }
 
 // A libarchive failure as a Status: the errno it recorded when there is one (a full disk is
@@ -271,22 +239,20 @@ Status CopyFileDurable(const std::string& source, const std::string& dest, Durab
   std::string tmp = Parent(dest) + "/." + NewUuid() + ".copy.tmp";
   std::FILE* in = std::fopen(source.c_str(), "rb");
   if (in == nullptr) return ErrnoError(errno, "cannot read " + source);
-  std::FILE* out = std::fopen(tmp.c_str(), "wb");
-  if (out == nullptr) {
+  auto out = CurrentEnv()->NewWritableFile(tmp, /*exclusive=*/true);
+  if (!out.ok()) {
     std::fclose(in);
-    return ErrnoError(errno, "cannot write " + tmp);
+    return out.status();
   }
   std::vector<char> buf(1 << 20);
   size_t n;
   Status st;
-  while ((n = std::fread(buf.data(), 1, buf.size(), in)) > 0) {
-    if (std::fwrite(buf.data(), 1, n, out) != n) {
-      st = ErrnoError(errno, "cannot write " + tmp);
-      break;
-    }
-  }
+  while (st.ok() && (n = std::fread(buf.data(), 1, buf.size(), in)) > 0)
+    st = (*out)->Append(std::string_view(buf.data(), n));
+  if (st.ok() && std::ferror(in)) st = ErrnoError(errno, "cannot read " + source);
   std::fclose(in);
-  if (std::fclose(out) != 0 && st.ok()) st = IoError("cannot write " + tmp);
+  Status closed = (*out)->Close();
+  if (st.ok()) st = closed;
   if (!st.ok()) {
     (void)fs::RemoveFile(tmp);
     return st;
@@ -294,19 +260,13 @@ Status CopyFileDurable(const std::string& source, const std::string& dest, Durab
   return Publish(tmp, dest, durability);
 }
 
-Status SyncFileSystem(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, "cannot open " + path);
-  int rc = ::syncfs(fd);
-  ::close(fd);
-  if (rc != 0) return ErrnoError(errno, "cannot flush the file system of " + path);
-  return Status::Ok();
-}
+Status SyncFileSystem(const std::string& path) { return CurrentEnv()->SyncFileSystem(path); }
 
 Status MoveFile(const std::string& source, const std::string& dest) {
   DL_RETURN_IF_ERROR(fs::MakeDirs(Parent(dest)));
-  if (std::rename(source.c_str(), dest.c_str()) == 0) return fs::SyncDir(Parent(dest));
-  if (errno != EXDEV) return ErrnoError(errno, "cannot move " + source + " to " + dest);
+  Status renamed = fs::Rename(source, dest);
+  if (renamed.ok()) return fs::SyncDir(Parent(dest));
+  if (renamed.code() != StatusCode::kUnsupported) return renamed;  // not across file systems
   DL_RETURN_IF_ERROR(CopyFileDurable(source, dest));
   return fs::RemoveFile(source);
 }

@@ -1,22 +1,19 @@
-// File-system helpers with Status errors that name the path. POSIX only (Linux).
-// All functions are thread-safe (they share no state).
+// File-system helpers with Status errors that name the path, over the storage seam
+// (common/env.h: CurrentEnv()). All functions are thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/env.h"
 #include "common/status.h"
 
 namespace dicomlake::fs {
 
-struct FileInfo {
-  std::string name;  // entry name within its directory
-  bool is_dir = false;
-  bool is_regular = false;
-  uint64_t size = 0;
-  int64_t mtime_ms = 0;  // modification time, milliseconds since the Unix epoch
-};
+using FileInfo = dicomlake::FileInfo;
 
 bool Exists(const std::string& path);
 bool IsDirectory(const std::string& path);
@@ -30,6 +27,10 @@ Result<std::vector<FileInfo>> ListDir(const std::string& path);
 
 Result<std::string> ReadFile(const std::string& path);
 
+// Writes `parts`, one after the other, to `path` (created or truncated); not durable until
+// SyncFile.
+Status WriteFile(const std::string& path, std::initializer_list<std::string_view> parts);
+
 // Writes `data` to `path` through a temporary file in the same folder, fsync and rename(2):
 // readers see the old or the new content, never a torn one.
 Status WriteFileAtomic(const std::string& path, const std::string& data);
@@ -39,6 +40,9 @@ Status WriteFileAtomic(const std::string& path, const std::string& data);
 // Returns kAlreadyExists when `path` exists; the existing file is never touched.
 Status CreateFileExclusive(const std::string& path, const std::string& data);
 
+// rename(2): replaces `to` atomically.
+Status Rename(const std::string& from, const std::string& to);
+
 // Removes a file; OK when it does not exist.
 Status RemoveFile(const std::string& path);
 
@@ -47,6 +51,8 @@ Status RemoveAll(const std::string& path);
 
 // fsyncs a directory so that entries created in it are durable.
 Status SyncDir(const std::string& path);
+// fsyncs a file by name.
+Status SyncFile(const std::string& path);
 
 // "<a>/<b>" with exactly one separator.
 std::string Join(const std::string& a, const std::string& b);

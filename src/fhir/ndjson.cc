@@ -1,47 +1,11 @@
 #include "fhir/ndjson.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
+#include <algorithm>
 
 #include "common/fs.h"
 #include "common/time_util.h"
 
 namespace dicomlake::fhir {
-namespace {
-
-Status WriteAndSync(const std::string& path, const std::string& data) {
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return IoError("cannot create " + tmp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return IoError("cannot write " + tmp + ": " + std::strerror(e));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    ::unlink(tmp.c_str());
-    return IoError("cannot sync " + tmp + ": " + std::strerror(errno));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int e = errno;
-    ::unlink(tmp.c_str());
-    return IoError("cannot rename " + tmp + " to " + path + ": " + std::strerror(e));
-  }
-  return Status::Ok();
-}
-
-}  // namespace
 
 Result<std::vector<std::string>> WriteNdjsonFiles(const std::string& folder,
                                                   const std::string& resource_type,
@@ -68,7 +32,7 @@ Result<std::vector<std::string>> WriteNdjsonFiles(const std::string& folder,
       data += lines[i];
       data += '\n';
     }
-    DL_RETURN_IF_ERROR(WriteAndSync(path, data));
+    DL_RETURN_IF_ERROR(fs::WriteFileAtomic(path, data));
     written.push_back(path);
   }
   DL_RETURN_IF_ERROR(fs::SyncDir(folder));

@@ -552,9 +552,9 @@ Status DeltaLog::WriteCheckpoint(Engine& engine, const Snapshot& s,
     return st.WithContext("table " + name_ + ": cannot write checkpoint " +
                           std::to_string(s.version));
   }
-  if (std::rename(tmp_parquet.c_str(), final_path.c_str()) != 0) {
+  if (Status st = fs::Rename(tmp_parquet, final_path); !st.ok()) {
     (void)fs::RemoveFile(tmp_parquet);
-    return IoError("table " + name_ + ": cannot rename checkpoint to " + final_path);
+    return st.WithContext("table " + name_ + ": checkpoint");
   }
   DL_ASSIGN_OR_RETURN(fs::FileInfo info, fs::Stat(final_path));
   // A slower writer must not point _last_checkpoint back at an older checkpoint.

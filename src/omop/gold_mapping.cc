@@ -38,10 +38,10 @@ class GoldUpdate {
     vars_["type_concept"] = std::to_string(kTypeConceptEhr);
     // Every table a step may create: dropped when this object goes, whatever happened.
     temps_.AddAll({"__gold_study", "__gold_meta", "__gold_person_src", "__gold_person_ids",
-                "__gold_person", "__gold_study_person", "__gold_proc_concept",
-                "__gold_procedure_src", "__gold_procedure_ids", "__gold_procedure", "__gold_series",
-                "__gold_image_ids", "__gold_image", "__gold_modality_map", "__gold_body_part_map",
-                "__athena_concept", "__athena_relationship"});
+                   "__gold_person", "__gold_study_person", "__gold_proc_concept",
+                   "__gold_procedure_src", "__gold_procedure_ids", "__gold_procedure",
+                   "__gold_series", "__gold_image_ids", "__gold_image", "__gold_modality_map",
+                   "__gold_body_part_map", "__athena_concept", "__athena_relationship"});
   }
 
   Result<GoldCounts> Run();

@@ -1,12 +1,5 @@
 #include "pipeline/stage_support.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "common/fs.h"
 #include "common/time_util.h"
 #include "lake/changes.h"
@@ -16,17 +9,13 @@
 
 namespace dicomlake::pipeline {
 
-StageLock::~StageLock() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
 Status StageLock::Acquire(const std::string& path, const std::string& command) {
   DL_RETURN_IF_ERROR(fs::MakeDirs(path.substr(0, path.rfind('/'))));
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0) return ErrnoError(errno, "cannot open the lock file " + path);
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
+  auto lock = CurrentEnv()->LockFile(path);
+  if (!lock.ok() && lock.status().code() == StatusCode::kConflict)
     return Conflict("another `dicomlake " + command + "` is running on this lake (lock " + path +
                     ")");
+  DL_ASSIGN_OR_RETURN(lock_, std::move(lock));
   return Status::Ok();
 }
 

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "common/env.h"
 #include "common/status.h"
 #include "lake/delta_log.h"
 #include "lake/value.h"
@@ -23,14 +26,10 @@ namespace dicomlake::pipeline {
 // time per lake. A second run fails at once with kConflict naming `command`.
 class StageLock {
  public:
-  StageLock() = default;
-  ~StageLock();
-  StageLock(const StageLock&) = delete;
-  StageLock& operator=(const StageLock&) = delete;
   Status Acquire(const std::string& path, const std::string& command);
 
  private:
-  int fd_ = -1;
+  std::unique_ptr<FileLock> lock_;
 };
 
 // The greatest `attribute` (an integer in activityAttributes) over the ExecutionSummary rows of

@@ -88,6 +88,21 @@ Result<lake::CommitOutcome> AppendStagedRows(lake::DeltaTable& bronze, lake::Eng
                                    IndexList(indexes) + ")");
 }
 
+Result<std::set<std::string>> ReferencedFilePaths(const lake::DeltaTable& bronze,
+                                                  lake::Engine& engine,
+                                                  const std::vector<std::string>& paths) {
+  std::set<std::string> out;
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, bronze.Load(engine));
+  if (snapshot.files.empty() || paths.empty()) return out;
+  DL_ASSIGN_OR_RETURN(std::string scan, bronze.ScanSql(snapshot));
+  std::string list;
+  for (const auto& p : paths) list += (list.empty() ? "" : ",") + lake::QuoteLiteral(p);
+  DL_ASSIGN_OR_RETURN(lake::QueryResult r, engine.Query("SELECT DISTINCT filePath FROM (" + scan +
+                                                        ") WHERE filePath IN (" + list + ")"));
+  for (const auto& row : r.rows) out.insert(row[0].s);
+  return out;
+}
+
 Result<std::map<std::string, int64_t>> NewestSourceModified(const lake::DeltaTable& bronze,
                                                             lake::Engine& engine) {
   std::map<std::string, int64_t> out;

@@ -51,6 +51,11 @@ Result<lake::CommitOutcome> AppendStagedRows(lake::DeltaTable& bronze, lake::Eng
                                              const std::string& staging,
                                              const std::vector<size_t>& indexes);
 
+// Those of `paths` that some row of bronze (its latest snapshot) has as filePath.
+Result<std::set<std::string>> ReferencedFilePaths(const lake::DeltaTable& bronze,
+                                                  lake::Engine& engine,
+                                                  const std::vector<std::string>& paths);
+
 // The newest sourceModifiedAt (UTC microseconds) bronze holds, per namespace: the watermark of
 // the inventory pattern.
 Result<std::map<std::string, int64_t>> NewestSourceModified(const lake::DeltaTable& bronze,

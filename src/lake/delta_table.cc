@@ -214,7 +214,11 @@ Result<CommitOutcome> DeltaTable::Write(
         return outcome;
       }
       if (st.code() != StatusCode::kAlreadyExists) {
-        for (const auto& a : plan.adds) (void)fs::RemoveFile(fs::Join(root(), a.path));
+        // The commit may have become visible before the failure (the link succeeded, the
+        // directory fsync did not): then its data files are the table's and must stay.
+        if (!CommitIsOurs(v, plan)) {
+          for (const auto& a : plan.adds) (void)fs::RemoveFile(fs::Join(root(), a.path));
+        }
         return st.WithContext("table " + name() + ": cannot commit version " + std::to_string(v));
       }
       // Another writer took version v. A blind append commutes with anything but a schema or
@@ -236,6 +240,15 @@ Result<CommitOutcome> DeltaTable::Write(
   }
   return Conflict("table " + name() + ": gave up after " + std::to_string(options_.max_attempts) +
                   " conflicting commit attempts");
+}
+
+bool DeltaTable::CommitIsOurs(int64_t version, const Plan& plan) const {
+  auto commit = log_.ReadCommit(version);
+  if (!commit.ok()) return false;
+  if (plan.adds.empty()) return true;  // nothing to keep or delete either way
+  for (const auto& a : commit->adds)
+    if (a.path == plan.adds.front().path) return true;  // data file names are unique
+  return false;
 }
 
 void DeltaTable::MaybeCheckpoint(Engine& engine, int64_t version, CommitOutcome* outcome) {

@@ -133,6 +133,8 @@ class DeltaTable {
                            const std::string& keys_table, const std::string& insert_sql);
   std::string ProjectionSql(const Schema& schema, const std::string& relation) const;
   void MaybeCheckpoint(Engine& engine, int64_t version, CommitOutcome* outcome);
+  // True when commit `version` exists and is the one `plan` wrote.
+  bool CommitIsOurs(int64_t version, const Plan& plan) const;
 
   DeltaLog log_;
   TableOptions options_;

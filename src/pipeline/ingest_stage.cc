@@ -55,6 +55,7 @@ struct Original {
   std::string failure;        // non-empty: the whole file failed (not DICOM, a zip bomb, ...)
   std::string failed_path;    // Ingest pattern: where it moves when it failed
   bool referenced = false;    // a new bronze row points at its stored copy
+  bool stored = false;        // this run wrote stored_path
   bool unchanged = false;     // BYOS: same as in FileManifest, not read again
 };
 
@@ -348,10 +349,6 @@ Status SelectNewRows(Context& ctx, Batch* b) {
 
 // Step 3 (Ingest pattern): the Process copies of the originals that new rows point at, on all
 // cores, made durable with one flush before the commit that names them.
-bool IsResourceExhausted(const Status& st) {
-  return st.code() == StatusCode::kNoSpace || st.code() == StatusCode::kOutOfMemory;
-}
-
 Status StoreReferencedOriginals(Context& ctx, Batch* b) {
   std::vector<size_t> to_store;
   for (size_t k : b->new_rows) {
@@ -363,22 +360,19 @@ Status StoreReferencedOriginals(Context& ctx, Batch* b) {
   }
   std::atomic<int64_t> stored_bytes{0};
   std::mutex mutex;
-  Status lake_failure;  // the first failure of the lake itself (see below)
+  Status lake_failure;  // the first failure (see below)
   DL_RETURN_IF_ERROR(ParallelFor(to_store.size(), ctx.settings.global.threads, [&](size_t i) {
     Original& o = b->originals[to_store[i]];
     Status st = StoreOriginal(ctx, &o);
     if (!st.ok()) {
-      // A full disk or exhausted memory is a failure of the run, not of this file: the batch
-      // stops before its commit and the file stays in Ingest for the next run. Anything else
-      // (the source cannot be read) fails only this file.
-      if (IsResourceExhausted(st)) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (lake_failure.ok()) lake_failure = st;
-      }
-      o.failure = "cannot store the original under Files/Process: " + st.message();
-      o.referenced = false;
+      // A copy that cannot be written is a failure of the lake (a full disk, an I/O error), not
+      // of the file, which was read whole a moment ago to hash it: the batch stops before its
+      // commit, and its files stay in Ingest for the next run.
+      std::lock_guard<std::mutex> lock(mutex);
+      if (lake_failure.ok()) lake_failure = st;
       return;
     }
+    o.stored = true;
     auto info = fs::Stat(o.stored_path);
     if (info.ok()) stored_bytes += static_cast<int64_t>(info->size);
   }));
@@ -468,13 +462,31 @@ Status ReleaseOriginals(Context& ctx, Batch* b) {
   return Status::Ok();
 }
 
+// After a batch failed: removes the Process copies it wrote that no bronze row references, so a
+// failed batch leaves no unreferenced copies behind (the next run stores its files anew). A
+// commit that failed after it became visible (its directory fsync, say) keeps its copies.
+void DiscardUnreferencedCopies(Context& ctx, const Batch& b) {
+  std::vector<std::string> written;
+  for (const auto& o : b.originals)
+    if (o.stored) written.push_back(o.stored_path);
+  if (written.empty()) return;
+  auto referenced = bronze::ReferencedFilePaths(ctx.bronze, ctx.engine, written);
+  if (!referenced.ok()) return;  // cannot tell: keep them (garbage, never a lost original)
+  for (const auto& path : written)
+    if (referenced->count(path) == 0) (void)fs::RemoveFile(path);
+}
+
 Status RunBatch(Context& ctx, Batch* b) {
   lake::TempTables temps(ctx.engine);
   temps.Add(kStagingTable);  // made by SelectNewRows, dropped on every path
   DL_RETURN_IF_ERROR(ParseBatch(ctx, b));
   DL_RETURN_IF_ERROR(SelectNewRows(ctx, b));
-  DL_RETURN_IF_ERROR(StoreReferencedOriginals(ctx, b));
-  DL_RETURN_IF_ERROR(CommitNewRows(ctx, b));
+  Status st = StoreReferencedOriginals(ctx, b);
+  if (st.ok()) st = CommitNewRows(ctx, b);
+  if (!st.ok()) {
+    DiscardUnreferencedCopies(ctx, *b);
+    return st;
+  }
   DL_RETURN_IF_ERROR(RecordBatch(ctx, b));
   DL_RETURN_IF_ERROR(ReleaseOriginals(ctx, b));
   if (ctx.options.progress) ctx.options.progress(ctx.done.load(), ctx.total);

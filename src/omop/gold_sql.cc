@@ -1,5 +1,6 @@
 #include "omop/gold_sql.h"
 
+#include <cctype>
 #include <string_view>
 
 #include "dicom/tags.h"
@@ -80,7 +81,13 @@ Result<std::string> GoldSql(const std::string& file, const std::string& step,
                             const SqlVariables& variables) {
   DL_ASSIGN_OR_RETURN(auto steps, Steps(file));
   for (const auto& [name, text] : steps) {
-    if (name == step) return Fill(text, variables, "omop/sql/" + file + ".sql step " + step);
+    if (name != step) continue;
+    // One statement, without its terminating ';' (so that it can also be a subquery).
+    std::string body = text;
+    while (!body.empty() && (std::isspace(static_cast<unsigned char>(body.back())) ||
+                             body.back() == ';'))
+      body.pop_back();
+    return Fill(body, variables, "omop/sql/" + file + ".sql step " + step);
   }
   return Internal("omop/sql/" + file + ".sql has no step \"" + step + "\"");
 }

@@ -280,21 +280,28 @@ void LinkSubject(json* resource, const std::string& patient_id) {
   subject = std::move(linked);
 }
 
-MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
-  MappedStudy out;
-  out.id = ResourceId(input.namespace_name, input.group_key);
-  std::string where = "study " + (input.study_uid.empty() ? input.group_key : input.study_uid) +
-                      " (namespace " + input.namespace_name + ")";
-  auto& issues = out.issues;
+namespace {
 
-  // Parse every instance; an unreadable metadata document drops only that instance.
+// What the element groups of one study's mapping share.
+struct Mapping {
+  const StudyInput& input;
+  const MappingOptions& options;
+  std::string where;  // "study <uid> (namespace <ns>)", for messages
+  MappedStudy* out;
+  bool default_zone = false;  // a time without offset got the default zone
+
+  void Error(const std::string& message) { out->issues.push_back({"Error", message}); }
+};
+
+// Parses every instance; an unreadable metadata document drops only that instance.
+std::vector<Instance> ParseInstances(Mapping& m) {
   std::vector<Instance> instances;
-  for (const auto& in : input.instances) {
+  for (const auto& in : m.input.instances) {
     Instance inst;
     inst.ds = json::parse(in.metadata_json, nullptr, false);
     if (inst.ds.is_discarded() || !inst.ds.is_object()) {
-      issues.push_back({"Error", where + ": the DICOM JSON of " + in.file_path +
-                                     " cannot be read; the instance is left out"});
+      m.Error(m.where + ": the DICOM JSON of " + in.file_path +
+              " cannot be read; the instance is left out");
       continue;
     }
     inst.source_modified_us = in.source_modified_us;
@@ -303,53 +310,47 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
     inst.series_uid = Str(inst.ds, tag::kSeriesInstanceUID);
     bool invalid = false;
     if (!UnsignedInt(inst.ds, tag::kInstanceNumber, &inst.number, &invalid)) inst.number = -1;
-    out.last_updated_us = std::max({out.last_updated_us, in.source_modified_us, in.created_us});
+    m.out->last_updated_us =
+        std::max({m.out->last_updated_us, in.source_modified_us, in.created_us});
     instances.push_back(std::move(inst));
   }
-  // Study-level values come from the newest instance (Fabric takes the max sourceModifiedAt).
-  const Instance* newest = nullptr;
-  for (const auto& i : instances)
-    if (newest == nullptr || Newer(i, *newest)) newest = &i;
-  static const json kEmpty = json::object();
-  const json& study = newest != nullptr ? newest->ds : kEmpty;
+  return instances;
+}
 
-  json r = json::object();
-  r["resourceType"] = "ImagingStudy";
-  r["id"] = out.id;
-  r["meta"] = {{"lastUpdated", FormatTimestampIso(out.last_updated_us, 3)}};
-
+// identifier: the Study Instance UID and the accession number (with its issuer).
+json Identifiers(Mapping& m, const json& study) {
   json identifiers = json::array();
-  if (input.study_uid.empty()) {
-    issues.push_back({"Error", where + ": no StudyInstanceUID; the study has no DICOM identifier"});
-  } else if (!dicom::IsValidUid(input.study_uid)) {
-    issues.push_back({"Error", where + ": StudyInstanceUID '" + input.study_uid +
-                                   "' is not a valid UID; identifier left out"});
+  const std::string& uid = m.input.study_uid;
+  if (uid.empty()) {
+    m.Error(m.where + ": no StudyInstanceUID; the study has no DICOM identifier");
+  } else if (!dicom::IsValidUid(uid)) {
+    m.Error(m.where + ": StudyInstanceUID '" + uid + "' is not a valid UID; identifier left out");
   } else {
-    identifiers.push_back({{"system", kDicomUidSystem}, {"value", "urn:oid:" + input.study_uid}});
+    identifiers.push_back({{"system", kDicomUidSystem}, {"value", "urn:oid:" + uid}});
   }
   std::string accession = Str(study, tag::kAccessionNumber);
-  if (!accession.empty()) {
-    json acsn = json::object();
-    acsn["type"] = {
-        {"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/v2-0203"},
-                                 {"code", "ACSN"}}})}};
-    const json* issuer = FirstItem(study, tag::kIssuerOfAccessionNumberSequence);
-    if (issuer != nullptr) {
-      std::string uid = Str(*issuer, tag::kUniversalEntityID);  // Universal Entity ID
-      std::string local = Str(*issuer, tag::kLocalNamespaceEntityID);
-      if (!uid.empty()) {
-        acsn["system"] = IssuerSystem(uid);
-      } else if (!local.empty()) {
-        acsn["system"] = IssuerSystem(local);
-      }
+  if (accession.empty()) return identifiers;
+  json acsn = json::object();
+  acsn["type"] = {
+      {"coding", json::array({{{"system", "http://terminology.hl7.org/CodeSystem/v2-0203"},
+                               {"code", "ACSN"}}})}};
+  if (const json* issuer = FirstItem(study, tag::kIssuerOfAccessionNumberSequence)) {
+    std::string universal = Str(*issuer, tag::kUniversalEntityID);
+    std::string local = Str(*issuer, tag::kLocalNamespaceEntityID);
+    if (!universal.empty()) {
+      acsn["system"] = IssuerSystem(universal);
+    } else if (!local.empty()) {
+      acsn["system"] = IssuerSystem(local);
     }
-    acsn["value"] = accession;
-    identifiers.push_back(acsn);
   }
-  if (!identifiers.empty()) r["identifier"] = identifiers;
-  r["status"] = "available";
+  acsn["value"] = accession;
+  identifiers.push_back(acsn);
+  return identifiers;
+}
 
-  // Series: grouped by SeriesInstanceUID; instances without the UIDs FHIR requires are left out.
+// The instances by SeriesInstanceUID; instances without the UIDs FHIR requires are left out.
+std::map<std::string, std::vector<const Instance*>> GroupBySeries(
+    Mapping& m, const std::vector<Instance>& instances) {
   std::map<std::string, std::vector<const Instance*>> by_series;
   int64_t missing_series = 0, missing_sop = 0, bad_uid = 0;
   for (const auto& i : instances) {
@@ -363,165 +364,153 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
       by_series[i.series_uid].push_back(&i);
     }
   }
+  auto count = [](int64_t n) { return std::to_string(n) + " instance(s) "; };
   if (missing_series > 0)
-    issues.push_back({"Error", where + ": " + std::to_string(missing_series) +
-                                   " instance(s) without SeriesInstanceUID left out"});
+    m.Error(m.where + ": " + count(missing_series) + "without SeriesInstanceUID left out");
   if (missing_sop > 0)
-    issues.push_back({"Error", where + ": " + std::to_string(missing_sop) +
-                                   " instance(s) without SOPInstanceUID left out"});
+    m.Error(m.where + ": " + count(missing_sop) + "without SOPInstanceUID left out");
   if (bad_uid > 0)
-    issues.push_back({"Error", where + ": " + std::to_string(bad_uid) +
-                                   " instance(s) whose series or SOP instance UID is not a valid "
-                                   "UID left out"});
+    m.Error(m.where + ": " + count(bad_uid) +
+            "whose series or SOP instance UID is not a valid UID left out");
+  return by_series;
+}
 
-  struct SeriesOut {
-    json resource;
-    int64_t number = -1;
-    std::string uid;
-  };
-  std::vector<SeriesOut> series_list;
-  std::set<std::string> modalities;
-  bool default_zone = false;
-  int64_t total_instances = 0;
-  for (auto& [uid, members] : by_series) {
-    std::sort(members.begin(), members.end(), [](const Instance* a, const Instance* b) {
-      return ByNumberThenUid(*a, *b, a->sop_uid, b->sop_uid);
-    });
-    const Instance* latest = members.front();
-    for (const Instance* m : members)
-      if (Newer(*m, *latest)) latest = m;
-    const json& sd = latest->ds;
-    std::string swhere = where + " series " + uid;
-    SeriesOut s;
-    s.uid = uid;
-    json& js = s.resource;
-    js = json::object();
-    js["uid"] = uid;
-    bool invalid = false;
-    if (UnsignedInt(sd, tag::kSeriesNumber, &s.number, &invalid)) {
-      js["number"] = s.number;
-    } else {
-      s.number = -1;
-      if (invalid)
-        issues.push_back({"Error", swhere + ": SeriesNumber '" + Str(sd, tag::kSeriesNumber) +
-                                       "' is not an unsigned integer; left out"});
-    }
-    std::string modality = Str(sd, tag::kModality);
-    if (IsFhirCode(modality)) {
-      js["modality"] = {{"system", kDcmSystem}, {"code", modality}};
-      modalities.insert(modality);
-    } else {
-      js["modality"] = {{"extension", DataAbsent()}};
-      issues.push_back({"Error", swhere + ": no Modality; series.modality carries data-absent-"
-                                          "reason 'unknown'"});
-    }
-    std::string description = Str(sd, tag::kSeriesDescription);
-    if (!description.empty()) js["description"] = description;
-    js["numberOfInstances"] = static_cast<int64_t>(members.size());
-    std::string body_part = Str(sd, tag::kBodyPartExamined);
-    if (!body_part.empty()) {
-      if (auto site = dicom::BodyPartToSnomed(body_part)) {
-        js["bodySite"] = {
-            {"system", kSnomedSystem}, {"code", site->code}, {"display", site->display}};
-      } else {
-        js["bodySite"] = {{"display", body_part}};
-      }
-    }
-    std::string laterality = Str(sd, tag::kLaterality);
-    if (laterality.empty()) laterality = Str(sd, tag::kImageLaterality);  // Image Laterality
-    if (laterality == "L") {
-      js["laterality"] = {
-          {"system", kSnomedSystem}, {"code", "419161000"}, {"display", "Unilateral left"}};
-    } else if (laterality == "R") {
-      js["laterality"] = {
-          {"system", kSnomedSystem}, {"code", "419465000"}, {"display", "Unilateral right"}};
-    } else if (laterality == "B") {
-      js["laterality"] = {
-          {"system", kSnomedSystem}, {"code", "51440002"}, {"display", "Bilateral"}};
-    }
-    std::string started = MakeDateTime(sd, {tag::kSeriesDate, tag::kSeriesTime}, options, swhere,
-                                       &issues, &default_zone);
-    if (!started.empty()) js["started"] = started;
-    json insts = json::array();
-    for (const Instance* m : members) {
-      json ji = json::object();
-      ji["uid"] = m->sop_uid;
-      std::string sop_class = Str(m->ds, tag::kSOPClassUID);
-      if (dicom::IsValidUid(sop_class)) {
-        ji["sopClass"] = {{"system", "urn:ietf:rfc:3986"}, {"code", "urn:oid:" + sop_class}};
-      } else {
-        ji["sopClass"] = {{"extension", DataAbsent()}};
-        issues.push_back({"Error", swhere + " instance " + m->sop_uid +
-                                       ": no valid SOPClassUID; sopClass carries data-absent-"
-                                       "reason 'unknown'"});
-      }
-      if (m->number >= 0) ji["number"] = m->number;
-      std::string title = Str(m->ds, tag::kDocumentTitle);  // Document Title
-      if (title.empty()) {
-        const json* concept_name =
-            FirstItem(m->ds, tag::kConceptNameCodeSequence);  // Concept Name Code Sequence
-        if (concept_name != nullptr) title = Str(*concept_name, tag::kCodeMeaning);
-      }
-      if (title.empty()) {
-        std::vector<std::string> type = Strs(m->ds, tag::kImageType);  // Image Type
-        for (const auto& t : type) title += (title.empty() ? "" : "\\") + t;
-      }
-      if (!title.empty()) ji["title"] = title;
-      insts.push_back(std::move(ji));
-    }
-    total_instances += static_cast<int64_t>(members.size());
-    js["instance"] = std::move(insts);
-    series_list.push_back(std::move(s));
-  }
-  std::sort(series_list.begin(), series_list.end(), [](const SeriesOut& a, const SeriesOut& b) {
-    return ByNumberThenUid(a, b, a.uid, b.uid);
-  });
-
-  if (!modalities.empty()) {
-    json mods = json::array();
-    for (const auto& m : modalities) mods.push_back({{"system", kDcmSystem}, {"code", m}});
-    r["modality"] = mods;
-  }
-
-  // Subject: the patient identifier (IssuerOfPatientID, else the configured system, else the
-  // namespace) and PatientID.
-  std::string patient_id = Str(study, tag::kPatientID);
-  if (!patient_id.empty()) {
-    std::string issuer = Str(study, tag::kIssuerOfPatientID);
-    if (!issuer.empty()) {
-      out.subject_system = IssuerSystem(issuer);
-    } else if (!options.patient_identifier_system.empty()) {
-      out.subject_system = options.patient_identifier_system;
-    } else {
-      out.subject_system = "urn:dicomlake:namespace:" + PercentEncode(input.namespace_name);
-    }
-    out.subject_value = patient_id;
-    r["subject"] = {{"identifier", {{"system", out.subject_system}, {"value", patient_id}}}};
+// series.instance[]: uid, sopClass, number, title.
+json MapInstance(Mapping& m, const Instance& i, const std::string& swhere) {
+  json ji = json::object();
+  ji["uid"] = i.sop_uid;
+  std::string sop_class = Str(i.ds, tag::kSOPClassUID);
+  if (dicom::IsValidUid(sop_class)) {
+    ji["sopClass"] = {{"system", "urn:ietf:rfc:3986"}, {"code", "urn:oid:" + sop_class}};
   } else {
-    r["subject"] = {{"extension", DataAbsent()}};
-    issues.push_back({"Error", where + ": no PatientID; subject carries data-absent-reason "
-                                       "'unknown'"});
+    ji["sopClass"] = {{"extension", DataAbsent()}};
+    m.Error(swhere + " instance " + i.sop_uid +
+            ": no valid SOPClassUID; sopClass carries data-absent-reason 'unknown'");
   }
+  if (i.number >= 0) ji["number"] = i.number;
+  // The title: Document Title, else the Concept Name of an SR, else the Image Type.
+  std::string title = Str(i.ds, tag::kDocumentTitle);
+  if (title.empty()) {
+    if (const json* concept_name = FirstItem(i.ds, tag::kConceptNameCodeSequence))
+      title = Str(*concept_name, tag::kCodeMeaning);
+  }
+  if (title.empty()) {
+    for (const auto& t : Strs(i.ds, tag::kImageType)) title += (title.empty() ? "" : "\\") + t;
+  }
+  if (!title.empty()) ji["title"] = title;
+  return ji;
+}
 
-  std::string started = MakeDateTime(study, {tag::kStudyDate, tag::kStudyTime}, options, where,
-                                     &issues, &default_zone);
-  if (!started.empty()) r["started"] = started;
-  if (default_zone) {
-    issues.push_back({"Warning", where +
-                                     ": a time without TimezoneOffsetFromUTC; the default "
-                                     "zone " +
-                                     options.default_timezone + " was assumed"});
+// series.bodySite (SNOMED CT via PS3.16 Table L-1) and series.laterality.
+void MapSeriesAnatomy(const json& sd, json* js) {
+  std::string body_part = Str(sd, tag::kBodyPartExamined);
+  if (!body_part.empty()) {
+    if (auto site = dicom::BodyPartToSnomed(body_part)) {
+      (*js)["bodySite"] = {
+          {"system", kSnomedSystem}, {"code", site->code}, {"display", site->display}};
+    } else {
+      (*js)["bodySite"] = {{"display", body_part}};
+    }
   }
+  std::string laterality = Str(sd, tag::kLaterality);
+  if (laterality.empty()) laterality = Str(sd, tag::kImageLaterality);
+  static const std::map<std::string, std::pair<const char*, const char*>> kLaterality = {
+      {"L", {"419161000", "Unilateral left"}},
+      {"R", {"419465000", "Unilateral right"}},
+      {"B", {"51440002", "Bilateral"}}};
+  auto it = kLaterality.find(laterality);
+  if (it != kLaterality.end()) {
+    (*js)["laterality"] = {
+        {"system", kSnomedSystem}, {"code", it->second.first}, {"display", it->second.second}};
+  }
+}
+
+struct SeriesOut {
+  json resource;
+  int64_t number = -1;
+  std::string uid;
+};
+
+// One series element from its instances (series-level values from the newest instance).
+SeriesOut MapSeries(Mapping& m, const std::string& uid, std::vector<const Instance*> members,
+                    std::set<std::string>* modalities) {
+  std::sort(members.begin(), members.end(), [](const Instance* a, const Instance* b) {
+    return ByNumberThenUid(*a, *b, a->sop_uid, b->sop_uid);
+  });
+  const Instance* latest = members.front();
+  for (const Instance* i : members)
+    if (Newer(*i, *latest)) latest = i;
+  const json& sd = latest->ds;
+  std::string swhere = m.where + " series " + uid;
+  SeriesOut s;
+  s.uid = uid;
+  json& js = s.resource;
+  js = json::object();
+  js["uid"] = uid;
+  bool invalid = false;
+  if (UnsignedInt(sd, tag::kSeriesNumber, &s.number, &invalid)) {
+    js["number"] = s.number;
+  } else {
+    s.number = -1;
+    if (invalid)
+      m.Error(swhere + ": SeriesNumber '" + Str(sd, tag::kSeriesNumber) +
+              "' is not an unsigned integer; left out");
+  }
+  std::string modality = Str(sd, tag::kModality);
+  if (IsFhirCode(modality)) {
+    js["modality"] = {{"system", kDcmSystem}, {"code", modality}};
+    modalities->insert(modality);
+  } else {
+    js["modality"] = {{"extension", DataAbsent()}};
+    m.Error(swhere + ": no Modality; series.modality carries data-absent-reason 'unknown'");
+  }
+  std::string description = Str(sd, tag::kSeriesDescription);
+  if (!description.empty()) js["description"] = description;
+  js["numberOfInstances"] = static_cast<int64_t>(members.size());
+  MapSeriesAnatomy(sd, &js);
+  std::string started = MakeDateTime(sd, {tag::kSeriesDate, tag::kSeriesTime}, m.options, swhere,
+                                     &m.out->issues, &m.default_zone);
+  if (!started.empty()) js["started"] = started;
+  json insts = json::array();
+  for (const Instance* i : members) insts.push_back(MapInstance(m, *i, swhere));
+  js["instance"] = std::move(insts);
+  return s;
+}
+
+// subject: the patient identifier (IssuerOfPatientID, else the configured system, else the
+// namespace) and PatientID.
+json Subject(Mapping& m, const json& study) {
+  std::string patient_id = Str(study, tag::kPatientID);
+  if (patient_id.empty()) {
+    m.Error(m.where + ": no PatientID; subject carries data-absent-reason 'unknown'");
+    return {{"extension", DataAbsent()}};
+  }
+  std::string issuer = Str(study, tag::kIssuerOfPatientID);
+  if (!issuer.empty()) {
+    m.out->subject_system = IssuerSystem(issuer);
+  } else if (!m.options.patient_identifier_system.empty()) {
+    m.out->subject_system = m.options.patient_identifier_system;
+  } else {
+    m.out->subject_system = "urn:dicomlake:namespace:" + PercentEncode(m.input.namespace_name);
+  }
+  m.out->subject_value = patient_id;
+  return {{"identifier", {{"system", m.out->subject_system}, {"value", patient_id}}}};
+}
+
+// The study-level elements after subject and started: referrer, interpreter, the counts,
+// procedureCode, location, reasonCode, description.
+void MapStudyDetails(const json& study, json* r) {
   std::string referrer = dicom::PersonNameDisplay(Str(study, tag::kReferringPhysicianName));
-  if (!referrer.empty()) r["referrer"] = {{"display", referrer}};
+  if (!referrer.empty()) (*r)["referrer"] = {{"display", referrer}};
   json interpreters = json::array();
   for (const auto& pn : Strs(study, tag::kNameOfPhysiciansReadingStudy)) {
     std::string name = dicom::PersonNameDisplay(pn);
     if (!name.empty()) interpreters.push_back({{"display", name}});
   }
-  if (!interpreters.empty()) r["interpreter"] = interpreters;
-  r["numberOfSeries"] = static_cast<int64_t>(series_list.size());
-  r["numberOfInstances"] = total_instances;
+  if (!interpreters.empty()) (*r)["interpreter"] = interpreters;
+}
+
+void MapStudyContext(const json& study, json* r) {
   json procedures = json::array();
   if (const json* seq = Values(study, tag::kProcedureCodeSequence)) {
     for (const auto& item : *seq) {
@@ -529,13 +518,69 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
       if (!cc.is_null()) procedures.push_back(cc);
     }
   }
-  if (!procedures.empty()) r["procedureCode"] = procedures;
+  if (!procedures.empty()) (*r)["procedureCode"] = procedures;
   std::string department = Str(study, tag::kInstitutionalDepartmentName);
-  if (!department.empty()) r["location"] = {{"display", department}};
+  if (!department.empty()) (*r)["location"] = {{"display", department}};
   std::string reason = Str(study, tag::kReasonForTheRequestedProcedure);
-  if (!reason.empty()) r["reasonCode"] = json::array({{{"text", reason}}});
+  if (!reason.empty()) (*r)["reasonCode"] = json::array({{{"text", reason}}});
   std::string description = Str(study, tag::kStudyDescription);
-  if (!description.empty()) r["description"] = description;
+  if (!description.empty()) (*r)["description"] = description;
+}
+
+}  // namespace
+
+MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
+  MappedStudy out;
+  out.id = ResourceId(input.namespace_name, input.group_key);
+  Mapping m{input, options,
+            "study " + (input.study_uid.empty() ? input.group_key : input.study_uid) +
+                " (namespace " + input.namespace_name + ")",
+            &out};
+  std::vector<Instance> instances = ParseInstances(m);
+  // Study-level values come from the newest instance (Fabric takes the max sourceModifiedAt).
+  const Instance* newest = nullptr;
+  for (const auto& i : instances)
+    if (newest == nullptr || Newer(i, *newest)) newest = &i;
+  static const json kEmpty = json::object();
+  const json& study = newest != nullptr ? newest->ds : kEmpty;
+
+  json r = json::object();
+  r["resourceType"] = "ImagingStudy";
+  r["id"] = out.id;
+  r["meta"] = {{"lastUpdated", FormatTimestampIso(out.last_updated_us, 3)}};
+  json identifiers = Identifiers(m, study);
+  if (!identifiers.empty()) r["identifier"] = identifiers;
+  r["status"] = "available";
+
+  std::vector<SeriesOut> series_list;
+  std::set<std::string> modalities;
+  int64_t total_instances = 0;
+  for (auto& [uid, members] : GroupBySeries(m, instances)) {
+    total_instances += static_cast<int64_t>(members.size());
+    series_list.push_back(MapSeries(m, uid, members, &modalities));
+  }
+  std::sort(series_list.begin(), series_list.end(), [](const SeriesOut& a, const SeriesOut& b) {
+    return ByNumberThenUid(a, b, a.uid, b.uid);
+  });
+  if (!modalities.empty()) {
+    json mods = json::array();
+    for (const auto& mod : modalities) mods.push_back({{"system", kDcmSystem}, {"code", mod}});
+    r["modality"] = mods;
+  }
+  r["subject"] = Subject(m, study);
+  std::string started = MakeDateTime(study, {tag::kStudyDate, tag::kStudyTime}, options, m.where,
+                                     &out.issues, &m.default_zone);
+  if (!started.empty()) r["started"] = started;
+  if (m.default_zone) {
+    out.issues.push_back({"Warning", m.where +
+                                         ": a time without TimezoneOffsetFromUTC; the default "
+                                         "zone " +
+                                         options.default_timezone + " was assumed"});
+  }
+  MapStudyDetails(study, &r);
+  r["numberOfSeries"] = static_cast<int64_t>(series_list.size());
+  r["numberOfInstances"] = total_instances;
+  MapStudyContext(study, &r);
   if (!series_list.empty()) {
     json series = json::array();
     for (auto& s : series_list) series.push_back(std::move(s.resource));

@@ -84,8 +84,8 @@ Result<std::string> GoldSql(const std::string& file, const std::string& step,
     if (name != step) continue;
     // One statement, without its terminating ';' (so that it can also be a subquery).
     std::string body = text;
-    while (!body.empty() && (std::isspace(static_cast<unsigned char>(body.back())) ||
-                             body.back() == ';'))
+    while (!body.empty() &&
+           (std::isspace(static_cast<unsigned char>(body.back())) || body.back() == ';'))
       body.pop_back();
     return Fill(body, variables, "omop/sql/" + file + ".sql step " + step);
   }

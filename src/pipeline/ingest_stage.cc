@@ -526,129 +526,153 @@ namespace {
 
 // The work of the ingest stage: list the source a batch at a time and run each batch through the
 // exactly-once steps.
-Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* out) {
-  const lake::Lake& lake = run.lake;
-  lake::Engine& engine = run.engine;
-  IngestSummary& summary = *out;
-  // Members extracted by an earlier run that was killed: nobody else uses them (we hold the lock).
-  DL_RETURN_IF_ERROR(fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging")));
-  const auto& settings = run.config.settings();
+// Where the pattern reads from.
+std::string SourceRoot(const lake::Lake& lake, const IngestOptions& options) {
   std::string bronze_files = lake.FilesPath("bronze");
-  std::string source_root;
   switch (options.pattern) {
     case IngestPattern::kIngest:
-      source_root = fs::Join(bronze_files, "Ingest/Imaging/DICOM");
-      break;
+      return fs::Join(bronze_files, "Ingest/Imaging/DICOM");
     case IngestPattern::kByos:
-      source_root = options.source_dir.empty() ? fs::Join(bronze_files, "External/Imaging/DICOM")
-                                               : fs::Absolute(options.source_dir);
-      break;
+      return options.source_dir.empty() ? fs::Join(bronze_files, "External/Imaging/DICOM")
+                                        : fs::Absolute(options.source_dir);
     case IngestPattern::kInventory:
-      source_root = fs::Join(bronze_files, "Inventory/Imaging/DICOM");
-      break;
+      return fs::Join(bronze_files, "Inventory/Imaging/DICOM");
   }
+  return "";
+}
+
+// The files of the source, a batch at a time. Folder sources are listed a batch at a time
+// (memory does not grow with the number of files); inventory listings are read whole, as the
+// listing files themselves are.
+class Listing {
+ public:
+  Status Open(Context& ctx) {
+    const auto& settings = ctx.settings;
+    if (ctx.options.pattern != IngestPattern::kInventory) {
+      scanner_ = std::make_unique<scan::FolderScanner>(
+          ctx.source_root, settings.global.default_namespace, ctx.options.only_namespace);
+      // Only a progress display needs the total up front: one more pass over the folders.
+      if (!ctx.options.progress) return Status::Ok();
+      DL_ASSIGN_OR_RETURN(
+          ctx.total, scan::CountFolderEntries(ctx.source_root, settings.global.default_namespace,
+                                              ctx.options.only_namespace));
+      return Status::Ok();
+    }
+    scan::InventoryOptions inventory;
+    inventory.inventory_root = ctx.source_root;
+    inventory.base_path = settings.ingest.inventory_base_path.empty()
+                              ? fs::Join(ctx.lake.FilesPath("bronze"), "External/Imaging/DICOM")
+                              : settings.ingest.inventory_base_path;
+    inventory.only_namespace = ctx.options.only_namespace;
+    DL_ASSIGN_OR_RETURN(inventory.newer_than_us,
+                        bronze::NewestSourceModified(ctx.bronze, ctx.engine));
+    DL_RETURN_IF_ERROR(scan::ReadInventories(ctx.engine, inventory, &listed_, &refused_));
+    ctx.total = static_cast<int64_t>(listed_.size() + refused_.size());
+    return Status::Ok();
+  }
+
+  // The next at most `n` files and the refusals met; both empty at the end.
+  Status Next(size_t n, std::vector<scan::SourceFile>* files, std::vector<scan::Refusal>* refused) {
+    if (scanner_) return scanner_->Next(n, files, refused);
+    if (next_ == 0) *refused = std::move(refused_);
+    size_t end = std::min(listed_.size(), next_ + n);
+    for (; next_ < end; ++next_) files->push_back(std::move(listed_[next_]));
+    return Status::Ok();
+  }
+
+ private:
+  std::unique_ptr<scan::FolderScanner> scanner_;
+  std::vector<scan::SourceFile> listed_;
+  std::vector<scan::Refusal> refused_;
+  size_t next_ = 0;
+};
+
+// One listed batch: refusals recorded, unchanged BYOS files marked, the rest through RunBatch.
+Status IngestListed(Context& ctx, std::vector<scan::SourceFile> files,
+                    const std::vector<scan::Refusal>& refused, const scan::KnownFiles* known) {
+  ctx.summary->files_seen += static_cast<int64_t>(files.size() + refused.size());
+  if (!refused.empty()) {
+    std::vector<lake::Row> events;
+    for (const auto& r : refused) RecordFailure(ctx, r.path, r.reason, "scan", "", "", &events);
+    DL_RETURN_IF_ERROR(ctx.events.AppendRows(ctx.engine, events).status());
+    ctx.done += static_cast<int64_t>(refused.size());
+  }
+  if (files.empty()) return Status::Ok();
+  std::set<std::string> unchanged;
+  if (known != nullptr) {
+    DL_ASSIGN_OR_RETURN(unchanged, known->Unchanged(files));
+  }
+  Batch batch;
+  for (auto& file : files) {
+    Original o;
+    o.file = std::move(file);
+    if (unchanged.count(o.file.source_path) != 0) {
+      o.unchanged = true;
+      ctx.summary->files_unchanged++;
+    }
+    batch.originals.push_back(std::move(o));
+  }
+  return RunBatch(ctx, &batch);
+}
+
+void FillExecutionSummary(const Context& ctx, ExecutionSummary* es) {
+  const IngestSummary& summary = *ctx.summary;
+  es->status = summary.failed == 0 ? "Succeeded" : "SucceededWithFailures";
+  es->target_path = ctx.bronze.root();
+  es->target_lakehouse = "bronze";
+  es->source_path = ctx.source_root;
+  es->source_lakehouse = "bronze";
+  es->target_records = summary.instances_added;
+  es->target_bytes = summary.bytes_written;
+  es->source_records = summary.instances_read;
+  es->source_files = summary.files_seen;
+  es->source_bytes = summary.bytes_read;
+  es->batches = summary.batches;
+  es->target_granular = {{"ImagingDicom", summary.instances_added}};
+  es->attributes = {{"successCount", std::to_string(summary.instances_added)},
+                    {"failedCount", std::to_string(summary.failed)},
+                    {"duplicateCount", std::to_string(summary.duplicates_skipped)},
+                    {"unchangedFileCount", std::to_string(summary.files_unchanged)},
+                    {"pattern", PatternName(ctx.options.pattern)}};
+}
+
+// The work of the ingest stage: list the source a batch at a time and run each batch through the
+// exactly-once steps.
+Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* summary) {
+  const lake::Lake& lake = run.lake;
+  // Members extracted by an earlier run that was killed: nobody else uses them (we hold the lock).
+  DL_RETURN_IF_ERROR(fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging")));
   Context ctx{lake,
-              engine,
-              settings,
+              run.engine,
+              run.config.settings(),
               options,
-              summary.run_id,
+              summary->run_id,
               run.started_us(),
-              source_root,
-              &summary,
+              SourceRoot(lake, options),
+              summary,
               lake.OpenTable(lake::table::kImagingDicom),
               lake.OpenTable(lake::table::kBusinessEvents),
               lake.OpenTable(lake::table::kFileManifest)};
-  DL_RETURN_IF_ERROR(ctx.bronze.Create(engine, bronze::ImagingDicomSchema(),
+  DL_RETURN_IF_ERROR(ctx.bronze.Create(run.engine, bronze::ImagingDicomSchema(),
                                        "dicomlake: one row per DICOM instance file version"));
-  // Folder sources are listed a batch at a time (memory does not grow with the number of
-  // files); inventory listings are read whole, as the listing files themselves are.
-  std::vector<scan::SourceFile> listed;
-  std::vector<scan::Refusal> listed_refused;
-  std::unique_ptr<scan::FolderScanner> scanner;
-  if (options.pattern == IngestPattern::kInventory) {
-    scan::InventoryOptions inventory;
-    inventory.inventory_root = source_root;
-    inventory.base_path = settings.ingest.inventory_base_path.empty()
-                              ? fs::Join(bronze_files, "External/Imaging/DICOM")
-                              : settings.ingest.inventory_base_path;
-    inventory.only_namespace = options.only_namespace;
-    DL_ASSIGN_OR_RETURN(inventory.newer_than_us, bronze::NewestSourceModified(ctx.bronze, engine));
-    DL_RETURN_IF_ERROR(scan::ReadInventories(engine, inventory, &listed, &listed_refused));
-    ctx.total = static_cast<int64_t>(listed.size() + listed_refused.size());
-  } else {
-    scanner = std::make_unique<scan::FolderScanner>(source_root, settings.global.default_namespace,
-                                                    options.only_namespace);
-    // Only a progress display needs the total up front: one more pass over the folders.
-    if (options.progress) {
-      DL_ASSIGN_OR_RETURN(ctx.total,
-                          scan::CountFolderEntries(source_root, settings.global.default_namespace,
-                                                   options.only_namespace));
-    }
-  }
-
+  Listing listing;
+  DL_RETURN_IF_ERROR(listing.Open(ctx));
+  scan::KnownFiles known(run.engine);
   int64_t known_paths = 0;
-  scan::KnownFiles known(engine);
   if (options.pattern == IngestPattern::kByos) {
     DL_ASSIGN_OR_RETURN(known_paths, known.Load(ctx.manifest, "byos"));
   }
-
-  size_t batch_size = static_cast<size_t>(settings.ingest.max_files_per_trigger);
-  size_t listed_next = 0;
+  const size_t batch_size = static_cast<size_t>(ctx.settings.ingest.max_files_per_trigger);
   for (;;) {
     std::vector<scan::SourceFile> files;
     std::vector<scan::Refusal> refused;
-    if (scanner) {
-      DL_RETURN_IF_ERROR(scanner->Next(batch_size, &files, &refused));
-    } else {
-      if (listed_next == 0) refused = std::move(listed_refused);
-      size_t end = std::min(listed.size(), listed_next + batch_size);
-      for (; listed_next < end; ++listed_next) files.push_back(std::move(listed[listed_next]));
-    }
+    DL_RETURN_IF_ERROR(listing.Next(batch_size, &files, &refused));
     if (files.empty() && refused.empty()) break;
-    summary.files_seen += static_cast<int64_t>(files.size() + refused.size());
-    if (refused.size() > 0) {
-      std::vector<lake::Row> events;
-      for (const auto& r : refused) RecordFailure(ctx, r.path, r.reason, "scan", "", "", &events);
-      DL_RETURN_IF_ERROR(ctx.events.AppendRows(engine, events).status());
-      ctx.done += static_cast<int64_t>(refused.size());
-    }
-    if (files.empty()) continue;
-    std::set<std::string> unchanged;
-    if (known_paths > 0) {
-      DL_ASSIGN_OR_RETURN(unchanged, known.Unchanged(files));
-    }
-    Batch batch;
-    for (auto& file : files) {
-      Original o;
-      o.file = std::move(file);
-      if (unchanged.count(o.file.source_path) != 0) {
-        o.unchanged = true;
-        summary.files_unchanged++;
-      }
-      batch.originals.push_back(std::move(o));
-    }
-    DL_RETURN_IF_ERROR(RunBatch(ctx, &batch));
+    DL_RETURN_IF_ERROR(
+        IngestListed(ctx, std::move(files), refused, known_paths > 0 ? &known : nullptr));
   }
-  (void)fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging/" + summary.run_id));
-
-  ExecutionSummary& es = run.summary;
-  es.status = summary.failed == 0 ? "Succeeded" : "SucceededWithFailures";
-  es.target_path = ctx.bronze.root();
-  es.target_lakehouse = "bronze";
-  es.source_path = source_root;
-  es.source_lakehouse = "bronze";
-  es.target_records = summary.instances_added;
-  es.target_bytes = summary.bytes_written;
-  es.source_records = summary.instances_read;
-  es.source_files = summary.files_seen;
-  es.source_bytes = summary.bytes_read;
-  es.batches = summary.batches;
-  es.target_granular = {{"ImagingDicom", summary.instances_added}};
-  es.attributes = {{"successCount", std::to_string(summary.instances_added)},
-                   {"failedCount", std::to_string(summary.failed)},
-                   {"duplicateCount", std::to_string(summary.duplicates_skipped)},
-                   {"unchangedFileCount", std::to_string(summary.files_unchanged)},
-                   {"pattern", PatternName(options.pattern)}};
+  (void)fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging/" + summary->run_id));
+  FillExecutionSummary(ctx, &run.summary);
   return Status::Ok();
 }
 

@@ -99,15 +99,90 @@ struct Round {
   size_t resources = 0;
 };
 
+// One line's ImagingStudy resource into the round, with its subject identifier.
+void AddStudy(Context& ctx, const json& resource, const silver::Lineage& lineage,
+              const std::string& where, Round* round) {
+  static const lake::Schema kStudy = silver::ImagingStudySchema();
+  if (!resource.contains("id") || !resource["id"].is_string()) {
+    RecordProblem(ctx, where, "ImagingStudy without id", "ImagingStudy");
+    return;
+  }
+  ctx.summary->imaging_studies++;
+  round->studies.push_back(silver::FlattenResource(resource, kStudy, lineage));
+  silver::IdentifierKey subject;
+  const json* ident = nullptr;
+  if (resource.contains("subject") && resource["subject"].is_object() &&
+      resource["subject"].contains("identifier"))
+    ident = &resource["subject"]["identifier"];
+  if (ident != nullptr && ident->is_object())
+    subject = {ident->value("system", ""), ident->value("value", "")};
+  round->study_subjects.push_back(subject);
+}
+
+// One line's Patient resource into the round, with its identifiers.
+void AddPatient(Context& ctx, const json& resource, const silver::Lineage& lineage,
+                const std::string& where, Round* round) {
+  static const lake::Schema kPatient = silver::PatientSchema();
+  if (!resource.contains("id") || !resource["id"].is_string()) {
+    RecordProblem(ctx, where, "Patient without id: kept in ClinicalFhir only", "Patient");
+    return;
+  }
+  ctx.summary->patients++;
+  round->patients.push_back(silver::FlattenResource(resource, kPatient, lineage));
+  if (!resource.contains("identifier") || !resource["identifier"].is_array()) return;
+  for (const auto& i : resource["identifier"]) {
+    if (i.is_object() && i.contains("system") && i.contains("value") && i["system"].is_string() &&
+        i["value"].is_string())
+      round->patient_identifiers.emplace_back(i["system"].get<std::string>(),
+                                              i["value"].get<std::string>());
+  }
+}
+
+// One line of an NDJSON file: an ImagingStudy, or a clinical resource kept as it arrived (and
+// flattened too when it is a Patient).
+void ReadLine(Context& ctx, const NdjsonFile& file, const std::string& run_id,
+              const std::string& line, int64_t line_no, Round* round) {
+  std::string where = file.path + ":" + std::to_string(line_no);
+  json resource = json::parse(line, nullptr, false);
+  if (resource.is_discarded() || !resource.is_object()) {
+    RecordProblem(ctx, where, "not a JSON object", "ClinicalFhir");
+    return;
+  }
+  auto type_it = resource.find("resourceType");
+  if (type_it == resource.end() || !type_it->is_string() || type_it->get<std::string>().empty()) {
+    RecordProblem(ctx, where, "no resourceType", "ClinicalFhir");
+    return;
+  }
+  std::string type = type_it->get<std::string>();
+  round->resources++;
+  silver::Lineage lineage{file.namespace_name, file.path, ctx.now_us, file.mtime_us};
+  if (type == "ImagingStudy") return AddStudy(ctx, resource, lineage, where, round);
+  std::string id = resource.contains("id") && resource["id"].is_string()
+                       ? resource["id"].get<std::string>()
+                       : "sha256:" + Sha256Hex(line);
+  int64_t last_updated = file.mtime_us;
+  if (resource.contains("meta") && resource["meta"].is_object() &&
+      resource["meta"].contains("lastUpdated") && resource["meta"]["lastUpdated"].is_string())
+    (void)silver::ParseFhirInstant(resource["meta"]["lastUpdated"].get<std::string>(),
+                                   &last_updated);
+  round->clinical.push_back({lake::Value::String(type), lake::Value::String(id),
+                             lake::Value::String(file.namespace_name),
+                             lake::Value::Timestamp(last_updated), lake::Value::String(line),
+                             lake::Value::String(file.path), lake::Value::Int(line_no),
+                             lake::Value::String(run_id), lake::Value::Timestamp(ctx.now_us)});
+  if (type == "Patient") {
+    AddPatient(ctx, resource, lineage, where, round);
+  } else {
+    ctx.summary->other_resources++;
+  }
+}
+
 void ReadFile(Context& ctx, const NdjsonFile& file, const std::string& run_id, Round* round) {
   auto text = fs::ReadFile(file.path);
   if (!text.ok()) {
     RecordProblem(ctx, file.path, "cannot read: " + text.status().message(), "");
     return;
   }
-  static const lake::Schema kStudy = silver::ImagingStudySchema();
-  static const lake::Schema kPatient = silver::PatientSchema();
-  silver::Lineage lineage{file.namespace_name, file.path, ctx.now_us, file.mtime_us};
   size_t pos = 0;
   int64_t line_no = 0;
   while (pos < text->size()) {
@@ -118,68 +193,7 @@ void ReadFile(Context& ctx, const NdjsonFile& file, const std::string& run_id, R
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    std::string where = file.path + ":" + std::to_string(line_no);
-    json resource = json::parse(line, nullptr, false);
-    if (resource.is_discarded() || !resource.is_object()) {
-      RecordProblem(ctx, where, "not a JSON object", "ClinicalFhir");
-      continue;
-    }
-    auto type_it = resource.find("resourceType");
-    if (type_it == resource.end() || !type_it->is_string() || type_it->get<std::string>().empty()) {
-      RecordProblem(ctx, where, "no resourceType", "ClinicalFhir");
-      continue;
-    }
-    std::string type = type_it->get<std::string>();
-    round->resources++;
-    if (type == "ImagingStudy") {
-      if (!resource.contains("id") || !resource["id"].is_string()) {
-        RecordProblem(ctx, where, "ImagingStudy without id", "ImagingStudy");
-        continue;
-      }
-      ctx.summary->imaging_studies++;
-      round->studies.push_back(silver::FlattenResource(resource, kStudy, lineage));
-      silver::IdentifierKey subject;
-      const json* ident = nullptr;
-      if (resource.contains("subject") && resource["subject"].is_object() &&
-          resource["subject"].contains("identifier"))
-        ident = &resource["subject"]["identifier"];
-      if (ident != nullptr && ident->is_object())
-        subject = {ident->value("system", ""), ident->value("value", "")};
-      round->study_subjects.push_back(subject);
-      continue;
-    }
-    // Every clinical resource as it arrived.
-    std::string id = resource.contains("id") && resource["id"].is_string()
-                         ? resource["id"].get<std::string>()
-                         : "sha256:" + Sha256Hex(line);
-    int64_t last_updated = file.mtime_us;
-    if (resource.contains("meta") && resource["meta"].is_object() &&
-        resource["meta"].contains("lastUpdated") && resource["meta"]["lastUpdated"].is_string())
-      (void)silver::ParseFhirInstant(resource["meta"]["lastUpdated"].get<std::string>(),
-                                     &last_updated);
-    round->clinical.push_back({lake::Value::String(type), lake::Value::String(id),
-                               lake::Value::String(file.namespace_name),
-                               lake::Value::Timestamp(last_updated), lake::Value::String(line),
-                               lake::Value::String(file.path), lake::Value::Int(line_no),
-                               lake::Value::String(run_id), lake::Value::Timestamp(ctx.now_us)});
-    if (type == "Patient") {
-      if (!resource.contains("id") || !resource["id"].is_string()) {
-        RecordProblem(ctx, where, "Patient without id: kept in ClinicalFhir only", "Patient");
-        continue;
-      }
-      ctx.summary->patients++;
-      round->patients.push_back(silver::FlattenResource(resource, kPatient, lineage));
-      if (resource.contains("identifier") && resource["identifier"].is_array()) {
-        for (const auto& i : resource["identifier"]) {
-          if (i.is_object() && i.contains("system") && i.contains("value") &&
-              i["system"].is_string() && i["value"].is_string())
-            round->patient_identifiers.emplace_back(i["system"].get<std::string>(),
-                                                    i["value"].get<std::string>());
-        }
-      }
-    } else {
-      ctx.summary->other_resources++;
-    }
+    ReadLine(ctx, file, run_id, line, line_no, round);
   }
 }
 
@@ -217,6 +231,32 @@ Status LinkStudies(Context& ctx, const std::vector<silver::IdentifierKey>& subje
   return Status::Ok();
 }
 
+// The studies stored earlier whose patient arrived in this round get the Patient reference.
+Status RelinkStudies(Context& ctx, const std::vector<silver::IdentifierKey>& patient_identifiers) {
+  static const lake::Schema kStudy = silver::ImagingStudySchema();
+  if (patient_identifiers.empty()) return Status::Ok();
+  DL_ASSIGN_OR_RETURN(std::vector<lake::Row> rows,
+                      silver::FindUnlinkedStudies(ctx.lake, ctx.engine, patient_identifiers));
+  if (!rows.empty()) {
+    std::vector<silver::IdentifierKey> subjects;
+    size_t subject = static_cast<size_t>(kStudy.IndexOf("subject"));
+    for (const auto& row : rows) {
+      const lake::Value& ident = row[subject].items[2];  // Reference.identifier
+      subjects.emplace_back(ident.items[2].is_null() ? "" : ident.items[2].s,
+                            ident.items[3].is_null() ? "" : ident.items[3].s);
+    }
+    for (auto& row : rows)
+      row[static_cast<size_t>(kStudy.IndexOf("msftModifiedDatetime"))] =
+          lake::Value::Timestamp(ctx.now_us);
+    DL_RETURN_IF_ERROR(LinkStudies(ctx, subjects, &rows));
+    lake::UpsertOptions relink;
+    relink.key_columns = {"id"};
+    relink.preserve_columns = {"msftCreatedDatetime"};
+    DL_RETURN_IF_ERROR(UpsertRows(ctx, lake::table::kImagingStudy, kStudy, "", rows, relink));
+  }
+  return Status::Ok();
+}
+
 Status CommitRound(Context& ctx, Round* round) {
   static const lake::Schema kStudy = silver::ImagingStudySchema();
   lake::UpsertOptions clinical;
@@ -232,29 +272,7 @@ Status CommitRound(Context& ctx, Round* round) {
   DL_RETURN_IF_ERROR(UpsertRows(ctx, lake::table::kImagingStudy, kStudy,
                                 "dicomlake: FHIR ImagingStudy, flattened", round->studies,
                                 FhirUpsert()));
-  // Studies stored earlier whose patient arrived in this round.
-  if (!round->patient_identifiers.empty()) {
-    DL_ASSIGN_OR_RETURN(
-        std::vector<lake::Row> rows,
-        silver::FindUnlinkedStudies(ctx.lake, ctx.engine, round->patient_identifiers));
-    if (!rows.empty()) {
-      std::vector<silver::IdentifierKey> subjects;
-      size_t subject = static_cast<size_t>(kStudy.IndexOf("subject"));
-      for (const auto& row : rows) {
-        const lake::Value& ident = row[subject].items[2];  // Reference.identifier
-        subjects.emplace_back(ident.items[2].is_null() ? "" : ident.items[2].s,
-                              ident.items[3].is_null() ? "" : ident.items[3].s);
-      }
-      for (auto& row : rows)
-        row[static_cast<size_t>(kStudy.IndexOf("msftModifiedDatetime"))] =
-            lake::Value::Timestamp(ctx.now_us);
-      DL_RETURN_IF_ERROR(LinkStudies(ctx, subjects, &rows));
-      lake::UpsertOptions relink;
-      relink.key_columns = {"id"};
-      relink.preserve_columns = {"msftCreatedDatetime"};
-      DL_RETURN_IF_ERROR(UpsertRows(ctx, lake::table::kImagingStudy, kStudy, "", rows, relink));
-    }
-  }
+  DL_RETURN_IF_ERROR(RelinkStudies(ctx, round->patient_identifiers));
   // Record the files, then move the dropped ones to Process: a crash before the move leaves
   // them in the drop zone, and reading them again changes nothing (upserts).
   std::vector<lake::Row> manifest;

@@ -160,10 +160,9 @@ int64_t Scaled(double base, double scale) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::llround(base * scale)));
 }
 
-Plan MakePlan(uint64_t seed, double scale, bool archives) {
-  SampleCounts target = PlannedCounts(scale);
-  Plan plan;
-  plan.clinical_only = static_cast<int>(target.clinical_only);
+// The patients: ids, sex, names and birth dates.
+void PlanPatients(uint64_t seed, const SampleCounts& target, Plan* out) {
+  Plan& plan = *out;
   for (int64_t p = 0; p < target.patients; ++p) {
     PatientPlan pp;
     char id[48];
@@ -180,6 +179,11 @@ Plan MakePlan(uint64_t seed, double scale, bool archives) {
                         pp.birth_date.end());
     plan.patients.push_back(pp);
   }
+}
+
+// The studies: owner, type (by weight), UID, accession, date and time, offset, ZIP or not.
+void PlanStudies(uint64_t seed, const SampleCounts& target, bool archives, Plan* out) {
+  Plan& plan = *out;
   int total_weight = 0;
   for (const auto& t : kTypes) total_weight += t.weight;
   for (int64_t s = 0; s < target.studies; ++s) {
@@ -212,7 +216,11 @@ Plan MakePlan(uint64_t seed, double scale, bool archives) {
     sp.in_zip = archives && Pick(H(seed, kZip, static_cast<uint64_t>(s)), 10) == 0;
     plan.studies.push_back(sp);
   }
-  // One series per study, then the extra ones to studies of modalities that have several.
+}
+
+// The series: one per study, then the extra ones to studies of modalities that have several.
+void PlanSeries(uint64_t seed, const SampleCounts& target, Plan* out) {
+  Plan& plan = *out;
   auto add_series = [&](int study, const std::string& modality) {
     SeriesPlan se;
     se.study = study;
@@ -239,8 +247,12 @@ Plan MakePlan(uint64_t seed, double scale, bool archives) {
     std::string m = kTypes[plan.studies[static_cast<size_t>(study)].type].modality;
     add_series(study, m == "PT" ? "CT" : m);  // PET/CT: the CT of the PET study
   }
-  // Instances: the base count of each series scaled to the target total, then the rounding
-  // difference spread over the series with many instances.
+}
+
+// Instances: the base count of each series scaled to the target total, then the rounding
+// difference spread over the series with many instances.
+void PlanInstances(const SampleCounts& target, Plan* out) {
+  Plan& plan = *out;
   double base_total = 0;
   for (const auto& se : plan.series) base_total += kTypes[se.type].base_instances;
   double factor = static_cast<double>(target.instances) / base_total;
@@ -261,6 +273,16 @@ Plan MakePlan(uint64_t seed, double scale, bool archives) {
       total++;
     }
   }
+}
+
+Plan MakePlan(uint64_t seed, double scale, bool archives) {
+  SampleCounts target = PlannedCounts(scale);
+  Plan plan;
+  plan.clinical_only = static_cast<int>(target.clinical_only);
+  PlanPatients(seed, target, &plan);
+  PlanStudies(seed, target, archives, &plan);
+  PlanSeries(seed, target, &plan);
+  PlanInstances(target, &plan);
   for (auto& se : plan.series) {
     if (se.modality == "MG") se.laterality = (se.number % 2) ? "R" : "L";
   }

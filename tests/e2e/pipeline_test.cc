@@ -17,6 +17,7 @@
 #include "pipeline/gold_stage.h"
 #include "pipeline/ingest_stage.h"
 #include "pipeline/silver_stage.h"
+#include "sample/sample.h"
 #include "support/lake_fixture.h"
 #include "support/test_dir.h"
 
@@ -56,19 +57,26 @@ TEST(PipelineTest, SampleThroughRunMatchesTheFabricSampleAndIsIncremental) {
   std::string out;
   ASSERT_EQ(f.Cli("run " + f.lake_.root(), &out), 3) << out;  // the invalid .dcm
   EXPECT_NE(out.find("report-not-dicom.dcm"), std::string::npos) << out;
+  // What the generator planned; at scale 1 the Fabric sample's shape.
+  const sample::SampleCounts plan = sample::PlannedCounts(1.0);
+  ASSERT_EQ(plan.instances, 7739);
+  ASSERT_EQ(plan.studies, 340);
+  ASSERT_EQ(plan.series, 389);
+  const int64_t persons = plan.patients + plan.clinical_only;  // imaging + clinical-only
 
-  EXPECT_EQ(f.Count("SELECT count(*) FROM bronze.ImagingDicom"), 7739);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM bronze.ImagingDicom"), plan.instances);
   EXPECT_EQ(f.Count("SELECT count(*) FROM admin.BusinessEvents WHERE activityName = "
                     "'imaging_dicom_extract_bronze_ingestion'"),
             1);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM silver.ImagingStudy"), 340);
-  EXPECT_EQ(f.Count("SELECT sum(len(series))::BIGINT FROM silver.ImagingStudy"), 389);
-  EXPECT_EQ(f.Count("SELECT sum(numberOfInstances)::BIGINT FROM silver.ImagingStudy"), 7739);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM silver.ImagingMetastore"), 7739);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM silver.Patient"), 310);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.person"), 310);  // 302 imaging + 8 clinical-only
-  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.procedure_occurrence"), 340);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.image_occurrence"), 389);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM silver.ImagingStudy"), plan.studies);
+  EXPECT_EQ(f.Count("SELECT sum(len(series))::BIGINT FROM silver.ImagingStudy"), plan.series);
+  EXPECT_EQ(f.Count("SELECT sum(numberOfInstances)::BIGINT FROM silver.ImagingStudy"),
+            plan.instances);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM silver.ImagingMetastore"), plan.instances);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM silver.Patient"), persons);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.person"), persons);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.procedure_occurrence"), plan.studies);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.image_occurrence"), plan.series);
   EXPECT_EQ(f.Count("SELECT count(DISTINCT modality_source_value) FROM gold.image_occurrence"), 9);
   EXPECT_EQ(f.Count("SELECT count(*) FROM gold.image_occurrence WHERE modality_concept_id = 0 OR "
                     "anatomic_site_concept_id = 0"),
@@ -83,11 +91,11 @@ TEST(PipelineTest, SampleThroughRunMatchesTheFabricSampleAndIsIncremental) {
   // A second batch grows every count by exactly its own numbers.
   ASSERT_EQ(f.Cli("-q sample " + f.lake_.root() + " --seed 2"), 0);
   ASSERT_EQ(f.Cli("-q run " + f.lake_.root()), 3);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM bronze.ImagingDicom"), 2 * 7739);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM silver.ImagingStudy"), 2 * 340);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.person"), 2 * 310);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.procedure_occurrence"), 2 * 340);
-  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.image_occurrence"), 2 * 389);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM bronze.ImagingDicom"), 2 * plan.instances);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM silver.ImagingStudy"), 2 * plan.studies);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.person"), 2 * persons);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.procedure_occurrence"), 2 * plan.studies);
+  EXPECT_EQ(f.Count("SELECT count(*) FROM gold.image_occurrence"), 2 * plan.series);
   ExpectConsistentGold(f);
   std::string ids_sql =
       "SELECT 'i', msftSourceRecordId, image_occurrence_id, person_id, procedure_occurrence_id "

@@ -200,13 +200,10 @@ Status MapChangedStudies(StageRun& run, const FhirOptions& options, FhirSummary*
 Result<FhirSummary> RunFhir(const lake::Lake& lake, lake::Engine& engine,
                             const config::Config& config, const FhirOptions& options) {
   static const StageSpec kFhir{"fhir", kFhirActivity, "bronze"};
-  FhirSummary summary;
-  DL_ASSIGN_OR_RETURN(summary.elapsed_seconds,
-                      RunStage(
-                          kFhir, lake, engine, config,
-                          [&](StageRun& run) { return MapChangedStudies(run, options, &summary); },
-                          &summary.run_id));
-  return summary;
+  return RunStageFor<FhirSummary>(kFhir, lake, engine, config,
+                                  [&](StageRun& run, FhirSummary* summary) {
+                                    return MapChangedStudies(run, options, summary);
+                                  });
 }
 
 }  // namespace dicomlake::pipeline

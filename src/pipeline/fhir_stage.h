@@ -14,15 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-
-namespace dicomlake::config {
-class Config;
-}
-namespace dicomlake::lake {
-class Engine;
-class Lake;
-}  // namespace dicomlake::lake
+#include "pipeline/stage.h"
 
 namespace dicomlake::pipeline {
 
@@ -33,15 +25,13 @@ struct FhirOptions {
   bool rebuild = false;        // every study, not only the changed ones
 };
 
-struct FhirSummary {
-  std::string run_id;
+struct FhirSummary : StageSummary {
   int64_t bronze_version = -1;     // the bronze version read
   int64_t instances_read = 0;      // instances of the affected studies
   int64_t studies_written = 0;     // ImagingStudy resources written
   int64_t studies_linked = 0;      // of those, with a literal Patient reference
   int64_t problems = 0;            // BusinessEvents rows recorded
   std::vector<std::string> files;  // NDJSON files written
-  double elapsed_seconds = 0;
 
   std::string ToJson() const;
 };

@@ -23,45 +23,40 @@ std::string GoldSummary::ToJson() const {
   return j.dump(2);
 }
 
+namespace {
+
+// The work of the gold stage: omop::UpdateGold, its skipped records as BusinessEvents.
+Status MapToGold(StageRun& run, GoldSummary* summary) {
+  omop::GoldOptions options;
+  options.dicomweb_base_url = run.config.settings().gold.dicomweb_base_url;
+  options.athena_vocabulary_path = run.config.settings().gold.athena_vocabulary_path;
+  options.now_us = run.started_us();
+  auto skip = [&run](const std::string& table, const std::string& record,
+                     const std::string& reason) { run.AddEvent("Warning", record, table, reason); };
+  DL_ASSIGN_OR_RETURN(omop::GoldCounts counts,
+                      omop::UpdateGold(run.lake, run.engine, options, skip));
+  static_cast<omop::GoldCounts&>(*summary) = counts;
+  ExecutionSummary& es = run.summary;
+  es.target_path = run.lake.TablesPath("gold");
+  es.target_lakehouse = "gold";
+  es.source_path = run.lake.TablesPath("silver");
+  es.source_lakehouse = "silver";
+  es.target_records = counts.persons + counts.procedures + counts.images;
+  es.source_records = counts.studies_read + counts.patients_read;
+  es.target_granular = {{"person", counts.persons},
+                        {"procedure_occurrence", counts.procedures},
+                        {"image_occurrence", counts.images}};
+  es.attributes = {{"skippedCount", std::to_string(counts.skipped)},
+                   {"athenaOverrides", std::to_string(counts.athena_overrides)}};
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<GoldSummary> RunGold(const lake::Lake& lake, lake::Engine& engine,
                             const config::Config& config) {
   static const StageSpec kGold{"gold", kGoldActivity, "gold"};
-  GoldSummary summary;
-  auto work = [&](StageRun& run) -> Status {
-    omop::GoldOptions options;
-    options.dicomweb_base_url = run.config.settings().gold.dicomweb_base_url;
-    options.athena_vocabulary_path = run.config.settings().gold.athena_vocabulary_path;
-    options.now_us = run.started_us();
-    auto skip = [&run](const std::string& table, const std::string& record,
-                       const std::string& reason) {
-      run.AddEvent("Warning", record, table, reason);
-    };
-    DL_ASSIGN_OR_RETURN(omop::GoldCounts counts,
-                        omop::UpdateGold(run.lake, run.engine, options, skip));
-    summary.studies_read = counts.studies_read;
-    summary.patients_read = counts.patients_read;
-    summary.persons = counts.persons;
-    summary.procedures = counts.procedures;
-    summary.images = counts.images;
-    summary.skipped = counts.skipped;
-    summary.athena_overrides = counts.athena_overrides;
-    ExecutionSummary& es = run.summary;
-    es.target_path = lake.TablesPath("gold");
-    es.target_lakehouse = "gold";
-    es.source_path = lake.TablesPath("silver");
-    es.source_lakehouse = "silver";
-    es.target_records = summary.persons + summary.procedures + summary.images;
-    es.source_records = summary.studies_read + summary.patients_read;
-    es.target_granular = {{"person", summary.persons},
-                          {"procedure_occurrence", summary.procedures},
-                          {"image_occurrence", summary.images}};
-    es.attributes = {{"skippedCount", std::to_string(summary.skipped)},
-                     {"athenaOverrides", std::to_string(summary.athena_overrides)}};
-    return Status::Ok();
-  };
-  DL_ASSIGN_OR_RETURN(summary.elapsed_seconds,
-                      RunStage(kGold, lake, engine, config, work, &summary.run_id));
-  return summary;
+  return RunStageFor<GoldSummary>(kGold, lake, engine, config, MapToGold);
 }
 
 }  // namespace dicomlake::pipeline

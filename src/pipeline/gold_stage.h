@@ -9,31 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-
-namespace dicomlake::config {
-class Config;
-}
-namespace dicomlake::lake {
-class Engine;
-class Lake;
-}  // namespace dicomlake::lake
+#include "omop/gold_mapping.h"
+#include "pipeline/stage.h"
 
 namespace dicomlake::pipeline {
 
 inline constexpr const char* kGoldActivity = "omop_gold_transformation";
 
-struct GoldSummary {
-  std::string run_id;
-  int64_t studies_read = 0;   // changed silver ImagingStudy rows
-  int64_t patients_read = 0;  // changed silver Patient rows
-  int64_t persons = 0;        // person rows written (new or changed)
-  int64_t procedures = 0;     // procedure_occurrence rows written
-  int64_t images = 0;         // image_occurrence rows written
-  int64_t skipped = 0;        // records OMOP cannot take (no birth year, no date, no UID)
-  int64_t athena_overrides = 0;
-  double elapsed_seconds = 0;
-
+// The counts of omop::UpdateGold and the run.
+struct GoldSummary : StageSummary, omop::GoldCounts {
   std::string ToJson() const;
 };
 

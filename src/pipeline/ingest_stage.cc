@@ -681,13 +681,9 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
 Result<IngestSummary> RunIngest(const lake::Lake& lake, lake::Engine& engine,
                                 const config::Config& config, const IngestOptions& options) {
   static const StageSpec kIngest{"ingest", kActivity, "bronze"};
-  IngestSummary summary;
-  DL_ASSIGN_OR_RETURN(
-      summary.elapsed_seconds,
-      RunStage(
-          kIngest, lake, engine, config,
-          [&](StageRun& run) { return IngestSource(run, options, &summary); }, &summary.run_id));
-  return summary;
+  return RunStageFor<IngestSummary>(
+      kIngest, lake, engine, config,
+      [&](StageRun& run, IngestSummary* summary) { return IngestSource(run, options, summary); });
 }
 
 }  // namespace dicomlake::pipeline

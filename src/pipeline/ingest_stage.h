@@ -13,15 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-
-namespace dicomlake::config {
-class Config;
-}
-namespace dicomlake::lake {
-class Engine;
-class Lake;
-}  // namespace dicomlake::lake
+#include "pipeline/stage.h"
 
 namespace dicomlake::pipeline {
 
@@ -43,8 +35,7 @@ struct IngestFailure {
   std::string reason;
 };
 
-struct IngestSummary {
-  std::string run_id;
+struct IngestSummary : StageSummary {
   int64_t files_seen = 0;           // files found in the source (archives count once)
   int64_t files_unchanged = 0;      // BYOS: skipped, same size and mtime as in FileManifest
   int64_t instances_read = 0;       // DICOM instances parsed (archive members included)
@@ -55,7 +46,6 @@ struct IngestSummary {
   int64_t bytes_read = 0;
   int64_t bytes_written = 0;  // Parquet and Process copies
   int64_t batches = 0;
-  double elapsed_seconds = 0;
   std::vector<IngestFailure> failures;
 
   std::string ToJson() const;

@@ -358,8 +358,9 @@ std::string SilverSummary::ToJson() const {
 Result<SilverSummary> RunSilver(const lake::Lake& lake, lake::Engine& engine,
                                 const config::Config& config) {
   static const StageSpec kSilver{"silver", kSilverActivity, "silver"};
-  SilverSummary summary;
-  auto work = [&](StageRun& run) -> Status {
+  auto work = [](StageRun& run, SilverSummary* out) -> Status {
+    SilverSummary& summary = *out;
+    const lake::Lake& lake = run.lake;
     Context ctx{run.lake, run.engine, run.config, &summary, run.started_us(), run};
     DL_ASSIGN_OR_RETURN(int64_t rows,
                         silver::UpdateMetastore(run.lake, run.engine, run.started_us()));
@@ -382,9 +383,7 @@ Result<SilverSummary> RunSilver(const lake::Lake& lake, lake::Engine& engine,
                      {"studiesLinked", std::to_string(summary.studies_linked)}};
     return Status::Ok();
   };
-  DL_ASSIGN_OR_RETURN(summary.elapsed_seconds,
-                      RunStage(kSilver, lake, engine, config, work, &summary.run_id));
-  return summary;
+  return RunStageFor<SilverSummary>(kSilver, lake, engine, config, work);
 }
 
 }  // namespace dicomlake::pipeline

@@ -17,15 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-
-namespace dicomlake::config {
-class Config;
-}
-namespace dicomlake::lake {
-class Engine;
-class Lake;
-}  // namespace dicomlake::lake
+#include "pipeline/stage.h"
 
 namespace dicomlake::pipeline {
 
@@ -37,8 +29,7 @@ struct SilverFailure {
   std::string reason;
 };
 
-struct SilverSummary {
-  std::string run_id;
+struct SilverSummary : StageSummary {
   int64_t metastore_rows = 0;   // ImagingMetastore rows written (inserted or replaced)
   int64_t ndjson_files = 0;     // NDJSON files read
   int64_t imaging_studies = 0;  // ImagingStudy resources read
@@ -47,7 +38,6 @@ struct SilverSummary {
   int64_t studies_linked = 0;   // ImagingStudy rows given a Patient reference
   int64_t failed = 0;           // bad lines and unreadable files
   std::vector<SilverFailure> failures;
-  double elapsed_seconds = 0;
 
   std::string ToJson() const;
 };

@@ -85,4 +85,19 @@ Result<double> RunStage(const StageSpec& spec, const lake::Lake& lake, lake::Eng
                         const config::Config& config, const std::function<Status(StageRun&)>& work,
                         std::string* run_id);
 
+// RunStage for a stage whose work fills a summary of type `Summary` (a StageSummary): the run id
+// and elapsed time are filled in, the summary returned.
+template <typename Summary>
+Result<Summary> RunStageFor(const StageSpec& spec, const lake::Lake& lake, lake::Engine& engine,
+                            const config::Config& config,
+                            const std::function<Status(StageRun&, Summary*)>& work) {
+  Summary summary;
+  Result<double> elapsed = RunStage(
+      spec, lake, engine, config, [&](StageRun& run) { return work(run, &summary); },
+      &summary.run_id);
+  if (!elapsed.ok()) return elapsed.status();
+  summary.elapsed_seconds = *elapsed;
+  return summary;
+}
+
 }  // namespace dicomlake::pipeline

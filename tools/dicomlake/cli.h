@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -85,6 +86,33 @@ CLI::App* AddCommand(CLI::App& app, const std::string& name, const std::string& 
 CLI::App* AddLakeCommand(CLI::App& app, const std::string& name, const std::string& description,
                          GlobalOptions& global, int* exit_code, LakeCommandBody body,
                          std::function<std::vector<std::string>()> overrides = {});
+
+// The command of a pipeline stage: `dicomlake <name> LAKE [--json]`. `run` runs the stage on the
+// opened lake (`interactive`: not --quiet and not --json, so a progress display may be shown);
+// its summary is printed as JSON with --json, else by `print` unless --quiet. Exit 3 when the
+// summary counts failed input files (a `failed` member above 0), else 0.
+template <typename Summary>
+CLI::App* AddStageCommand(CLI::App& app, const std::string& name, const std::string& description,
+                          GlobalOptions& global, int* exit_code,
+                          std::function<Result<Summary>(Session&, bool interactive)> run,
+                          std::function<void(const Summary&)> print) {
+  auto json = std::make_shared<bool>(false);
+  auto body = [&global, json, run, print](Session& session) -> Result<int> {
+    DL_ASSIGN_OR_RETURN(Summary summary, run(session, !global.quiet && !*json));
+    if (*json) {
+      std::cout << summary.ToJson() << "\n";
+    } else if (!global.quiet) {
+      print(summary);
+    }
+    if constexpr (requires { summary.failed; }) {
+      if (summary.failed > 0) return kExitInputFailures;
+    }
+    return kExitOk;
+  };
+  CLI::App* cmd = AddLakeCommand(app, name, description, global, exit_code, body);
+  cmd->add_flag("--json", *json, "Print the run summary as JSON");
+  return cmd;
+}
 
 // Adds --format (table, csv or json) storing into `*format_name`; ParseFormat turns it into a
 // Format inside the body (an unknown name is a usage error).

@@ -1,6 +1,5 @@
 // `dicomlake fhir <lake>`: bronze ImagingDicom -> FHIR R4 ImagingStudy bulk NDJSON.
 #include <cstdio>
-#include <iostream>
 
 #include "cli.h"
 #include "pipeline/fhir_stage.h"
@@ -8,39 +7,27 @@
 namespace dicomlake::cli {
 
 void RegisterFhir(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  struct Args {
-    std::string name_space;
-    bool json = false, rebuild = false;
-  };
-  auto args = std::make_shared<Args>();
-  auto body = [&global, args](Session& session) -> Result<int> {
-    pipeline::FhirOptions options;
-    options.only_namespace = args->name_space;
-    options.rebuild = args->rebuild;
-    DL_ASSIGN_OR_RETURN(auto summary,
-                        pipeline::RunFhir(*session.lake, *session.engine, session.config, options));
-    if (args->json) {
-      std::cout << summary.ToJson() << "\n";
-    } else if (!global.quiet) {
-      std::printf(
-          "fhir run %s: %lld ImagingStudy resources from %lld instances in %zu file(s), "
-          "%lld linked to a Patient, %lld problem(s) recorded in admin.BusinessEvents, "
-          "%.1f s\n",
-          summary.run_id.c_str(), static_cast<long long>(summary.studies_written),
-          static_cast<long long>(summary.instances_read), summary.files.size(),
-          static_cast<long long>(summary.studies_linked), static_cast<long long>(summary.problems),
-          summary.elapsed_seconds);
-    }
-    return kExitOk;
-  };
-  auto* cmd = AddLakeCommand(app, "fhir",
-                             "Write FHIR R4 ImagingStudy NDJSON for the studies that changed in "
-                             "bronze (bronze/Files/Process/Clinical/FHIR-NDJSON/<namespace>/"
-                             "YYYY/MM/DD/)",
-                             global, exit_code, body);
-  cmd->add_option("--namespace", args->name_space, "Only the studies of this namespace");
-  cmd->add_flag("--rebuild", args->rebuild, "Write every study again, not only changed ones");
-  cmd->add_flag("--json", args->json, "Print the run summary as JSON");
+  auto options = std::make_shared<pipeline::FhirOptions>();
+  auto* cmd = AddStageCommand<pipeline::FhirSummary>(
+      app, "fhir",
+      "Write FHIR R4 ImagingStudy NDJSON for the studies that changed in bronze "
+      "(bronze/Files/Process/Clinical/FHIR-NDJSON/<namespace>/YYYY/MM/DD/)",
+      global, exit_code,
+      [options](Session& session, bool) {
+        return pipeline::RunFhir(*session.lake, *session.engine, session.config, *options);
+      },
+      [](const pipeline::FhirSummary& s) {
+        std::printf(
+            "fhir run %s: %lld ImagingStudy resources from %lld instances in %zu file(s), "
+            "%lld linked to a Patient, %lld problem(s) recorded in admin.BusinessEvents, "
+            "%.1f s\n",
+            s.run_id.c_str(), static_cast<long long>(s.studies_written),
+            static_cast<long long>(s.instances_read), s.files.size(),
+            static_cast<long long>(s.studies_linked), static_cast<long long>(s.problems),
+            s.elapsed_seconds);
+      });
+  cmd->add_option("--namespace", options->only_namespace, "Only the studies of this namespace");
+  cmd->add_flag("--rebuild", options->rebuild, "Write every study again, not only changed ones");
 }
 
 }  // namespace dicomlake::cli

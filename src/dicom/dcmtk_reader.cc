@@ -354,6 +354,36 @@ bool LooksLikeDicom(const std::string& head) {
   return length < 0x10000;
 }
 
+namespace {
+
+// Recognises DICOM by content (ARCHITECTURE section 2), not by DCMTK's willingness to parse
+// anything: its auto-detection turns arbitrary bytes into odd elements.
+Status CheckLooksLikeDicom(const std::string& path) {
+  std::string head(132, '\0');
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return ErrnoError(errno, "cannot open " + path);
+  head.resize(std::fread(head.data(), 1, head.size(), f));
+  std::fclose(f);
+  if (LooksLikeDicom(head)) return Status::Ok();
+  return InvalidArgument(
+      "not DICOM: no \"DICM\" prefix at byte 128 and no plausible group 0002 or 0008 element at "
+      "the start");
+}
+
+// True when a Specific Character Set of the data set (or of an item) names ISO 2022 code
+// extensions, which this project decodes itself.
+bool AnyNeedsIso2022Decoder(const CharsetMap& charsets) {
+  for (const auto& [item, value] : charsets) {
+    if (!value) continue;
+    std::vector<std::string> terms;
+    for (const auto& v : SplitValues(*value, EVR_CS)) terms.push_back(v.value_or(""));
+    if (NeedsIso2022Decoder(terms)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& options) {
   ConfigureDcmtkOnce();
   if (!dcmDataDict.isDictionaryLoaded()) {
@@ -361,20 +391,7 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
         "the DICOM data dictionary is not loaded: install dcmtk's dictionary "
         "(/usr/share/libdcmtk17/dicom.dic) or set DCMDICTPATH");
   }
-  // Recognise DICOM by content (ARCHITECTURE section 2), not by DCMTK's willingness to parse
-  // anything: its auto-detection turns arbitrary bytes into odd elements.
-  {
-    std::string head(132, '\0');
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (f == nullptr) return IoError(std::string("cannot open: ") + std::strerror(errno));
-    head.resize(std::fread(head.data(), 1, head.size(), f));
-    std::fclose(f);
-    if (!LooksLikeDicom(head)) {
-      return InvalidArgument(
-          "not DICOM: no \"DICM\" prefix at byte 128 and no plausible group 0002 or 0008 "
-          "element at the start");
-    }
-  }
+  DL_RETURN_IF_ERROR(CheckLooksLikeDicom(path));
   DcmFileFormat file;
   DicomFile out;
   OFCondition cond = file.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange,
@@ -403,14 +420,7 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
   CharsetMap charsets;
   CollectCharsets(*dataset, &charsets);
   Converter converter(options, xfer_info.isEncapsulated(), &charsets, &out.warnings);
-  bool iso2022 = false;
-  for (const auto& [item, value] : charsets) {
-    if (!value) continue;
-    std::vector<std::string> terms;
-    for (const auto& v : SplitValues(*value, EVR_CS)) terms.push_back(v.value_or(""));
-    iso2022 = iso2022 || NeedsIso2022Decoder(terms);
-  }
-  if (iso2022) {
+  if (AnyNeedsIso2022Decoder(charsets)) {
     converter.DecodeTextOurselves();  // glibc iconv through DCMTK cannot do these
   } else {
     cond = file.convertToUTF8();

@@ -84,14 +84,10 @@ std::vector<std::vector<std::string>> ParseCsv(const std::string& text) {
 std::vector<ShippedConcept> ShippedModalityConcepts() { return FromCsv(kModalityConceptsCsv); }
 std::vector<ShippedConcept> ShippedBodyPartConcepts() { return FromCsv(kBodyPartConceptsCsv); }
 
-Result<ConceptMaps> LoadConceptMaps(lake::Engine& engine, const std::string& athena_dir) {
-  ConceptMaps maps;
-  auto modalities = ShippedModalityConcepts();
-  auto body_parts = ShippedBodyPartConcepts();
-  for (const auto& c : modalities) maps.modality[c.source_value] = c.concept_id;
-  for (const auto& c : body_parts) maps.body_part[c.source_value] = c.concept_id;
-  if (athena_dir.empty()) return maps;
+namespace {
 
+// Loads the two Athena files as temporary tables __athena_concept and __athena_relationship.
+Status LoadAthena(lake::Engine& engine, const std::string& athena_dir) {
   std::string concept_csv = fs::Join(athena_dir, "CONCEPT.csv");
   std::string relationship_csv = fs::Join(athena_dir, "CONCEPT_RELATIONSHIP.csv");
   for (const auto& f : {concept_csv, relationship_csv}) {
@@ -111,11 +107,15 @@ Result<ConceptMaps> LoadConceptMaps(lake::Engine& engine, const std::string& ath
   DL_RETURN_IF_ERROR(load("__athena_concept", concept_csv,
                           "TRY_CAST(concept_id AS INTEGER) AS concept_id, concept_name, domain_id, "
                           "vocabulary_id, standard_concept, concept_code, invalid_reason"));
-  DL_RETURN_IF_ERROR(load("__athena_relationship", relationship_csv,
-                          "TRY_CAST(concept_id_1 AS INTEGER) AS concept_id_1, "
-                          "TRY_CAST(concept_id_2 AS INTEGER) AS concept_id_2, relationship_id, "
-                          "invalid_reason"));
-  maps.athena = true;
+  return load("__athena_relationship", relationship_csv,
+              "TRY_CAST(concept_id_1 AS INTEGER) AS concept_id_1, "
+              "TRY_CAST(concept_id_2 AS INTEGER) AS concept_id_2, relationship_id, "
+              "invalid_reason");
+}
+
+// Modalities: the standard SNOMED procedure concept of the shipped concept's name.
+Status OverrideModalities(lake::Engine& engine, const std::vector<ShippedConcept>& modalities,
+                          ConceptMaps* maps) {
   for (const auto& c : modalities) {
     DL_ASSIGN_OR_RETURN(
         int32_t id,
@@ -125,11 +125,16 @@ Result<ConceptMaps> LoadConceptMaps(lake::Engine& engine, const std::string& ath
                     lake::QuoteLiteral(c.concept_name) +
                     ") AND domain_id = 'Procedure' AND standard_concept = 'S' AND "
                     "vocabulary_id = 'SNOMED' AND coalesce(invalid_reason, '') = ''"));
-    if (id != 0 && id != maps.modality[c.source_value]) {
-      maps.modality[c.source_value] = id;
-      maps.athena_overrides++;
+    if (id != 0 && id != maps->modality[c.source_value]) {
+      maps->modality[c.source_value] = id;
+      maps->athena_overrides++;
     }
   }
+  return Status::Ok();
+}
+
+// Body parts: the SNOMED concept of the term's PS3.16 code, or its 'Maps to' standard target.
+Status OverrideBodyParts(lake::Engine& engine, ConceptMaps* maps) {
   for (const auto& term : dicom::BodyPartTerms()) {
     std::optional<dicom::SnomedConcept> site = dicom::BodyPartToSnomed(term);
     if (!site) continue;
@@ -144,12 +149,27 @@ Result<ConceptMaps> LoadConceptMaps(lake::Engine& engine, const std::string& ath
                 "= r.concept_id_2 AND t.standard_concept = 'S' WHERE c.vocabulary_id = 'SNOMED' "
                 "AND c.concept_code = " +
                     lit));
-    auto it = maps.body_part.find(term);
-    if (id != 0 && (it == maps.body_part.end() || it->second != id)) {
-      maps.body_part[term] = id;
-      maps.athena_overrides++;
+    auto it = maps->body_part.find(term);
+    if (id != 0 && (it == maps->body_part.end() || it->second != id)) {
+      maps->body_part[term] = id;
+      maps->athena_overrides++;
     }
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ConceptMaps> LoadConceptMaps(lake::Engine& engine, const std::string& athena_dir) {
+  ConceptMaps maps;
+  auto modalities = ShippedModalityConcepts();
+  for (const auto& c : modalities) maps.modality[c.source_value] = c.concept_id;
+  for (const auto& c : ShippedBodyPartConcepts()) maps.body_part[c.source_value] = c.concept_id;
+  if (athena_dir.empty()) return maps;
+  DL_RETURN_IF_ERROR(LoadAthena(engine, athena_dir));
+  maps.athena = true;
+  DL_RETURN_IF_ERROR(OverrideModalities(engine, modalities, &maps));
+  DL_RETURN_IF_ERROR(OverrideBodyParts(engine, &maps));
   return maps;
 }
 

@@ -34,13 +34,15 @@ constexpr const char* kChangedStudies = R"sql((SELECT * FROM (VALUES
 ) t(id, msftSourceSystem, subject, started, description, procedureCode, series,
     meta_lastUpdated)))sql";
 
-// The silver ImagingMetastore rows of those studies (DICOM JSON kept to the attributes used).
+// The silver ImagingMetastore rows of those studies (DICOM JSON kept to the attributes used):
+// s1's birth date in the ACR-NEMA form with padding, s3 an age only, s4 a "00000000" birth date
+// and a malformed age (neither is a value: s4 has no year of birth, as in bronze).
 constexpr const char* kMetastore = R"sql((SELECT * FROM (VALUES
-  ('s1', '1.2.3.1', '1.2.3', '{"00100040":{"vr":"CS","Value":["F"]},"00100030":{"vr":"DA","Value":["19700203"]},"00180015":{"vr":"CS","Value":["chest"]}}', '/lake/p/s1/a.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00'),
+  ('s1', '1.2.3.1', '1.2.3', '{"00100040":{"vr":"CS","Value":["F"]},"00100030":{"vr":"DA","Value":["1970.02.03 "]},"00180015":{"vr":"CS","Value":["chest"]}}', '/lake/p/s1/a.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00'),
   ('s1', '1.2.3.2', '1.2.3', '{}', '/lake/p/s1/b.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00'),
   ('s2', '1.2.4.1', '1.2.4', '{"00100040":{"vr":"CS","Value":["M"]}}', '/lake/p/s2/a.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00'),
   ('s3', '1.2.5.1', NULL, '{"00100040":{"vr":"CS","Value":["O"]},"00101010":{"vr":"AS","Value":["045Y"]}}', '/lake/p/s3/a.dcm', TIMESTAMPTZ '2024-01-15 09:00:00+00'),
-  ('s4', '1.2.6.1', '1.2.6', '{}', '/lake/p/s4/a.dcm', TIMESTAMPTZ '2024-01-15 09:00:00+00')
+  ('s4', '1.2.6.1', '1.2.6', '{"00100030":{"vr":"DA","Value":["00000000"]},"00101010":{"vr":"AS","Value":["45Y"]}}', '/lake/p/s4/a.dcm', TIMESTAMPTZ '2024-01-15 09:00:00+00')
 ) t(id, seriesInstanceUid, studyInstanceUid, metadata_string, filePath, sourceModifiedAt)))sql";
 
 // The changed silver Patient row of s2's patient.

@@ -17,14 +17,30 @@ FROM {{changed_studies}} s;
 
 -- step: meta
 -- The DICOM facts gold needs, for every instance of those studies (silver ImagingMetastore).
+-- PatientBirthDate and PatientAge are read by the rules of the DICOM value layer
+-- (dicom/values.h), so gold agrees with bronze: DA is YYYYMMDD or the ACR-NEMA YYYY.MM.DD, padding
+-- (spaces, NULs) ignored, year 0001 or later, a day that exists; AS is nnnD/W/M/Y.
 CREATE OR REPLACE TEMP TABLE __gold_meta AS
-SELECT id, seriesInstanceUid, studyInstanceUid, sourceModifiedAt, filePath,
-       json_extract_string(metadata_string, {{tag:PatientSex}}) AS sex,
-       json_extract_string(metadata_string, {{tag:PatientBirthDate}}) AS birth,
-       json_extract_string(metadata_string, {{tag:PatientAge}}) AS age,
-       json_extract_string(metadata_string, {{tag:BodyPartExamined}}) AS body_part
-FROM {{metastore}} m
-WHERE m.id IN (SELECT id FROM __gold_study);
+SELECT id, seriesInstanceUid, studyInstanceUid, sourceModifiedAt, filePath, sex,
+       CASE WHEN regexp_matches(birth_da, '^[0-9]{8}$') AND left(birth_da, 4) <> '0000'
+            THEN strftime(TRY_STRPTIME(birth_da, '%Y%m%d'), '%Y-%m-%d') END AS birth,
+       CASE WHEN regexp_matches(age_as, '^[0-9]{3}[DWMY]$')
+            THEN CASE right(age_as, 1)
+                   WHEN 'Y' THEN TRY_CAST(left(age_as, 3) AS INTEGER)
+                   WHEN 'M' THEN TRY_CAST(left(age_as, 3) AS INTEGER) // 12
+                   WHEN 'W' THEN TRY_CAST(left(age_as, 3) AS INTEGER) * 7 // 365
+                   ELSE TRY_CAST(left(age_as, 3) AS INTEGER) // 365 END END AS age_years,
+       body_part
+FROM (
+  SELECT id, seriesInstanceUid, studyInstanceUid, sourceModifiedAt, filePath,
+         json_extract_string(metadata_string, {{tag:PatientSex}}) AS sex,
+         regexp_replace(trim(json_extract_string(metadata_string, {{tag:PatientBirthDate}}),
+                             ' ' || chr(0)),
+                        '^([0-9]{4})[.]([0-9]{2})[.]([0-9]{2})$', '\1\2\3') AS birth_da,
+         trim(json_extract_string(metadata_string, {{tag:PatientAge}}), ' ' || chr(0)) AS age_as,
+         json_extract_string(metadata_string, {{tag:BodyPartExamined}}) AS body_part
+  FROM {{metastore}} m
+  WHERE m.id IN (SELECT id FROM __gold_study));
 
 -- step: count_studies
 SELECT count(*) FROM __gold_study;

@@ -13,16 +13,16 @@ SELECT * FROM (
   SELECT s.person_source,
          CASE upper(d.sex) WHEN 'M' THEN 'male' WHEN 'F' THEN 'female' WHEN 'O' THEN 'other'
                            ELSE d.sex END,
-         -- PatientBirthDate, else the year implied by PatientAge in years at the study date.
-         coalesce(strftime(TRY_STRPTIME(d.birth, '%Y%m%d'), '%Y-%m-%d'),
-                  CASE WHEN regexp_matches(d.age, '^[0-9]{3}Y$') AND s.started IS NOT NULL
+         -- PatientBirthDate, else the year implied by PatientAge at the study date.
+         coalesce(d.birth,
+                  CASE WHEN d.age_years IS NOT NULL AND s.started IS NOT NULL
                        THEN lpad((TRY_CAST(left(s.started, 4) AS INTEGER) -
-                                  TRY_CAST(left(d.age, 3) AS INTEGER))::VARCHAR, 4, '0') END),
+                                  d.age_years)::VARCHAR, 4, '0') END),
          'ImagingStudy', s.meta_lastUpdated
   FROM __gold_study s
   LEFT JOIN (SELECT id, arg_max(sex, sourceModifiedAt) AS sex,
                     arg_max(birth, sourceModifiedAt) AS birth,
-                    arg_max(age, sourceModifiedAt) AS age
+                    arg_max(age_years, sourceModifiedAt) AS age_years
              FROM __gold_meta GROUP BY id) d ON d.id = s.id
   WHERE s.subject.id IS NULL)
 QUALIFY row_number() OVER (PARTITION BY source_id ORDER BY updated DESC NULLS LAST) = 1;

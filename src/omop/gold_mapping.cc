@@ -80,7 +80,8 @@ class GoldUpdate {
   lake::TempTables temps_;
   SqlVariables vars_;
   GoldCounts counts_;
-  int64_t patient_version_ = -1, study_version_ = -1;
+  int64_t patient_version_ = -1, study_version_ = -1;    // the silver versions read now
+  int64_t patient_consumed_ = -1, study_consumed_ = -1;  // the versions the last update read
   bool patients_changed_ = false;
 };
 
@@ -149,12 +150,14 @@ Status GoldUpdate::StageInputs(bool* any_change) {
     auto it = s.txns.find(app);
     return it == s.txns.end() ? int64_t{-1} : it->second.version;
   };
+  patient_consumed_ = consumed(person_snap, kPatientApp);
+  study_consumed_ = consumed(image_snap, kStudyApp);
   DL_ASSIGN_OR_RETURN(std::string changed_patients,
-                      lake::RowsChangedSince(patients, engine_, consumed(person_snap, kPatientApp),
-                                             "id", "msftModifiedDatetime", &patient_version_));
+                      lake::RowsChangedSince(patients, engine_, patient_consumed_, "id",
+                                             "msftModifiedDatetime", &patient_version_));
   DL_ASSIGN_OR_RETURN(std::string changed_studies,
-                      lake::RowsChangedSince(studies, engine_, consumed(image_snap, kStudyApp),
-                                             "id", "msftModifiedDatetime", &study_version_));
+                      lake::RowsChangedSince(studies, engine_, study_consumed_, "id",
+                                             "msftModifiedDatetime", &study_version_));
   // Without silver ImagingStudy there is nothing to map yet (persons come with their studies).
   *any_change = study_version_ >= 0 && !(changed_patients.empty() && changed_studies.empty());
   if (!*any_change) return Status::Ok();
@@ -186,8 +189,11 @@ Status GoldUpdate::MapPersons() {
   DL_RETURN_IF_ERROR(Skip("person"));
   DL_RETURN_IF_ERROR(AssignIds("person", "person", "__gold_person_ids"));
   DL_RETURN_IF_ERROR(Execute("person", "rows"));
-  DL_ASSIGN_OR_RETURN(counts_.persons, Write(lake::table::kPerson, PersonSchema(), "__gold_person",
-                                             "person_id", kPatientApp, patient_version_));
+  // The consumed version is recorded only when it moved (else the commit would change nothing).
+  bool moved = patient_version_ > patient_consumed_;
+  DL_ASSIGN_OR_RETURN(counts_.persons,
+                      Write(lake::table::kPerson, PersonSchema(), "__gold_person", "person_id",
+                            moved ? kPatientApp : "", patient_version_));
   if (patients_changed_) {
     DL_ASSIGN_OR_RETURN(counts_.patients_read, Count("person", "count_patients"));
   }
@@ -227,9 +233,10 @@ Status GoldUpdate::MapImages() {
   DL_RETURN_IF_ERROR(Skip("image_occurrence"));
   DL_RETURN_IF_ERROR(AssignIds("image_occurrence", "image_occurrence", "__gold_image_ids"));
   DL_RETURN_IF_ERROR(Execute("image_occurrence", "rows"));
+  bool moved = study_version_ > study_consumed_;
   DL_ASSIGN_OR_RETURN(counts_.images,
                       Write(lake::table::kImageOccurrence, ImageOccurrenceSchema(), "__gold_image",
-                            "image_occurrence_id", kStudyApp, study_version_));
+                            "image_occurrence_id", moved ? kStudyApp : "", study_version_));
   return Status::Ok();
 }
 

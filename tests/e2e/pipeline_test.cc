@@ -184,6 +184,32 @@ TEST_F(GoldTest, ConceptsFromTheShippedMapsUnknownValuesKeepTheirSource) {
             1);
 }
 
+// Only silver Patient changes (a clinical patient no study refers to): gold adds the person and
+// leaves the rest as it was (this used to fail: the changed-studies input had no columns).
+TEST_F(GoldTest, APatientArrivingAloneBecomesAPersonAndChangesNothingElse) {
+  MakeDicom({Series("1.2.9", "1.2.9.1", "1.2.9.1.1", "CT", "CHEST")});
+  Run();
+  auto versions = f_->DataVersions();
+  std::string clinical =
+      fs::Join(f_->lake_.FilesPath("bronze"), "Ingest/Clinical/FHIR-NDJSON/HOSP");
+  ASSERT_TRUE(fs::MakeDirs(clinical).ok());
+  ASSERT_TRUE(
+      fs::WriteFileAtomic(
+          fs::Join(clinical, "Patient-late.ndjson"),
+          R"({"resourceType":"Patient","id":"late-1","gender":"male","birthDate":"1961-05-04",)"
+          R"("identifier":[{"system":"urn:other","value":"Q9"}]})"
+          "\n")
+          .ok());
+  Run();
+  EXPECT_EQ(gold_.persons, 1);
+  EXPECT_EQ(f_->Rows("SELECT msftSourceTableName, gender_concept_id, year_of_birth FROM "
+                     "gold.person ORDER BY 1"),
+            std::vector<std::string>({"ImagingStudy|8532|1970|", "Patient|8507|1961|"}));
+  auto after = f_->DataVersions();
+  EXPECT_EQ(after["gold/image_occurrence"], versions["gold/image_occurrence"]);
+  EXPECT_EQ(after["gold/procedure_occurrence"], versions["gold/procedure_occurrence"]);
+}
+
 TEST_F(GoldTest, AnAthenaVocabularyOverridesTheShippedMaps) {
   std::string athena = dir_.Sub("athena");
   ASSERT_TRUE(fs::MakeDirs(athena).ok());

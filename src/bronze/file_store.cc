@@ -2,9 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <fcntl.h>
 #include <libdeflate.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 #include <cerrno>

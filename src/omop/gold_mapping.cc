@@ -65,9 +65,15 @@ class GoldUpdate {
   Status AssignIds(const std::string& file, const std::string& resource_type,
                    const std::string& temp);
   Status StageMap(const std::string& temp, const std::map<std::string, int32_t>& map);
+  // The silver input a gold table records as consumed (a Delta txn): `app` read up to
+  // `version`, after `consumed` last time.
+  struct Progress {
+    const char* app;
+    int64_t consumed, version;
+  };
   Result<int64_t> Write(const lake::TableId& id, const lake::Schema& schema,
                         const std::string& staged, const std::string& key,
-                        const std::string& txn_app = "", int64_t txn_version = -1);
+                        const Progress* progress = nullptr);
   Status StageInputs(bool* any_change);
   Status MapPersons();
   Status MapProcedures(bool athena);
@@ -123,15 +129,18 @@ Status GoldUpdate::StageMap(const std::string& temp, const std::map<std::string,
 
 Result<int64_t> GoldUpdate::Write(const lake::TableId& id, const lake::Schema& schema,
                                   const std::string& staged, const std::string& key,
-                                  const std::string& txn_app, int64_t txn_version) {
+                                  const Progress* progress) {
   lake::DeltaTable table = lake_.OpenTable(id);
   lake::ChangedUpsert upsert;
   upsert.staged = staged;
   upsert.key = key;
   upsert.ignore_column = "msftModifiedDatetime";
   upsert.description = std::string("dicomlake: OMOP CDM ") + id.name;
-  upsert.txn_app = txn_app;
-  upsert.txn_version = txn_version;
+  // Recorded only when the input moved on: otherwise the commit would change nothing.
+  if (progress != nullptr && progress->version > progress->consumed) {
+    upsert.txn_app = progress->app;
+    upsert.txn_version = progress->version;
+  }
   return lake::UpsertWhereChanged(table, engine_, schema, upsert);
 }
 
@@ -189,11 +198,9 @@ Status GoldUpdate::MapPersons() {
   DL_RETURN_IF_ERROR(Skip("person"));
   DL_RETURN_IF_ERROR(AssignIds("person", "person", "__gold_person_ids"));
   DL_RETURN_IF_ERROR(Execute("person", "rows"));
-  // The consumed version is recorded only when it moved (else the commit would change nothing).
-  bool moved = patient_version_ > patient_consumed_;
-  DL_ASSIGN_OR_RETURN(counts_.persons,
-                      Write(lake::table::kPerson, PersonSchema(), "__gold_person", "person_id",
-                            moved ? kPatientApp : "", patient_version_));
+  Progress progress{kPatientApp, patient_consumed_, patient_version_};
+  DL_ASSIGN_OR_RETURN(counts_.persons, Write(lake::table::kPerson, PersonSchema(), "__gold_person",
+                                             "person_id", &progress));
   if (patients_changed_) {
     DL_ASSIGN_OR_RETURN(counts_.patients_read, Count("person", "count_patients"));
   }
@@ -233,10 +240,9 @@ Status GoldUpdate::MapImages() {
   DL_RETURN_IF_ERROR(Skip("image_occurrence"));
   DL_RETURN_IF_ERROR(AssignIds("image_occurrence", "image_occurrence", "__gold_image_ids"));
   DL_RETURN_IF_ERROR(Execute("image_occurrence", "rows"));
-  bool moved = study_version_ > study_consumed_;
-  DL_ASSIGN_OR_RETURN(counts_.images,
-                      Write(lake::table::kImageOccurrence, ImageOccurrenceSchema(), "__gold_image",
-                            "image_occurrence_id", moved ? kStudyApp : "", study_version_));
+  Progress progress{kStudyApp, study_consumed_, study_version_};
+  DL_ASSIGN_OR_RETURN(counts_.images, Write(lake::table::kImageOccurrence, ImageOccurrenceSchema(),
+                                            "__gold_image", "image_occurrence_id", &progress));
   return Status::Ok();
 }
 

@@ -1,6 +1,5 @@
 #include "pipeline/fhir_stage.h"
 
-#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -8,7 +7,6 @@
 #include "common/fs.h"
 #include "common/parallel.h"
 #include "common/time_util.h"
-#include "common/uuid.h"
 #include "config/config.h"
 #include "fhir/imaging_study.h"
 #include "fhir/ndjson.h"

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -23,7 +22,6 @@
 #include "common/hash.h"
 #include "common/parallel.h"
 #include "common/time_util.h"
-#include "common/uuid.h"
 #include "config/config.h"
 #include "dicom/dicom_json.h"
 #include "dicom/dicom_reader.h"

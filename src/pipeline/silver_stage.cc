@@ -1,7 +1,6 @@
 #include "pipeline/silver_stage.h"
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -12,7 +11,6 @@
 #include "common/hash.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
-#include "common/uuid.h"
 #include "config/config.h"
 #include "lake/delta_table.h"
 #include "lake/engine.h"

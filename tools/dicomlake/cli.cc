@@ -38,21 +38,24 @@ int Fail(const Status& status) {
   return ExitCodeFor(status);
 }
 
+Result<config::Config> LoadConfig(const lake::Lake& lake, const GlobalOptions& global,
+                                  const std::vector<std::string>& extra_overrides) {
+  std::vector<std::string> overrides = global.config_overrides;
+  overrides.insert(overrides.end(), extra_overrides.begin(), extra_overrides.end());
+  auto config = config::Config::Load(lake.root(), overrides);
+  if (config.ok()) return config;
+  // A configuration that cannot be used is the user's to fix, unless the disk failed.
+  Status st = config.status();
+  bool io = st.code() == StatusCode::kIoError || st.code() == StatusCode::kNoSpace;
+  return io ? st : InvalidArgument(st.message());
+}
+
 Result<Session> OpenSession(const std::string& lake_root, const GlobalOptions& global,
                             const std::vector<std::string>& extra_overrides) {
   Session session;
   session.lake = std::make_unique<lake::Lake>(lake_root);
   DL_RETURN_IF_ERROR(session.lake->CheckExists());
-  std::vector<std::string> overrides = global.config_overrides;
-  overrides.insert(overrides.end(), extra_overrides.begin(), extra_overrides.end());
-  auto config = config::Config::Load(session.lake->root(), overrides);
-  if (!config.ok()) {
-    // A configuration that cannot be used is the user's to fix, unless the disk failed.
-    Status st = config.status();
-    bool io = st.code() == StatusCode::kIoError || st.code() == StatusCode::kNoSpace;
-    return io ? st : InvalidArgument(st.message());
-  }
-  session.config = std::move(*config);
+  DL_ASSIGN_OR_RETURN(session.config, LoadConfig(*session.lake, global, extra_overrides));
   session.lake->set_table_options(pipeline::TableOptionsFrom(session.config));
   lake::EngineOptions options;
   options.threads = session.config.settings().global.threads;

@@ -67,6 +67,10 @@ struct Session {
   config::Config config;
   std::unique_ptr<lake::Engine> engine;
 };
+// The lake's configuration with --set and `extra_overrides` applied; an unusable one is
+// kInvalidArgument.
+Result<config::Config> LoadConfig(const lake::Lake& lake, const GlobalOptions& global,
+                                  const std::vector<std::string>& extra_overrides = {});
 // Opens an existing lake (kNotFound with a hint when it is not one; an unusable configuration is
 // kInvalidArgument).
 Result<Session> OpenSession(const std::string& lake_root, const GlobalOptions& global,

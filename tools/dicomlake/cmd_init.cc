@@ -12,8 +12,8 @@ void RegisterInit(CLI::App& app, GlobalOptions& global, int* exit_code) {
     lake::Lake lake(*lake_root);
     DL_ASSIGN_OR_RETURN(auto engine, lake::Engine::Open());
     DL_ASSIGN_OR_RETURN(auto report, pipeline::InitLake(lake, *engine));
-    // Open it as every command does, so that a bad configuration file is reported at once.
-    DL_ASSIGN_OR_RETURN(Session session, OpenSession(lake.root(), global));
+    // Validate the configuration now, so that a bad file is reported at once.
+    DL_RETURN_IF_ERROR(LoadConfig(lake, global).status());
     if (!global.quiet) {
       std::cout << (report.tables_created > 0 ? "Created lake at " : "Lake already initialised at ")
                 << lake.root() << "\n";

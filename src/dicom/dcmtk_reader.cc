@@ -17,13 +17,14 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 
 #include "dicom/charset.h"
+#include "dicom/dcmtk_private_dictionary.h"
 #include "dicom/dicom_reader.h"
 
 namespace dicomlake::dicom {
@@ -36,6 +37,9 @@ void ConfigureDcmtkOnce() {
     // An explicit-VR UN element whose real VR the dictionary knows is read with that VR (as
     // pydicom does), so that e.g. a date stored as UN becomes a DA value.
     dcmEnableUnknownVRConversion.set(OFTrue);
+    // Private attributes DCMTK's dictionary lacks (Siemens, GE, Philips ...), so that implicit
+    // VR private values are read with their VR instead of as UN bytes.
+    if (dcmDataDict.isDictionaryLoaded()) AddPrivateDictionaryToDcmtk();
   });
 }
 
@@ -105,23 +109,6 @@ std::string FloatText(double v) {
   return fmt::format("{}", v);
 }
 
-// Puts the file's own Specific Character Set back into the converted data set, or removes the
-// one the conversion added when the file had none.
-void RestoreCharacterSet(const std::optional<std::string>& original_value, Dataset* data) {
-  auto& elements = data->elements;
-  if (!original_value) {
-    elements.erase(std::remove_if(elements.begin(), elements.end(),
-                                  [](const Element& e) { return e.tag == Tag(0x0008, 0x0005); }),
-                   elements.end());
-    return;
-  }
-  const std::string& original = *original_value;
-  for (auto& e : elements) {
-    if (e.tag != Tag(0x0008, 0x0005)) continue;
-    e.strings = SplitValues(original, EVR_CS);
-  }
-}
-
 // Removes the element DCMTK was reading when the stream broke: the last element in stream order
 // (descending into the last item of a trailing sequence). Its value buffer was allocated with
 // the declared length but only partly filled, so the rest is uninitialised memory. Returns the
@@ -147,60 +134,201 @@ std::string DropLastReadElement(DcmItem& item) {
   return tag;
 }
 
-// The Specific Character Set of the data set and of every sequence item before conversion:
-// DcmItem::convertToUTF8 rewrites them to ISO_IR 192, the JSON keeps the file's own values.
-using CharsetMap = std::unordered_map<const DcmItem*, std::optional<std::string>>;
+constexpr Uint32 kMaxNumericBytes = 1 << 20;
 
-void CollectCharsets(DcmItem& item, CharsetMap* out) {
-  OFString value;
-  if (item.findAndGetOFStringArray(DCM_SpecificCharacterSet, value, OFFalse).good()) {
-    (*out)[&item] = std::string(value.c_str());
-  } else {
-    (*out)[&item] = std::nullopt;
+// The attributes whose VR depends on other attributes (PS3.6 lists them as "US or SS",
+// "OB or OW", "US or OW"), and how PS3.5 resolves each. Only implicit VR data sets (and values
+// DCMTK left with an internal VR) need it: explicit VR data sets state the VR.
+enum class ContextVr {
+  kNone,
+  kUsOrSsByPixelRepresentation,
+  kObOrOwPixels,
+  kObOrOwWaveform,
+  kUsOrOwLutData
+};
+
+ContextVr ContextVrOf(uint32_t tag) {
+  const uint16_t group = tag >> 16;
+  const uint16_t element = tag & 0xFFFF;
+  switch (tag) {
+    case Tag(0x0018, 0x9810):  // Zero Velocity Pixel Value
+    case Tag(0x0022, 0x1452):  // Mapped Pixel Value
+    case Tag(0x0028, 0x0104):  // Smallest / Largest Valid Pixel Value (retired)
+    case Tag(0x0028, 0x0105):
+    case Tag(0x0028, 0x0106):  // Smallest / Largest Image Pixel Value
+    case Tag(0x0028, 0x0107):
+    case Tag(0x0028, 0x0108):  // Smallest / Largest Pixel Value in Series
+    case Tag(0x0028, 0x0109):
+    case Tag(0x0028, 0x0110):  // Smallest / Largest Image Pixel Value in Plane (retired)
+    case Tag(0x0028, 0x0111):
+    case Tag(0x0028, 0x0120):  // Pixel Padding Value
+    case Tag(0x0028, 0x0121):  // Pixel Padding Range Limit
+    case Tag(0x0028, 0x1101):  // Red / Green / Blue Palette Color LUT Descriptor
+    case Tag(0x0028, 0x1102):
+    case Tag(0x0028, 0x1103):
+    case Tag(0x0028, 0x1111):  // Large Red / Green / Blue Palette Color LUT Descriptor (retired)
+    case Tag(0x0028, 0x1112):
+    case Tag(0x0028, 0x1113):
+    case Tag(0x0028, 0x3002):  // LUT Descriptor
+    case Tag(0x0040, 0x9211):  // Real World Value Last / First Value Mapped
+    case Tag(0x0040, 0x9216):
+    case Tag(0x0060, 0x3004):  // Histogram First / Last Bin Value
+    case Tag(0x0060, 0x3006):
+      return ContextVr::kUsOrSsByPixelRepresentation;
+    case Tag(0x7FE0, 0x0010):  // Pixel Data
+      return ContextVr::kObOrOwPixels;
+    case Tag(0x5400, 0x0110):  // Channel Minimum / Maximum Value, Waveform Padding Value, Data
+    case Tag(0x5400, 0x0112):
+    case Tag(0x5400, 0x100A):
+    case Tag(0x5400, 0x1010):
+      return ContextVr::kObOrOwWaveform;
+    case Tag(0x0028, 0x3006):  // LUT Data
+      return ContextVr::kUsOrOwLutData;
+    default:
+      break;
   }
-  for (unsigned long k = 0; k < item.card(); ++k) {
-    DcmElement* e = item.getElement(k);
-    if (e == nullptr || e->ident() != EVR_SQ) continue;
-    auto* seq = static_cast<DcmSequenceOfItems*>(e);
-    for (unsigned long i = 0; i < seq->card(); ++i) {
-      if (DcmItem* child = seq->getItem(i)) CollectCharsets(*child, out);
-    }
+  // Overlay Data (60xx,3000) of the repeating overlay groups.
+  if (group >= 0x6000 && group <= 0x601E && group % 2 == 0 && element == 0x3000)
+    return ContextVr::kObOrOwPixels;
+  return ContextVr::kNone;
+}
+
+// DCMTK's internal VRs for dictionary entries with more than one VR.
+bool IsInternalVr(DcmEVR vr) {
+  return vr == EVR_xs || vr == EVR_ox || vr == EVR_lt || vr == EVR_px || vr == EVR_up;
+}
+
+// The facts about one data set or item that other attributes' VRs depend on.
+struct ItemFacts {
+  std::optional<int64_t> pixel_representation;
+  std::optional<int64_t> bits_allocated;
+  std::optional<int64_t> waveform_bits_allocated;
+  std::optional<int64_t> lut_entries;  // first value of LUT Descriptor
+};
+
+// Bytes per value of a fixed-size numeric VR, 0 for other VRs.
+size_t NumericSize(DcmEVR vr) {
+  switch (vr) {
+    case EVR_US:
+    case EVR_SS:
+      return 2;
+    case EVR_UL:
+    case EVR_SL:
+    case EVR_FL:
+    case EVR_AT:
+      return 4;
+    case EVR_FD:
+    case EVR_SV:
+    case EVR_UV:
+      return 8;
+    default:
+      return 0;
   }
 }
 
-constexpr Uint32 kMaxNumericBytes = 1 << 20;
+// True when text read under a private dictionary's VR looks binary: control characters other
+// than the ones text may hold (TAB, LF, FF, CR, ESC of ISO 2022) before the trailing padding.
+bool LooksBinary(const std::string& s) {
+  size_t end = s.size();
+  while (end > 0 && (s[end - 1] == '\0' || s[end - 1] == ' ')) --end;
+  for (size_t i = 0; i < end; ++i) {
+    auto c = static_cast<uint8_t>(s[i]);
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\f' && c != '\r' && c != 0x1B) return true;
+  }
+  return false;
+}
+
+std::string TagText(uint32_t tag) {
+  return fmt::format("({:04X},{:04X})", tag >> 16, tag & 0xFFFF);
+}
 
 class Converter {
  public:
-  Converter(const ReadOptions& options, bool encapsulated, const CharsetMap* charsets,
+  Converter(const ReadOptions& options, bool encapsulated, bool implicit_vr,
             std::vector<std::string>* warnings)
-      : options_(options), encapsulated_(encapsulated), charsets_(charsets), warnings_(warnings) {}
-
-  // Text of files with ISO 2022 code extensions is decoded here (charset.h) instead of by DCMTK.
-  void DecodeTextOurselves() { own_decoding_ = true; }
+      : options_(options),
+        encapsulated_(encapsulated),
+        implicit_vr_(implicit_vr),
+        warnings_(warnings) {}
 
   void ConvertItem(DcmItem& item, Dataset* out) {
     // An item without its own Specific Character Set uses its parent's (PS3.5 7.5.1).
-    std::vector<std::string> inherited = current_charsets_;
-    auto own = charsets_->find(&item);
-    if (own != charsets_->end() && own->second) {
-      current_charsets_.clear();
-      for (const auto& v : SplitValues(*own->second, EVR_CS))
-        current_charsets_.push_back(v.value_or(""));
+    OFString charset;
+    std::optional<TextDecoder> own;
+    if (item.findAndGetOFStringArray(DCM_SpecificCharacterSet, charset, OFFalse).good()) {
+      std::vector<std::string> terms;
+      for (const auto& v : SplitValues(std::string(charset.c_str(), charset.length()), EVR_CS))
+        terms.push_back(v.value_or(""));
+      own.emplace(terms);
+      for (const auto& note : own->notes()) Warn(Tag(0x0008, 0x0005), note);
     }
+    const TextDecoder* inherited = decoder_;
+    if (own) decoder_ = &*own;
+    facts_.emplace_back();
     unsigned long n = item.card();
     out->elements.reserve(n);
     for (unsigned long k = 0; k < n; ++k) {
       DcmElement* e = item.getElement(k);
       if (e == nullptr) continue;
       Element el;
-      if (Convert(*e, &el)) out->elements.push_back(std::move(el));
+      if (Convert(*e, &el)) {
+        NoteFacts(el);
+        out->elements.push_back(std::move(el));
+      }
     }
-    if (own != charsets_->end()) RestoreCharacterSet(own->second, out);
-    current_charsets_ = std::move(inherited);
+    facts_.pop_back();
+    decoder_ = inherited;
   }
 
  private:
+  // Records a warning about the attribute `tag` at the current position (sequence path).
+  void Warn(uint32_t tag, const std::string& what) {
+    warnings_->push_back(path_ + TagText(tag) + " " + what);
+  }
+
+  void NoteFacts(const Element& el) {
+    auto first = [&]() -> std::optional<int64_t> {
+      if (el.numbers.empty()) return std::nullopt;
+      return std::strtoll(el.numbers[0].c_str(), nullptr, 10);
+    };
+    ItemFacts& f = facts_.back();
+    if (el.tag == Tag(0x0028, 0x0103)) f.pixel_representation = first();
+    if (el.tag == Tag(0x0028, 0x0100)) f.bits_allocated = first();
+    if (el.tag == Tag(0x5400, 0x1004)) f.waveform_bits_allocated = first();
+    if (el.tag == Tag(0x0028, 0x3002)) f.lut_entries = first();
+  }
+
+  // The innermost value of a fact, from this item outwards (PixelRepresentation usually sits in
+  // the root data set).
+  std::optional<int64_t> Fact(std::optional<int64_t> ItemFacts::*fact) const {
+    for (auto it = facts_.rbegin(); it != facts_.rend(); ++it) {
+      if ((*it).*fact) return (*it).*fact;
+    }
+    return std::nullopt;
+  }
+
+  // The VR of `tag` when it depends on other attributes and the data set does not state it.
+  std::optional<DcmEVR> ResolveContextVr(uint32_t tag, DcmEVR evr) const {
+    if (!implicit_vr_ && !IsInternalVr(evr)) return std::nullopt;
+    switch (ContextVrOf(tag)) {
+      case ContextVr::kUsOrSsByPixelRepresentation:
+        return Fact(&ItemFacts::pixel_representation).value_or(0) == 1 ? EVR_SS : EVR_US;
+      case ContextVr::kObOrOwPixels:
+        // PS3.5 A.1: OW in implicit VR; else OB for 8 bits or less (A.2).
+        if (implicit_vr_) return EVR_OW;
+        return Fact(&ItemFacts::bits_allocated).value_or(16) > 8 ? EVR_OW : EVR_OB;
+      case ContextVr::kObOrOwWaveform:
+        if (implicit_vr_) return EVR_OW;
+        return facts_.back().waveform_bits_allocated.value_or(16) > 8 ? EVR_OW : EVR_OB;
+      case ContextVr::kUsOrOwLutData:
+        // PS3.3 C.11.1.1.1: a LUT of one entry is a US value; longer ones are OW.
+        return facts_.back().lut_entries.value_or(0) == 1 ? EVR_US : EVR_OW;
+      case ContextVr::kNone:
+        break;
+    }
+    return std::nullopt;
+  }
+
   bool Convert(DcmElement& e, Element* out) {
     const DcmTag& tag = e.getTag();
     out->tag = (static_cast<uint32_t>(tag.getGTag()) << 16) | tag.getETag();
@@ -212,9 +340,12 @@ class Converter {
       auto& seq = static_cast<DcmSequenceOfItems&>(e);
       unsigned long items = seq.card();
       out->items.resize(items);
+      std::string outer = path_;
       for (unsigned long k = 0; k < items; ++k) {
+        path_ = outer + fmt::format("{}[{}]", TagText(out->tag), k);
         if (DcmItem* item = seq.getItem(k)) ConvertItem(*item, &out->items[k]);
       }
+      path_ = std::move(outer);
       return true;
     }
     if (e.ident() == EVR_PixelData && encapsulated_) {
@@ -223,10 +354,20 @@ class Converter {
       return true;
     }
     if ((out->tag & 0xFFFF) == 0) return false;  // group length: not in the JSON model (F.2)
+    if (std::optional<DcmEVR> resolved = ResolveContextVr(out->tag, vr.getEVR())) {
+      return ConvertAs(e, *resolved, out);
+    }
     if (IsTextVr(evr)) return ConvertText(e, evr, out);
     // Numeric values over 1 MiB (no real attribute has them) are located, not read: a lying
     // length must not make the reader loop over millions of values that are not in the file.
     if (e.getLength() > kMaxNumericBytes && evr != EVR_OB && evr != EVR_OW) {
+      return ConvertBinary(e, out);
+    }
+    size_t size = NumericSize(evr);
+    if (size != 0 && e.getLength() % size != 0) {
+      Warn(out->tag, fmt::format("{} bytes are not a whole number of {} values: kept as UN",
+                                 e.getLength(), out->vr));
+      out->vr = "UN";
       return ConvertBinary(e, out);
     }
     switch (evr) {
@@ -259,23 +400,64 @@ class Converter {
     }
   }
 
+  // Converts an attribute whose VR was resolved from its context: US/SS values decoded from the
+  // little-endian bytes (DCMTK may hold them as another VR), OB/OW bytes as they are.
+  bool ConvertAs(DcmElement& e, DcmEVR resolved, Element* out) {
+    out->vr = DcmVR(resolved).getValidVRName();
+    if (resolved != EVR_US && resolved != EVR_SS) return ConvertBinary(e, out);
+    Uint32 length = e.getLength();
+    if (length % 2 != 0 || length > kMaxNumericBytes) {
+      Warn(out->tag, fmt::format("{} bytes are not a whole number of {} values: kept as UN", length,
+                                 out->vr));
+      out->vr = "UN";
+      return ConvertBinary(e, out);
+    }
+    std::string bytes(length, '\0');
+    if (length > 0 && e.getPartialValue(bytes.data(), 0, length, nullptr, EBO_LittleEndian).bad()) {
+      Warn(out->tag, "value unreadable");
+      return true;
+    }
+    for (Uint32 k = 0; k + 1 < length; k += 2) {
+      auto v = static_cast<uint16_t>(static_cast<uint8_t>(bytes[k]) |
+                                     (static_cast<uint8_t>(bytes[k + 1]) << 8));
+      if (resolved == EVR_SS) {
+        out->numbers.push_back(fmt::format("{}", static_cast<int16_t>(v)));
+      } else {
+        out->numbers.push_back(fmt::format("{}", v));
+      }
+    }
+    return true;
+  }
+
   bool ConvertText(DcmElement& e, DcmEVR evr, Element* out) {
     OFString value;
     if (e.getLength() == 0) return true;
     if (e.getOFStringArray(value, OFFalse).bad()) {
-      warnings_->push_back(
-          fmt::format("({:04X},{:04X}) value unreadable", e.getGTag(), e.getETag()));
+      Warn(out->tag, "value unreadable");
       return true;
     }
-    std::string s(value.c_str(), value.length());
+    std::string raw(value.c_str(), value.length());
+    // A private attribute typed by the private dictionary whose value is not text after all:
+    // its bytes are kept as they are.
+    if (implicit_vr_ && (out->tag >> 16) % 2 == 1 && (out->tag & 0xFF00) != 0 && LooksBinary(raw)) {
+      Warn(out->tag, fmt::format("does not hold {} text as the private dictionary says: kept as UN",
+                                 out->vr));
+      out->vr = "UN";
+      return ConvertBinary(e, out);
+    }
     bool charset_applies = evr == EVR_SH || evr == EVR_LO || evr == EVR_ST || evr == EVR_LT ||
                            evr == EVR_UT || evr == EVR_PN || evr == EVR_UC;
-    if (own_decoding_ && charset_applies) s = DecodeIso2022(s, current_charsets_);
+    static const TextDecoder kNoCharacterSet;
+    DecodedText text = charset_applies ? (decoder_ ? decoder_ : &kNoCharacterSet)->Decode(raw)
+                                       : DecodeDefaultRepertoire(raw);
+    if (text.fallback_reason) {
+      Warn(out->tag, "read as ISO-IR 100 (Latin-1): " + *text.fallback_reason);
+    }
     if (IsSingleValuedText(evr)) {
-      out->strings.push_back(StripPadding(std::move(s), evr));
+      out->strings.push_back(StripPadding(std::move(text.utf8), evr));
       return true;
     }
-    out->strings = SplitValues(s, evr);
+    out->strings = SplitValues(text.utf8, evr);
     return true;
   }
 
@@ -315,8 +497,7 @@ class Converter {
     }
     out->binary.resize(length);
     if (e.getPartialValue(out->binary.data(), 0, length, nullptr, EBO_LittleEndian).bad()) {
-      warnings_->push_back(
-          fmt::format("({:04X},{:04X}) binary value unreadable", e.getGTag(), e.getETag()));
+      Warn(out->tag, "binary value unreadable");
       out->binary.clear();
     }
     return true;
@@ -324,12 +505,12 @@ class Converter {
 
   const ReadOptions& options_;
   bool encapsulated_;
-  const CharsetMap* charsets_;
+  bool implicit_vr_;
   std::vector<std::string>* warnings_;
-  bool own_decoding_ = false;
-  std::vector<std::string> current_charsets_;
+  const TextDecoder* decoder_ = nullptr;  // of the innermost item that declares a set
+  std::vector<ItemFacts> facts_;          // one per item being converted, outermost first
+  std::string path_;                      // "(gggg,eeee)[i]..." of the enclosing items
 };
-
 }  // namespace
 
 bool LooksLikeDicom(const std::string& head) {
@@ -370,18 +551,6 @@ Status CheckLooksLikeDicom(const std::string& path) {
       "the start");
 }
 
-// True when a Specific Character Set of the data set (or of an item) names ISO 2022 code
-// extensions, which this project decodes itself.
-bool AnyNeedsIso2022Decoder(const CharsetMap& charsets) {
-  for (const auto& [item, value] : charsets) {
-    if (!value) continue;
-    std::vector<std::string> terms;
-    for (const auto& v : SplitValues(*value, EVR_CS)) terms.push_back(v.value_or(""));
-    if (NeedsIso2022Decoder(terms)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& options) {
@@ -417,17 +586,10 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
     if (meta->findAndGetOFString(DCM_TransferSyntaxUID, ts).good() && !ts.empty())
       out.transfer_syntax_uid = ts.c_str();
   }
-  CharsetMap charsets;
-  CollectCharsets(*dataset, &charsets);
-  Converter converter(options, xfer_info.isEncapsulated(), &charsets, &out.warnings);
-  if (AnyNeedsIso2022Decoder(charsets)) {
-    converter.DecodeTextOurselves();  // glibc iconv through DCMTK cannot do these
-  } else {
-    cond = file.convertToUTF8();
-    if (cond.bad()) {
-      out.warnings.push_back(std::string("character set not converted to UTF-8: ") + cond.text());
-    }
-  }
+  // Text is decoded per value by the Converter (charset.h), not by DCMTK's convertToUTF8: that
+  // one turns bytes invalid in the declared set into U+FFFD for the whole data set.
+  Converter converter(options, xfer_info.isEncapsulated(), !xfer_info.isExplicitVR(),
+                      &out.warnings);
   if (meta != nullptr) converter.ConvertItem(*meta, &out.meta);
   converter.ConvertItem(*dataset, &out.data);
   return out;

@@ -283,6 +283,7 @@ void RecordFailure(Context& ctx, const std::string& path, const std::string& rea
   e.custom_dimensions = nlohmann::json({{"stage", stage}}).dump();
   events->push_back(BusinessEventRow(e, NowMicros()));
   ctx.summary->failed++;
+  ctx.summary->failure_kinds[reason.substr(0, reason.find(':'))]++;
   if (ctx.summary->failures.size() < 1000) {
     ctx.summary->failures.push_back({member.empty() ? path : path + "!" + member, reason});
   }
@@ -515,6 +516,9 @@ std::string IngestSummary::ToJson() const {
   j["bytesWritten"] = bytes_written;
   j["batches"] = batches;
   j["elapsedSeconds"] = elapsed_seconds;
+  j["source"] = source;
+  j["failureKinds"] = nlohmann::ordered_json::object();
+  for (const auto& [kind, n] : failure_kinds) j["failureKinds"][kind] = n;
   j["failures"] = nlohmann::ordered_json::array();
   for (const auto& f : failures) j["failures"].push_back({{"path", f.path}, {"reason", f.reason}});
   return j.dump(2);
@@ -548,12 +552,13 @@ class Listing {
     const auto& settings = ctx.settings;
     if (ctx.options.pattern != IngestPattern::kInventory) {
       scanner_ = std::make_unique<scan::FolderScanner>(
-          ctx.source_root, settings.global.default_namespace, ctx.options.only_namespace);
+          ctx.source_root, settings.global.default_namespace, ctx.options.only_namespace,
+          ctx.options.source_namespace);
       // Only a progress display needs the total up front: one more pass over the folders.
       if (!ctx.options.progress) return Status::Ok();
-      DL_ASSIGN_OR_RETURN(
-          ctx.total, scan::CountFolderEntries(ctx.source_root, settings.global.default_namespace,
-                                              ctx.options.only_namespace));
+      DL_ASSIGN_OR_RETURN(ctx.total, scan::CountFolderEntries(
+                                         ctx.source_root, settings.global.default_namespace,
+                                         ctx.options.only_namespace, ctx.options.source_namespace));
       return Status::Ok();
     }
     scan::InventoryOptions inventory;
@@ -651,6 +656,7 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
               lake.OpenTable(lake::table::kImagingDicom),
               lake.OpenTable(lake::table::kBusinessEvents),
               lake.OpenTable(lake::table::kFileManifest)};
+  summary->source = ctx.source_root;
   DL_RETURN_IF_ERROR(ctx.bronze.Create(run.engine, bronze::ImagingDicomSchema(),
                                        "dicomlake: one row per DICOM instance file version"));
   Listing listing;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,11 @@ Result<IngestPattern> ParseIngestPattern(const std::string& name);
 
 struct IngestOptions {
   IngestPattern pattern = IngestPattern::kIngest;
-  std::string only_namespace;  // empty: every namespace
+  std::string only_namespace;  // empty: every namespace (the first folder level names it)
   std::string source_dir;      // BYOS: read here instead of bronze/Files/External/Imaging/DICOM
+  // With source_dir: every file of it belongs to this namespace (the source system), whatever
+  // its folders; empty: the first folder level names the namespace, as in the lake's folders.
+  std::string source_namespace;
   // Called from worker threads as files finish (must be thread-safe): files done, files total.
   std::function<void(int64_t, int64_t)> progress;
 };
@@ -46,7 +50,10 @@ struct IngestSummary : StageSummary {
   int64_t bytes_read = 0;
   int64_t bytes_written = 0;  // Parquet and Process copies
   int64_t batches = 0;
-  std::vector<IngestFailure> failures;
+  std::vector<IngestFailure> failures;  // the first 1,000
+  // How many failures of each kind (the reason up to its first ':', e.g. "not DICOM").
+  std::map<std::string, int64_t> failure_kinds;
+  std::string source;  // the folder (or inventory folder) the run read
 
   std::string ToJson() const;
 };

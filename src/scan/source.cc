@@ -46,10 +46,11 @@ Result<std::vector<std::string>> VisibleNames(const std::string& dir) {
 }  // namespace
 
 FolderScanner::FolderScanner(std::string root, std::string default_namespace,
-                             std::string only_namespace)
+                             std::string only_namespace, std::string label)
     : root_(std::move(root)),
       default_namespace_(std::move(default_namespace)),
-      only_namespace_(std::move(only_namespace)) {}
+      only_namespace_(std::move(only_namespace)),
+      label_(std::move(label)) {}
 
 Status FolderScanner::Enter(const std::string& dir, const std::string& rel, const std::string& ns) {
   DL_ASSIGN_OR_RETURN(auto names, VisibleNames(dir));
@@ -62,7 +63,7 @@ Status FolderScanner::Next(size_t max_files, std::vector<SourceFile>* files,
   if (!started_) {
     started_ = true;
     if (!fs::IsDirectory(root_)) return NotFound("source folder " + root_ + " does not exist");
-    DL_RETURN_IF_ERROR(Enter(root_, "", ""));
+    DL_RETURN_IF_ERROR(Enter(root_, "", label_));
   }
   size_t added = 0;
   while (added < max_files && !stack_.empty()) {
@@ -73,7 +74,8 @@ Status FolderScanner::Next(size_t max_files, std::vector<SourceFile>* files,
     }
     const std::string name = top.names[top.next++];
     const std::string path = fs::Join(top.dir, name);
-    const bool at_root = stack_.size() == 1;
+    // The first level names the namespaces, unless every file has the label's.
+    const bool at_root = stack_.size() == 1 && label_.empty();
     struct stat st;
     if (::lstat(path.c_str(), &st) != 0) {
       if (!at_root) refused->push_back({path, "cannot stat the file"});
@@ -112,8 +114,8 @@ Status FolderScanner::Next(size_t max_files, std::vector<SourceFile>* files,
 }
 
 Result<int64_t> CountFolderEntries(const std::string& root, const std::string& default_namespace,
-                                   const std::string& only_namespace) {
-  FolderScanner scanner(root, default_namespace, only_namespace);
+                                   const std::string& only_namespace, const std::string& label) {
+  FolderScanner scanner(root, default_namespace, only_namespace, label);
   int64_t count = 0;
   for (;;) {
     std::vector<SourceFile> files;

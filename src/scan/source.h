@@ -29,14 +29,17 @@ struct Refusal {
 // Lists the regular files below `root` a batch at a time, depth first, the entries of every
 // folder in name order (so the order is the same on every run). The first folder level names
 // the namespace; files directly in `root` get `default_namespace`. When `only_namespace` is not
-// empty, other namespaces are skipped. Symbolic links are never followed: they are refused (a
+// empty, other namespaces are skipped. When `label` is not empty, every file belongs to that
+// namespace instead and its relative path starts at `root` (a folder given on the command line
+// is one source system). Symbolic links are never followed: they are refused (a
 // link can point outside the lake or form a loop). Hidden entries ('.' names) are skipped.
 // Memory: only the names not yet visited in the folders on the current path are held, never the
 // whole listing, so a source of millions of files costs what its widest folder costs. Files
 // already returned may be deleted or moved while the scan goes on.
 class FolderScanner {
  public:
-  FolderScanner(std::string root, std::string default_namespace, std::string only_namespace);
+  FolderScanner(std::string root, std::string default_namespace, std::string only_namespace,
+                std::string label = "");
 
   // Appends up to `max_files` files, and the refusals met on the way, to the vectors. Nothing
   // appended means the scan is complete. A folder that cannot be listed is an error.
@@ -52,7 +55,7 @@ class FolderScanner {
   };
   Status Enter(const std::string& dir, const std::string& rel, const std::string& ns);
 
-  std::string root_, default_namespace_, only_namespace_;
+  std::string root_, default_namespace_, only_namespace_, label_;
   bool started_ = false;
   std::vector<Level> stack_;
 };
@@ -60,6 +63,7 @@ class FolderScanner {
 // How many files and refusals a FolderScanner of the same arguments would return (for progress
 // displays); reads the folders once, holds no listing.
 Result<int64_t> CountFolderEntries(const std::string& root, const std::string& default_namespace,
-                                   const std::string& only_namespace);
+                                   const std::string& only_namespace,
+                                   const std::string& label = "");
 
 }  // namespace dicomlake::scan

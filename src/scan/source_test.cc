@@ -70,6 +70,19 @@ TEST_F(FolderScannerTest, OnlyOneNamespace) {
   EXPECT_EQ(ScanAll(loose, 10), std::vector<std::string>{"default:loose.dcm"});
 }
 
+TEST_F(FolderScannerTest, ALabelNamesTheNamespaceOfEveryFile) {
+  FolderScanner scanner(dir_.Sub("src"), "default", "", "mydata");
+  std::vector<std::string> refused;
+  EXPECT_EQ(ScanAll(scanner, 2, &refused),
+            (std::vector<std::string>{"mydata:HOSP_A/study1/c", "mydata:HOSP_A/study1/series/a.dcm",
+                                      "mydata:HOSP_A/study2/b.dcm", "mydata:HOSP_B/one.dcm",
+                                      "mydata:loose.dcm"}));
+  EXPECT_EQ(refused, std::vector<std::string>{"link.dcm"});
+  auto count = CountFolderEntries(dir_.Sub("src"), "default", "", "mydata");
+  ASSERT_TRUE(count.ok());
+  EXPECT_EQ(*count, 6);
+}
+
 TEST_F(FolderScannerTest, FilesReturnedMayBeDeletedWhileTheScanGoesOn) {
   FolderScanner scanner(dir_.Sub("src"), "default", "");
   std::vector<std::string> seen;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common/fs.h"
 #include "support/test_dir.h"
@@ -26,11 +27,36 @@ TEST(CliTest, VersionAndHelpOnEverySubcommand) {
   CliRun v = Cli("--version");
   EXPECT_EQ(v.code, 0);
   EXPECT_NE(v.out.find("dicomlake "), std::string::npos);
-  for (const char* sub : {"init", "config", "config show", "tables", "history", "sql", "vacuum"}) {
+  for (const char* sub : {"init", "config", "config show", "tables", "history", "sql", "vacuum",
+                          "dump", "ingest", "fhir", "silver", "sample", "gold", "run", "status"}) {
     CliRun h = Cli(std::string(sub) + " --help");
     EXPECT_EQ(h.code, 0) << sub;
     EXPECT_NE(h.out.find("Usage"), std::string::npos) << sub;
+    // Every option and positional states what it is for: no line is a bare name and type.
+    std::istringstream lines(h.out);
+    std::string line;
+    bool in_list = false;
+    std::string pending;  // an option whose description CLI11 wrapped onto the next line
+    while (std::getline(lines, line)) {
+      if (!line.empty() && line[0] != ' ') {  // a section header, or the usage text
+        in_list = line == "Options:" || line == "Positionals:" || line == "Subcommands:";
+        continue;
+      }
+      if (!in_list || line.empty()) continue;
+      size_t name_end = line.find_first_not_of(' ');
+      size_t gap = line.find("  ", name_end);
+      bool has_description =
+          gap != std::string::npos && line.find_first_not_of(' ', gap) != std::string::npos;
+      if (!pending.empty()) {
+        EXPECT_TRUE(name_end >= 20) << sub << ": " << pending << " has no description";
+        pending.clear();
+        continue;
+      }
+      if (!has_description) pending = line;
+    }
+    EXPECT_TRUE(pending.empty()) << sub << ": " << pending << " has no description";
   }
+  EXPECT_NE(Cli("ingest --help").out.find("inventory:"), std::string::npos);
   EXPECT_EQ(Cli("nonsense", true).code, 2);
   EXPECT_EQ(Cli("", true).code, 2);
 }
@@ -60,6 +86,64 @@ TEST(CliTest, InitTablesAndSqlFromStdin) {
   EXPECT_EQ(csv.out, "n\n0\n");
   CliRun json = Cli("sql " + lake + " \"SELECT 'a' AS s, [1,2] AS l\" --format json");
   EXPECT_EQ(nlohmann::json::parse(json.out), nlohmann::json::parse(R"([{"s":"a","l":[1,2]}])"));
+}
+
+// The ways a new user tries to read a folder: each one either works or says what to do.
+TEST(CliTest, IngestingAFolderWorksOrSaysWhy) {
+  const std::string ct = "/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+  if (!fs::Exists(ct)) GTEST_SKIP() << "python3-pydicom is not installed";
+  testing::TestDir dir;
+  std::string lake = dir.Sub("lake");
+  ASSERT_EQ(Cli("init " + lake).code, 0);
+  ASSERT_TRUE(fs::MakeDirs(dir.Sub("src/study1")).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(dir.Sub("src/study1/ct.dcm"), *fs::ReadFile(ct)).ok());
+
+  // --source without --pattern: read in place (byos), not silently nothing.
+  CliRun plain = Cli("ingest " + lake + " --source " + dir.Sub("src"), true);
+  EXPECT_EQ(plain.code, 0) << plain.out;
+  EXPECT_NE(plain.out.find("1 instances added"), std::string::npos) << plain.out;
+  EXPECT_TRUE(fs::Exists(dir.Sub("src/study1/ct.dcm")));  // in place: nothing moved
+
+  // --namespace with --source labels the data instead of filtering it away.
+  std::string lake2 = dir.Sub("lake2");
+  ASSERT_EQ(Cli("init " + lake2).code, 0);
+  CliRun labelled =
+      Cli("ingest " + lake2 + " --pattern byos --source " + dir.Sub("src") + " --namespace mydata",
+          true);
+  EXPECT_EQ(labelled.code, 0) << labelled.out;
+  EXPECT_NE(labelled.out.find("1 instances added"), std::string::npos) << labelled.out;
+  CliRun ns = Cli("sql " + lake2 +
+                  " \"SELECT sourceSystem, filePath FROM bronze.ImagingDicom\" --format csv");
+  EXPECT_NE(ns.out.find("mydata,"), std::string::npos) << ns.out;
+  EXPECT_NE(ns.out.find("study1/ct.dcm"), std::string::npos) << ns.out;
+
+  // --source with another pattern is a usage error that says what to do.
+  CliRun wrong = Cli("ingest " + lake + " --pattern ingest --source " + dir.Sub("src"), true);
+  EXPECT_EQ(wrong.code, 2);
+  EXPECT_NE(wrong.out.find("--pattern byos"), std::string::npos) << wrong.out;
+
+  // A source that does not exist: exit 2, naming it.
+  CliRun missing = Cli("ingest " + lake + " --source " + dir.Sub("nowhere"), true);
+  EXPECT_EQ(missing.code, 2);
+  EXPECT_NE(missing.out.find(dir.Sub("nowhere") + " does not exist"), std::string::npos)
+      << missing.out;
+
+  // Files, but none DICOM: how many were seen and why none was taken.
+  ASSERT_TRUE(fs::MakeDirs(dir.Sub("text/notes")).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(dir.Sub("text/notes/a.txt"), "hello").ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(dir.Sub("text/b.txt"), "world").ok());
+  CliRun text = Cli("ingest " + lake + " --source " + dir.Sub("text"), true);
+  EXPECT_EQ(text.code, 3);
+  EXPECT_NE(text.out.find("none of the 2 files seen in " + dir.Sub("text") +
+                          " was read as DICOM (2 not DICOM)"),
+            std::string::npos)
+      << text.out;
+
+  // The ingest pattern with an empty drop zone says where files go.
+  CliRun empty = Cli("ingest " + lake, true);
+  EXPECT_EQ(empty.code, 0);
+  EXPECT_NE(empty.out.find("nothing to ingest: no files in"), std::string::npos) << empty.out;
+  EXPECT_NE(empty.out.find("Ingest/Imaging/DICOM"), std::string::npos) << empty.out;
 }
 
 TEST(CliTest, SqlErrorsAndMissingLakesExitNonZero) {

@@ -1,10 +1,12 @@
 // `dicomlake ingest <lake>`: DICOM files, archives and folders into bronze ImagingDicom.
-// Exit 0 when everything was ingested, 3 when some files failed (see admin.BusinessEvents).
+// Exit 0 when everything was ingested, 3 when some files failed (see admin.BusinessEvents),
+// 2 for a usage error (an unknown pattern, a --source that is not a folder).
 #include <unistd.h>
 
 #include <cstdio>
 
 #include "cli.h"
+#include "common/fs.h"
 #include "pipeline/ingest_stage.h"
 
 namespace dicomlake::cli {
@@ -12,13 +14,40 @@ namespace {
 
 struct IngestArgs {
   std::string pattern = "ingest", name_space, source;
+  CLI::Option* pattern_option = nullptr;  // to tell a given --pattern from the default
 };
 
-Result<pipeline::IngestSummary> Ingest(Session& session, const IngestArgs& args, bool interactive) {
+// The options the arguments mean. `--source DIR` reads DIR in place, which is the BYOS pattern:
+// without --pattern it implies byos, with another pattern it is a usage error (it would be
+// ignored). With --source, --namespace names the source system of every file in DIR.
+Result<pipeline::IngestOptions> OptionsFor(const IngestArgs& args) {
   pipeline::IngestOptions options;
   DL_ASSIGN_OR_RETURN(options.pattern, pipeline::ParseIngestPattern(args.pattern));
-  options.only_namespace = args.name_space;
+  if (args.source.empty()) {
+    options.only_namespace = args.name_space;
+    return options;
+  }
+  bool pattern_given = args.pattern_option != nullptr && args.pattern_option->count() > 0;
+  if (pattern_given && options.pattern != pipeline::IngestPattern::kByos) {
+    return InvalidArgument(
+        "--source reads a folder in place, which is the byos pattern: use --pattern byos (or no "
+        "--pattern), or copy the files into <lake>/bronze/Files/Ingest/Imaging/DICOM/<namespace>/ "
+        "for the ingest pattern");
+  }
+  options.pattern = pipeline::IngestPattern::kByos;
+  if (!fs::Exists(args.source)) {
+    return InvalidArgument("source folder " + args.source + " does not exist");
+  }
+  if (!fs::IsDirectory(args.source)) {
+    return InvalidArgument("--source " + args.source + " is not a folder");
+  }
   options.source_dir = args.source;
+  options.source_namespace = args.name_space;
+  return options;
+}
+
+Result<pipeline::IngestSummary> Ingest(Session& session, const IngestArgs& args, bool interactive) {
+  DL_ASSIGN_OR_RETURN(pipeline::IngestOptions options, OptionsFor(args));
   ProgressBar bar;
   bool show_progress = interactive && isatty(STDERR_FILENO);
   if (show_progress)
@@ -26,6 +55,23 @@ Result<pipeline::IngestSummary> Ingest(Session& session, const IngestArgs& args,
   auto summary = pipeline::RunIngest(*session.lake, *session.engine, session.config, options);
   if (show_progress) bar.Finish();
   return summary;
+}
+
+// When nothing was read, says why: an empty source, or files none of which is DICOM.
+void ExplainNothingRead(const pipeline::IngestSummary& s) {
+  if (s.instances_read > 0 || s.files_unchanged > 0 || s.directories_skipped > 0) return;
+  if (s.files_seen == 0) {
+    std::printf(
+        "  nothing to ingest: no files in %s (hidden files are skipped); drop DICOM files "
+        "or archives there, or read a folder in place with --source DIR\n",
+        s.source.c_str());
+    return;
+  }
+  std::string kinds;
+  for (const auto& [kind, n] : s.failure_kinds)
+    kinds += (kinds.empty() ? "" : ", ") + std::to_string(n) + " " + kind;
+  std::printf("  none of the %lld files seen in %s was read as DICOM (%s)\n",
+              static_cast<long long>(s.files_seen), s.source.c_str(), kinds.c_str());
 }
 
 void Print(const pipeline::IngestSummary& s) {
@@ -40,6 +86,11 @@ void Print(const pipeline::IngestSummary& s) {
   std::printf(" in %.1f s (%.1f MB read)\n", s.elapsed_seconds, s.bytes_read / 1e6);
   for (const auto& f : s.failures)
     std::printf("  failed: %s: %s\n", f.path.c_str(), f.reason.c_str());
+  if (s.failed > static_cast<int64_t>(s.failures.size())) {
+    std::printf("  ... and %lld more failures (admin.BusinessEvents has them all)\n",
+                static_cast<long long>(s.failed - static_cast<int64_t>(s.failures.size())));
+  }
+  ExplainNothingRead(s);
 }
 
 }  // namespace
@@ -51,14 +102,20 @@ void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
       global, exit_code,
       [args](Session& session, bool interactive) { return Ingest(session, *args, interactive); },
       Print);
-  cmd->add_option("--pattern", args->pattern,
-                  "ingest: files dropped in bronze/Files/Ingest/Imaging/DICOM/<namespace>/, "
-                  "stored compressed under Process and removed from Ingest; byos: files read in "
-                  "place (bronze/Files/External/... or --source)")
-      ->capture_default_str();
+  args->pattern_option =
+      cmd->add_option("--pattern", args->pattern,
+                      "ingest: files dropped in bronze/Files/Ingest/Imaging/DICOM/<namespace>/, "
+                      "stored compressed under Process and removed from Ingest; byos: files "
+                      "read in place (bronze/Files/External/Imaging/DICOM/<namespace>/ or "
+                      "--source); inventory: the files named by inventory listings (CSV or "
+                      "Parquet) dropped in bronze/Files/Inventory/Imaging/DICOM/<namespace>/")
+          ->capture_default_str();
   cmd->add_option("--namespace", args->name_space,
-                  "Only this namespace (first folder level below the source)");
-  cmd->add_option("--source", args->source, "byos: the folder to read in place");
+                  "Without --source: only this namespace (the first folder level below the "
+                  "pattern's folder). With --source: the namespace (source system) every file "
+                  "of the folder is labelled with (default: the first folder level, as without)");
+  cmd->add_option("--source", args->source,
+                  "A folder to read in place (implies --pattern byos); must exist");
 }
 
 }  // namespace dicomlake::cli

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -37,6 +38,11 @@ void ConfigureDcmtkOnce() {
     // An explicit-VR UN element whose real VR the dictionary knows is read with that VR (as
     // pydicom does), so that e.g. a date stored as UN becomes a DA value.
     dcmEnableUnknownVRConversion.set(OFTrue);
+    // Uncompressed data sets encoded otherwise than their meta header says (implicit VR under
+    // an explicit transfer syntax): read as they are encoded, as pydicom and GDCM read them.
+    // (dcmAcceptUnexpectedImplicitEncoding would also rescue such compressed data sets, but it
+    // makes DCMTK give up at the first element of many damaged files it otherwise reads.)
+    dcmAutoDetectDatasetXfer.set(OFTrue);
     // Private attributes DCMTK's dictionary lacks (Siemens, GE, Philips ...), so that implicit
     // VR private values are read with their VR instead of as UN bytes.
     if (dcmDataDict.isDictionaryLoaded()) AddPrivateDictionaryToDcmtk();
@@ -551,6 +557,52 @@ Status CheckLooksLikeDicom(const std::string& path) {
       "the start");
 }
 
+// Where the data set starts in a file with preamble and meta header, or -1.
+int64_t DatasetOffset(const std::string& path, DcmMetaInfo* meta) {
+  Uint32 group_length = 0;
+  if (meta == nullptr || meta->findAndGetUint32(DCM_FileMetaInformationGroupLength, group_length)
+                             .bad()) {
+    return -1;
+  }
+  std::string head(132, '\0');
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return -1;
+  head.resize(std::fread(head.data(), 1, head.size(), f));
+  std::fclose(f);
+  if (head.size() < 132 || head.compare(128, 4, "DICM") != 0) return -1;
+  return 132 + 12 + static_cast<int64_t>(group_length);  // (0002,0000) is 12 bytes itself
+}
+
+// True when the element at `offset` has no explicit VR (bytes 4 and 5 are not two letters).
+bool LooksImplicitAt(const std::string& path, int64_t offset) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  char b[6] = {};
+  bool ok = std::fseek(f, static_cast<long>(offset), SEEK_SET) == 0 && std::fread(b, 1, 6, f) == 6;
+  std::fclose(f);
+  return ok && !(std::isupper(static_cast<unsigned char>(b[4])) &&
+                 std::isupper(static_cast<unsigned char>(b[5])));
+}
+
+// A data set whose meta header says explicit VR but that is written in implicit VR (a writer
+// bug): DCMTK reads its first element wrongly and loses the rest. Re-reads the data set alone as
+// Implicit VR Little Endian; nullptr when that is not the case or does not read better.
+std::unique_ptr<DcmDataset> RereadAsImplicitVr(const std::string& path, DcmFileFormat& file,
+                                               const ReadOptions& options) {
+  DcmMetaInfo* meta = file.getMetaInfo();
+  int64_t offset = DatasetOffset(path, meta);
+  if (offset < 0 || !LooksImplicitAt(path, offset)) return nullptr;
+  DcmInputFileStream stream{OFFilename(path.c_str())};
+  if (stream.status().bad() || stream.skip(offset) != offset) return nullptr;
+  auto dataset = std::make_unique<DcmDataset>();
+  dataset->transferInit();
+  OFCondition cond =
+      dataset->read(stream, EXS_LittleEndianImplicit, EGL_noChange, options.max_inline_binary);
+  dataset->transferEnd();
+  if (cond.bad() || dataset->card() <= file.getDataset()->card()) return nullptr;
+  return dataset;
+}
+
 }  // namespace
 
 Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& options) {
@@ -565,6 +617,16 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
   DicomFile out;
   OFCondition cond = file.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange,
                                    options.max_inline_binary, ERM_autoDetect);
+  std::unique_ptr<DcmDataset> reread;
+  if (cond.bad() && file.getDataset() != nullptr) {
+    reread = RereadAsImplicitVr(path, file, options);
+    if (reread) {
+      out.warnings.push_back(
+          "the data set is encoded in Implicit VR Little Endian, not in the transfer syntax its "
+          "meta header names: read as implicit VR");
+      cond = EC_Normal;
+    }
+  }
   if (cond.bad()) {
     // A damaged file (a truncated download, a broken element) keeps what was read before the
     // damage, as pydicom does; the warning says what is missing.
@@ -576,9 +638,9 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
     std::string dropped = DropLastReadElement(*file.getDataset());
     if (!dropped.empty()) out.warnings.push_back(dropped + " was cut off by the damage: left out");
   }
-  DcmDataset* dataset = file.getDataset();
+  DcmDataset* dataset = reread ? reread.get() : file.getDataset();
   DcmMetaInfo* meta = file.getMetaInfo();
-  E_TransferSyntax xfer = dataset->getOriginalXfer();
+  E_TransferSyntax xfer = file.getDataset()->getOriginalXfer();
   DcmXfer xfer_info(xfer);
   out.transfer_syntax_uid = xfer_info.getXferID();
   if (meta != nullptr) {
@@ -588,8 +650,8 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
   }
   // Text is decoded per value by the Converter (charset.h), not by DCMTK's convertToUTF8: that
   // one turns bytes invalid in the declared set into U+FFFD for the whole data set.
-  Converter converter(options, xfer_info.isEncapsulated(), !xfer_info.isExplicitVR(),
-                      &out.warnings);
+  Converter converter(options, xfer_info.isEncapsulated(),
+                      reread != nullptr || !xfer_info.isExplicitVR(), &out.warnings);
   if (meta != nullptr) converter.ConvertItem(*meta, &out.meta);
   converter.ConvertItem(*dataset, &out.data);
   return out;

@@ -158,10 +158,13 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dicomlake")
     parser.add_argument("--min-matches", type=int, default=0)
+    parser.add_argument("--min-rate", type=float, default=0.0, help="percent of files that must match")
     parser.add_argument("--files-from", help="compare the files listed in this file instead")
     parser.add_argument("--all", action="store_true", help="list every differing tag, not the first")
     args = parser.parse_args()
     if args.files_from:
+        if not os.path.exists(args.files_from):
+            sys.exit(f"{args.files_from} is missing: run tests/realworld/fetch (scripts/setup does)")
         with open(args.files_from) as f:
             files = [line.strip() for line in f if line.strip()]
     else:
@@ -192,6 +195,9 @@ def main():
     print(f"pydicom oracle: {matched} of {compared} readable files match ({rate:.1f}%)")
     if matched < args.min_matches:
         print(f"FAILED: fewer than {args.min_matches} files match", file=sys.stderr)
+        return 1
+    if rate < args.min_rate:
+        print(f"FAILED: fewer than {args.min_rate}% of the files match", file=sys.stderr)
         return 1
     return 0
 

@@ -560,8 +560,8 @@ Status CheckLooksLikeDicom(const std::string& path) {
 // Where the data set starts in a file with preamble and meta header, or -1.
 int64_t DatasetOffset(const std::string& path, DcmMetaInfo* meta) {
   Uint32 group_length = 0;
-  if (meta == nullptr || meta->findAndGetUint32(DCM_FileMetaInformationGroupLength, group_length)
-                             .bad()) {
+  if (meta == nullptr ||
+      meta->findAndGetUint32(DCM_FileMetaInformationGroupLength, group_length).bad()) {
     return -1;
   }
   std::string head(132, '\0');

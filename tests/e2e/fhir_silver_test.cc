@@ -12,6 +12,7 @@
 #include "lake/lake.h"
 #include "pipeline/admin_tables.h"
 #include "pipeline/fhir_stage.h"
+#include "pipeline/gold_stage.h"
 #include "pipeline/ingest_stage.h"
 #include "pipeline/silver_stage.h"
 #include "support/lake_fixture.h"
@@ -277,6 +278,55 @@ TEST_F(FhirSilverTest, BadDatesAndZonesAreReportedAndLeftOut) {
   EXPECT_EQ(Count("SELECT count(*) FROM admin.BusinessEvents WHERE message LIKE "
                   "'%20241340%' OR message LIKE '%1261%' OR message LIKE '%no Modality%'"),
             3);
+  EXPECT_TRUE(Validate()["invalid"].empty());
+}
+
+// Text a device wrote in Latin-1 without declaring a character set (pydicom writes such a file
+// when no Specific Character Set is given): every layer has the same decoded text, bronze says
+// what it did.
+TEST_F(FhirSilverTest, UndeclaredLatin1TextIsTheSameInEveryLayer) {
+  MakeDicom({Instance("latin1.dcm", 1700000000,
+                      {{"StudyInstanceUID", "1.2.6"},
+                       {"SeriesInstanceUID", "1.2.6.1"},
+                       {"SOPInstanceUID", "1.2.6.1.1"},
+                       {"PatientID", "P10"},
+                       {"PatientName", "Müller^Jürgen"},
+                       {"Modality", "MR"},
+                       {"StudyDate", "20240102"},
+                       {"StudyDescription", "IRM cérébrale"},
+                       {"SeriesDescription", "T1 sagittal à contraste"}})});
+  std::string bytes = *fs::ReadFile(fs::Join(ingest_, "latin1.dcm"));
+  ASSERT_NE(bytes.find("IRM c\xe9r\xe9"), std::string::npos) << "pydicom wrote no Latin-1";
+  // The patient's clinical record, so that gold has a person for the procedure.
+  ASSERT_TRUE(fs::MakeDirs(clinical_).ok());
+  json patient = {
+      {"resourceType", "Patient"},
+      {"id", "pat-10"},
+      {"meta", {{"lastUpdated", "2024-01-01T00:00:00Z"}}},
+      {"identifier", json::array({{{"system", "urn:dicomlake:namespace:HOSP"}, {"value", "P10"}}})},
+      {"gender", "male"},
+      {"birthDate", "1960-05-06"}};
+  ASSERT_TRUE(fs::WriteFileAtomic(clinical_ + "/patients.ndjson", patient.dump() + "\n").ok());
+  Run();
+  auto bronze =
+      Sql("SELECT studyDescription, patientName, array_to_string(parseWarnings, ' | ') "
+          "FROM bronze.ImagingDicom");
+  ASSERT_EQ(bronze.rows.size(), 1u);
+  EXPECT_EQ(bronze.rows[0][0].s, "IRM cérébrale");
+  EXPECT_EQ(bronze.rows[0][1].s, "Müller^Jürgen");
+  EXPECT_NE(bronze.rows[0][2].s.find("(0008,1030) read as ISO-IR 100 (Latin-1): non-ASCII text "
+                                     "and no Specific Character Set"),
+            std::string::npos)
+      << bronze.rows[0][2].s;
+  json study = StudyRow("1.2.6");
+  EXPECT_EQ(study["description"], "IRM cérébrale");  // FHIR ImagingStudy, through silver
+  json series = json::parse(study["series_string"].get<std::string>());
+  EXPECT_EQ(series[0]["description"], "T1 sagittal à contraste");
+  auto gold = pipeline::RunGold(*lake_, *engine_, Config());
+  ASSERT_TRUE(gold.ok()) << gold.status().ToString();
+  auto procedure = Sql("SELECT procedure_source_value FROM gold.procedure_occurrence");
+  ASSERT_EQ(procedure.rows.size(), 1u);
+  EXPECT_EQ(procedure.rows[0][0].s, "IRM cérébrale");
   EXPECT_TRUE(Validate()["invalid"].empty());
 }
 

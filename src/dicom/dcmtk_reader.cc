@@ -342,16 +342,7 @@ class Converter {
     DcmEVR evr = vr.getValidEVR();
     out->vr = vr.getValidVRName();
     if (evr == EVR_SQ || e.ident() == EVR_SQ) {
-      out->vr = "SQ";
-      auto& seq = static_cast<DcmSequenceOfItems&>(e);
-      unsigned long items = seq.card();
-      out->items.resize(items);
-      std::string outer = path_;
-      for (unsigned long k = 0; k < items; ++k) {
-        path_ = outer + fmt::format("{}[{}]", TagText(out->tag), k);
-        if (DcmItem* item = seq.getItem(k)) ConvertItem(*item, &out->items[k]);
-      }
-      path_ = std::move(outer);
+      ConvertSequence(static_cast<DcmSequenceOfItems&>(e), out);
       return true;
     }
     if (e.ident() == EVR_PixelData && encapsulated_) {
@@ -376,6 +367,23 @@ class Converter {
       out->vr = "UN";
       return ConvertBinary(e, out);
     }
+    return size != 0 ? ConvertNumbers(e, evr, out) : ConvertBinary(e, out);
+  }
+
+  void ConvertSequence(DcmSequenceOfItems& seq, Element* out) {
+    out->vr = "SQ";
+    unsigned long items = seq.card();
+    out->items.resize(items);
+    std::string outer = path_;
+    for (unsigned long k = 0; k < items; ++k) {
+      path_ = outer + fmt::format("{}[{}]", TagText(out->tag), k);
+      if (DcmItem* item = seq.getItem(k)) ConvertItem(*item, &out->items[k]);
+    }
+    path_ = std::move(outer);
+  }
+
+  // The values of a numeric VR (NumericSize(evr) != 0) as JSON number text; AT as 8 hex digits.
+  bool ConvertNumbers(DcmElement& e, DcmEVR evr, Element* out) {
     switch (evr) {
       case EVR_US:
         return Numbers<Uint16>(e, out, &DcmElement::getUint16);
@@ -393,14 +401,13 @@ class Converter {
         return Floats<Float32>(e, out, &DcmElement::getFloat32);
       case EVR_FD:
         return Floats<Float64>(e, out, &DcmElement::getFloat64);
-      case EVR_AT: {
+      case EVR_AT:
         for (unsigned long k = 0; k < e.getVM(); ++k) {
           DcmTagKey key;
           if (e.getTagVal(key, k).good())
             out->numbers.push_back(fmt::format("{:04X}{:04X}", key.getGroup(), key.getElement()));
         }
         return true;
-      }
       default:
         return ConvertBinary(e, out);
     }

@@ -72,16 +72,36 @@ void AppendReplacement(std::string* out, bool* ok) {
   *ok = false;
 }
 
+// The iconv converters to UTF-8 one thread has opened, by source set; closed with the thread.
+class IconvCache {
+ public:
+  IconvCache() = default;
+  IconvCache(const IconvCache&) = delete;
+  IconvCache& operator=(const IconvCache&) = delete;
+  ~IconvCache() {
+    for (auto& [name, cd] : converters_) {
+      if (cd != nullptr) iconv_close(cd);
+    }
+  }
+  // nullptr when iconv does not know `from`.
+  iconv_t Get(const std::string& from) {
+    auto it = converters_.find(from);
+    if (it == converters_.end()) {
+      iconv_t cd = iconv_open("UTF-8", from.c_str());
+      it = converters_.emplace(from, cd == reinterpret_cast<iconv_t>(-1) ? nullptr : cd).first;
+    }
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<std::string, iconv_t> converters_;
+};
+
 // An iconv converter from `from` to UTF-8, opened once per thread and kept (iconv_t is not
 // thread-safe; opening one per value is slow). nullptr when iconv does not know `from`.
 iconv_t IconvToUtf8(const std::string& from) {
-  thread_local std::unordered_map<std::string, iconv_t> converters;
-  auto it = converters.find(from);
-  if (it == converters.end()) {
-    iconv_t cd = iconv_open("UTF-8", from.c_str());
-    it = converters.emplace(from, cd == reinterpret_cast<iconv_t>(-1) ? nullptr : cd).first;
-  }
-  return it->second;
+  thread_local IconvCache cache;
+  return cache.Get(from);
 }
 
 // Converts all of `in` from `from` to UTF-8 into *out; false when iconv cannot (an invalid or

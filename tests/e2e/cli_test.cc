@@ -117,6 +117,18 @@ TEST(CliTest, IngestingAFolderWorksOrSaysWhy) {
   EXPECT_NE(ns.out.find("mydata,"), std::string::npos) << ns.out;
   EXPECT_NE(ns.out.find("study1/ct.dcm"), std::string::npos) << ns.out;
 
+  // `run` takes the same options and means the same by them.
+  std::string lake3 = dir.Sub("lake3");
+  ASSERT_EQ(Cli("init " + lake3).code, 0);
+  CliRun run = Cli("run " + lake3 + " --source " + dir.Sub("src") + " --namespace mydata", true);
+  EXPECT_EQ(run.code, 0) << run.out;
+  EXPECT_EQ(Cli("sql " + lake3 +
+                " \"SELECT count(*) FROM bronze.ImagingDicom WHERE sourceSystem = 'mydata'\" "
+                "--format csv")
+                .out,
+            "count_star()\n1\n");
+  EXPECT_EQ(Cli("run " + lake3 + " --source " + dir.Sub("nowhere"), true).code, 2);
+
   // --source with another pattern is a usage error that says what to do.
   CliRun wrong = Cli("ingest " + lake + " --pattern ingest --source " + dir.Sub("src"), true);
   EXPECT_EQ(wrong.code, 2);

@@ -6,48 +6,14 @@
 #include <cstdio>
 
 #include "cli.h"
-#include "common/fs.h"
 #include "pipeline/ingest_stage.h"
+#include "source_options.h"
 
 namespace dicomlake::cli {
 namespace {
 
-struct IngestArgs {
-  std::string pattern = "ingest", name_space, source;
-  CLI::Option* pattern_option = nullptr;  // to tell a given --pattern from the default
-};
-
-// The options the arguments mean. `--source DIR` reads DIR in place, which is the BYOS pattern:
-// without --pattern it implies byos, with another pattern it is a usage error (it would be
-// ignored). With --source, --namespace names the source system of every file in DIR.
-Result<pipeline::IngestOptions> OptionsFor(const IngestArgs& args) {
-  pipeline::IngestOptions options;
-  DL_ASSIGN_OR_RETURN(options.pattern, pipeline::ParseIngestPattern(args.pattern));
-  if (args.source.empty()) {
-    options.only_namespace = args.name_space;
-    return options;
-  }
-  bool pattern_given = args.pattern_option != nullptr && args.pattern_option->count() > 0;
-  if (pattern_given && options.pattern != pipeline::IngestPattern::kByos) {
-    return InvalidArgument(
-        "--source reads a folder in place, which is the byos pattern: use --pattern byos (or no "
-        "--pattern), or copy the files into <lake>/bronze/Files/Ingest/Imaging/DICOM/<namespace>/ "
-        "for the ingest pattern");
-  }
-  options.pattern = pipeline::IngestPattern::kByos;
-  if (!fs::Exists(args.source)) {
-    return InvalidArgument("source folder " + args.source + " does not exist");
-  }
-  if (!fs::IsDirectory(args.source)) {
-    return InvalidArgument("--source " + args.source + " is not a folder");
-  }
-  options.source_dir = args.source;
-  options.source_namespace = args.name_space;
-  return options;
-}
-
-Result<pipeline::IngestSummary> Ingest(Session& session, const IngestArgs& args, bool interactive) {
-  DL_ASSIGN_OR_RETURN(pipeline::IngestOptions options, OptionsFor(args));
+Result<pipeline::IngestSummary> Ingest(Session& session, const SourceArgs& args, bool interactive) {
+  DL_ASSIGN_OR_RETURN(pipeline::IngestOptions options, IngestOptionsFrom(args));
   ProgressBar bar;
   bool show_progress = interactive && isatty(STDERR_FILENO);
   if (show_progress)
@@ -96,26 +62,13 @@ void Print(const pipeline::IngestSummary& s) {
 }  // namespace
 
 void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto args = std::make_shared<IngestArgs>();
+  auto args = std::make_shared<SourceArgs>();
   auto* cmd = AddStageCommand<pipeline::IngestSummary>(
       app, "ingest", "Read DICOM files, folders and ZIP/TAR archives into bronze ImagingDicom",
       global, exit_code,
       [args](Session& session, bool interactive) { return Ingest(session, *args, interactive); },
       Print);
-  args->pattern_option =
-      cmd->add_option("--pattern", args->pattern,
-                      "ingest: files dropped in bronze/Files/Ingest/Imaging/DICOM/<namespace>/, "
-                      "stored compressed under Process and removed from Ingest; byos: files "
-                      "read in place (bronze/Files/External/Imaging/DICOM/<namespace>/ or "
-                      "--source); inventory: the files named by inventory listings (CSV or "
-                      "Parquet) dropped in bronze/Files/Inventory/Imaging/DICOM/<namespace>/")
-          ->capture_default_str();
-  cmd->add_option("--namespace", args->name_space,
-                  "Without --source: only this namespace (the first folder level below the "
-                  "pattern's folder). With --source: the namespace (source system) every file "
-                  "of the folder is labelled with (default: the first folder level, as without)");
-  cmd->add_option("--source", args->source,
-                  "A folder to read in place (implies --pattern byos); must exist");
+  AddSourceOptions(cmd, args.get());
 }
 
 }  // namespace dicomlake::cli

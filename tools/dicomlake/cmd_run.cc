@@ -8,13 +8,10 @@
 
 #include "cli.h"
 #include "pipeline/pipeline.h"
+#include "source_options.h"
 
 namespace dicomlake::cli {
 namespace {
-
-struct RunArgs {
-  std::string pattern = "ingest", source;
-};
 
 void PrintSummary(const pipeline::PipelineSummary& summary, Session& session) {
   double total = 0;
@@ -36,10 +33,9 @@ void PrintSummary(const pipeline::PipelineSummary& summary, Session& session) {
                 static_cast<long long>(summary.Problems()));
 }
 
-Result<int> Run(Session& session, const GlobalOptions& global, const RunArgs& args) {
+Result<int> Run(Session& session, const GlobalOptions& global, const SourceArgs& args) {
   pipeline::PipelineOptions options;
-  DL_ASSIGN_OR_RETURN(options.ingest.pattern, pipeline::ParseIngestPattern(args.pattern));
-  options.ingest.source_dir = args.source;
+  DL_ASSIGN_OR_RETURN(options.ingest, IngestOptionsFrom(args));
   bool terminal = !global.quiet && isatty(STDERR_FILENO);
   ProgressBar bar;
   if (terminal) {
@@ -63,13 +59,11 @@ Result<int> Run(Session& session, const GlobalOptions& global, const RunArgs& ar
 }  // namespace
 
 void RegisterRun(CLI::App& app, GlobalOptions& global, int* exit_code) {
-  auto args = std::make_shared<RunArgs>();
+  auto args = std::make_shared<SourceArgs>();
   auto* cmd = AddLakeCommand(
       app, "run", "Run the whole pipeline: ingest, fhir, silver, gold; then print a summary",
       global, exit_code, [&global, args](Session& session) { return Run(session, global, *args); });
-  cmd->add_option("--pattern", args->pattern, "Ingestion pattern: ingest, byos or inventory")
-      ->capture_default_str();
-  cmd->add_option("--source", args->source, "byos: the folder to read in place");
+  AddSourceOptions(cmd, args.get());
 }
 
 }  // namespace dicomlake::cli

@@ -20,7 +20,9 @@ merged in, after the normalisations listed in docs/bronze.md ("Differences from 
      order (the order of every other transfer syntax), pydicom as stored;
  10. an explicit-VR UN value of 64 KiB or more whose VR the dictionary knows: pydicom keeps it UN
      (its replace_un_with_known_vr stops at 0xFFFF bytes), dicomlake reads it with the
-     dictionary's VR; pydicom's bytes are decoded as text and compared value by value.
+     dictionary's VR; pydicom's bytes are read under that VR and compared value by value;
+ 11. a private attribute only DCMTK's private dictionary types (183 entries pydicom's lacks,
+     e.g. Philips "PHILIPS MR IMAGING DD 001"): pydicom keeps it UN; compared the same way.
 
 Prints the match rate and, for each mismatch, the first differing tag. Exits 1 when fewer files
 match than --min-matches (a floor that only ever rises), so a regression fails the suite.
@@ -34,6 +36,7 @@ import glob
 import json
 import math
 import os
+import struct
 import subprocess
 import sys
 
@@ -87,20 +90,45 @@ def same_value(a, b, vr):
     return a == b
 
 
-def long_un_as_text(ours, theirs):
-    """Normalisation 10: pydicom's UN bytes (64 KiB or more) read as the text values of `ours`."""
-    if theirs.get("vr") != "UN" or ours.get("vr") in ("UN", None) or "InlineBinary" not in theirs:
+NUMERIC_FORMATS = {"US": "H", "SS": "h", "UL": "I", "SL": "i", "FL": "f", "FD": "d",
+                   "UV": "Q", "SV": "q"}
+
+
+def un_read_as(ours, theirs, tag):
+    """Normalisations 10 and 11: pydicom's UN bytes read under dicomlake's VR, or None.
+
+    Applies to an explicit-VR UN value of 64 KiB or more (10) and to a private attribute whose
+    VR only DCMTK's private dictionary knows (11); pydicom keeps both UN."""
+    if theirs.get("vr") != "UN" or ours.get("vr") in ("UN", "SQ", None) or "InlineBinary" not in theirs:
         return None
     raw = base64.b64decode(theirs["InlineBinary"])
-    if len(raw) < 0xFFFF:
+    private = int(tag[:4], 16) % 2 == 1
+    if len(raw) < 0xFFFF and not private:
         return None
-    values = [v.strip(" \0") for v in raw.decode("latin-1").split("\\")]
-    return {"vr": ours["vr"], "Value": values}
+    vr = ours["vr"]
+    if vr in NUMERIC_FORMATS:
+        size = struct.calcsize(NUMERIC_FORMATS[vr])
+        if len(raw) % size:
+            return None
+        return {"vr": vr, "Value": list(struct.unpack(f"<{len(raw) // size}{NUMERIC_FORMATS[vr]}", raw))}
+    if vr in ("OB", "OW", "OD", "OF", "OL", "OV"):
+        return {"vr": vr, "InlineBinary": theirs["InlineBinary"]}
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    if vr in ("LT", "ST", "UT", "UR"):
+        return {"vr": vr, "Value": [text.rstrip(" \0")]}
+    values = [v.strip(" \0") for v in text.split("\\")]
+    if vr == "PN":
+        groups = ("Alphabetic", "Ideographic", "Phonetic")
+        values = [{g: c for g, c in zip(groups, v.split("=")) if c} for v in values]
+    return {"vr": vr, "Value": values}
 
 
 def same_element(ours, theirs, tag, big_endian):
     """None when equal, else a reason."""
-    theirs = long_un_as_text(ours, theirs) or theirs
+    theirs = un_read_as(ours, theirs, tag) or theirs
     their_vr = theirs.get("vr", "")
     if tag == "7FE00010" and "BulkDataURI" in ours and ours.get("vr") == "OB":
         return None  # normalisation 8

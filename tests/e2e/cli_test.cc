@@ -27,8 +27,9 @@ TEST(CliTest, VersionAndHelpOnEverySubcommand) {
   CliRun v = Cli("--version");
   EXPECT_EQ(v.code, 0);
   EXPECT_NE(v.out.find("dicomlake "), std::string::npos);
-  for (const char* sub : {"init", "config", "config show", "tables", "history", "sql", "vacuum",
-                          "dump", "ingest", "fhir", "silver", "sample", "gold", "run", "status"}) {
+  for (const char* sub :
+       {"init", "config", "config show", "tables", "history", "sql", "vacuum", "dump", "pixels",
+        "ingest", "fhir", "silver", "sample", "gold", "run", "status"}) {
     CliRun h = Cli(std::string(sub) + " --help");
     EXPECT_EQ(h.code, 0) << sub;
     EXPECT_NE(h.out.find("Usage"), std::string::npos) << sub;

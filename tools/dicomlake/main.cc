@@ -19,8 +19,8 @@ int main(int argc, char** argv) {
 
   int exit_code = kExitOk;
   for (Register reg : {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql,
-                       RegisterVacuum, RegisterDump, RegisterIngest, RegisterFhir, RegisterSilver,
-                       RegisterSample, RegisterGold, RegisterRun, RegisterStatus}) {
+                       RegisterVacuum, RegisterDump, RegisterPixels, RegisterIngest, RegisterFhir,
+                       RegisterSilver, RegisterSample, RegisterGold, RegisterRun, RegisterStatus}) {
     reg(app, global, &exit_code);
   }
   try {

@@ -1,0 +1,279 @@
+// The DCMTK adapter of the pixels module: DCMTK's decoders for RLE (dcmdata), JPEG baseline,
+// extended and lossless (dcmjpeg, IJG) and JPEG-LS (dcmjpls, CharLS). JPEG 2000 and HTJ2K are
+// not decoded yet (DCMTK has no decoder for them): their files get an error that says so.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcdict.h>
+#include <dcmtk/dcmdata/dcfcache.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/oflog/oflog.h>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <utility>
+
+#include "pixels/pixels.h"
+
+namespace dicomlake::pixels {
+namespace {
+
+// A frame larger than this is refused: no real image has one, and a lying header must not make
+// the reader allocate gigabytes.
+constexpr uint64_t kMaxFrameBytes = uint64_t{1} << 30;
+
+void RegisterCodecsOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
+    // Colour JPEG frames come out by pixel; YBR is converted to RGB as the stream's
+    // photometric interpretation says (Frame::photometric reports the result).
+    DJDecoderRegistration::registerCodecs(EDC_photometricInterpretation, EUC_default,
+                                          EPC_colorByPixel);
+    DJLSDecoderRegistration::registerCodecs(EJLSUC_default, EJLSPC_colorByPixel);
+    DcmRLEDecoderRegistration::registerCodecs();
+  });
+}
+
+uint16_t GetUint16(DcmItem& item, const DcmTagKey& key, uint16_t fallback) {
+  Uint16 v = 0;
+  return item.findAndGetUint16(key, v).good() ? v : fallback;
+}
+
+// Keeps the low `bits_stored` bits of each sample and sign-extends them when signed.
+template <typename T>
+void MaskSamples(std::vector<uint8_t>* bytes, uint16_t bits_stored, bool is_signed) {
+  constexpr int kBits = static_cast<int>(sizeof(T) * 8);
+  if (bits_stored >= kBits) return;
+  const uint64_t mask = (uint64_t{1} << bits_stored) - 1;
+  const uint64_t sign = uint64_t{1} << (bits_stored - 1);
+  size_t n = bytes->size() / sizeof(T);
+  for (size_t i = 0; i < n; ++i) {
+    T v;
+    std::memcpy(&v, bytes->data() + i * sizeof(T), sizeof(T));
+    uint64_t u = static_cast<uint64_t>(v) & mask;
+    if (is_signed && (u & sign) != 0) u |= ~mask;
+    v = static_cast<T>(u);
+    std::memcpy(bytes->data() + i * sizeof(T), &v, sizeof(T));
+  }
+}
+
+// Colour-by-plane samples (all of plane 0, then plane 1 ...) to colour-by-pixel.
+std::vector<uint8_t> Interleave(const std::vector<uint8_t>& planar, uint64_t pixels,
+                                uint16_t samples, size_t sample_bytes) {
+  std::vector<uint8_t> out(planar.size());
+  for (uint64_t p = 0; p < pixels; ++p) {
+    for (uint16_t s = 0; s < samples; ++s) {
+      std::memcpy(out.data() + (p * samples + s) * sample_bytes,
+                  planar.data() + (s * pixels + p) * sample_bytes, sample_bytes);
+    }
+  }
+  return out;
+}
+
+class DcmtkPixelReader : public PixelReader {
+ public:
+  Status Load(const std::string& path) {
+    RegisterCodecsOnce();
+    // Values larger than 4 KiB (the pixel data) stay in the file; frames are read from it.
+    OFCondition cond =
+        file_.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
+    if (cond.bad()) return InvalidArgument(std::string("not readable as DICOM: ") + cond.text());
+    DcmDataset& ds = *file_.getDataset();
+    OFString ts;
+    if (file_.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, ts).good()) {
+      format_.transfer_syntax_uid = ts.c_str();
+    } else {
+      format_.transfer_syntax_uid = DcmXfer(ds.getOriginalXfer()).getXferID();
+    }
+    DcmElement* element = nullptr;
+    if (ds.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
+      return InvalidArgument("no Pixel Data (7FE0,0010)");
+    }
+    pixel_data_ = static_cast<DcmPixelData*>(element);
+    DL_RETURN_IF_ERROR(ReadFormat(ds));
+    encapsulated_ = DcmXfer(format_.transfer_syntax_uid.c_str()).isEncapsulated();
+    rle_ = format_.transfer_syntax_uid == "1.2.840.10008.1.2.5";
+    big_endian_ = DcmXfer(format_.transfer_syntax_uid.c_str()).isBigEndian();
+    // Uncompressed YBR_FULL_422 stores two luminance and one pair of chrominance samples per two
+    // pixels (PS3.3 C.7.6.3.1.2): two thirds of the bytes of a full frame.
+    subsampled_ = !encapsulated_ && format_.photometric == "YBR_FULL_422" &&
+                  format_.samples_per_pixel == 3 && format_.bits_allocated == 8 &&
+                  format_.columns % 2 == 0;
+    if (!encapsulated_) {
+      uint64_t need = StoredFrameBytes() * format_.frames;
+      uint64_t have = pixel_data_->getLength();
+      if (have < need) {
+        return InvalidArgument(fmt::format(
+            "Pixel Data holds {} bytes, but {} frame(s) of {}x{} x {} sample(s) of {} bits need {}",
+            have, format_.frames, format_.rows, format_.columns, format_.samples_per_pixel,
+            format_.bits_allocated, need));
+      }
+    }
+    return Status::Ok();
+  }
+
+  const PixelFormat& format() const override { return format_; }
+
+  Result<Frame> ReadFrame(uint32_t index) override {
+    if (index >= format_.frames) {
+      return InvalidArgument(
+          fmt::format("frame {} does not exist (the file has {})", index, format_.frames));
+    }
+    // The decoder finds a frame's first fragment itself when frames are read in order.
+    if (index != next_frame_) start_fragment_ = 0;
+    uint64_t frame_bytes = StoredFrameBytes();
+    Frame frame;
+    frame.bytes.resize(frame_bytes + (frame_bytes % 2));  // DCMTK wants an even buffer
+    OFString color_model;
+    OFCondition cond =
+        subsampled_
+            // DCMTK sizes frames as if they were not subsampled: read the bytes themselves.
+            ? pixel_data_->getPartialValue(frame.bytes.data(),
+                                           static_cast<Uint32>(index * frame_bytes),
+                                           static_cast<Uint32>(frame_bytes), &cache_)
+            : pixel_data_->getUncompressedFrame(
+                  file_.getDataset(), index, start_fragment_, frame.bytes.data(),
+                  static_cast<Uint32>(frame.bytes.size()), color_model, &cache_);
+    if (cond.bad()) {
+      next_frame_ = 0;
+      start_fragment_ = 0;
+      return InvalidArgument(fmt::format("frame {} not decoded ({}): {}", index,
+                                         DcmXfer(format_.transfer_syntax_uid.c_str()).getXferName(),
+                                         cond.text()));
+    }
+    next_frame_ = index + 1;
+    frame.bytes.resize(frame_bytes);
+    frame.photometric = color_model.empty() ? format_.photometric : color_model.c_str();
+    if (big_endian_) FixBigEndianOrder(&frame.bytes);
+    if (subsampled_) {
+      frame.bytes = Upsample422(frame.bytes);
+      frame.photometric = "YBR_FULL";
+    }
+    // RLE frames come out by plane (one segment per sample), native ones as stored.
+    bool planar = rle_ || (!encapsulated_ && !subsampled_ && format_.planar_configuration == 1);
+    if (format_.samples_per_pixel > 1 && planar) {
+      frame.bytes = Interleave(frame.bytes, uint64_t{format_.rows} * format_.columns,
+                               format_.samples_per_pixel, format_.bits_allocated / 8);
+    }
+    switch (format_.bits_allocated) {
+      case 8:
+        MaskSamples<uint8_t>(&frame.bytes, format_.bits_stored, format_.is_signed);
+        break;
+      case 16:
+        MaskSamples<uint16_t>(&frame.bytes, format_.bits_stored, format_.is_signed);
+        break;
+      default:
+        MaskSamples<uint32_t>(&frame.bytes, format_.bits_stored, format_.is_signed);
+    }
+    return frame;
+  }
+
+ private:
+  uint64_t StoredFrameBytes() const {
+    return subsampled_ ? uint64_t{format_.rows} * format_.columns * 2 : format_.FrameBytes();
+  }
+
+  // DCMTK hands Explicit VR Big Endian pixel data over swapped by the element's VR (16-bit words
+  // for OW); samples of another width need that undone and their own order applied.
+  void FixBigEndianOrder(std::vector<uint8_t>* bytes) const {
+    bool ow = pixel_data_->getVR() == EVR_OW;
+    if (format_.bits_allocated == 8 && ow) {
+      for (size_t i = 0; i + 1 < bytes->size(); i += 2) std::swap((*bytes)[i], (*bytes)[i + 1]);
+    } else if (format_.bits_allocated == 32) {
+      for (size_t i = 0; i + 3 < bytes->size(); i += 4) {
+        if (ow) {  // words already swapped: swap the two halves
+          std::swap((*bytes)[i], (*bytes)[i + 2]);
+          std::swap((*bytes)[i + 1], (*bytes)[i + 3]);
+        } else {
+          std::swap((*bytes)[i], (*bytes)[i + 3]);
+          std::swap((*bytes)[i + 1], (*bytes)[i + 2]);
+        }
+      }
+    }
+  }
+
+  // Y1 Y2 Cb Cr per pixel pair to (Y1 Cb Cr)(Y2 Cb Cr).
+  std::vector<uint8_t> Upsample422(const std::vector<uint8_t>& in) const {
+    std::vector<uint8_t> out(format_.FrameBytes());
+    for (size_t pair = 0; pair * 4 + 3 < in.size(); ++pair) {
+      const uint8_t* q = in.data() + pair * 4;
+      uint8_t* o = out.data() + pair * 6;
+      o[0] = q[0], o[1] = q[2], o[2] = q[3];
+      o[3] = q[1], o[4] = q[2], o[5] = q[3];
+    }
+    return out;
+  }
+
+  Status ReadFormat(DcmItem& ds) {
+    format_.rows = GetUint16(ds, DCM_Rows, 0);
+    format_.columns = GetUint16(ds, DCM_Columns, 0);
+    format_.samples_per_pixel = GetUint16(ds, DCM_SamplesPerPixel, 1);
+    format_.bits_allocated = GetUint16(ds, DCM_BitsAllocated, 0);
+    format_.bits_stored = GetUint16(ds, DCM_BitsStored, format_.bits_allocated);
+    format_.is_signed = GetUint16(ds, DCM_PixelRepresentation, 0) == 1;
+    format_.planar_configuration = GetUint16(ds, DCM_PlanarConfiguration, 0);
+    OFString text;
+    if (ds.findAndGetOFString(DCM_PhotometricInterpretation, text).good())
+      format_.photometric = text.c_str();
+    if (ds.findAndGetOFString(DCM_NumberOfFrames, text).good() && !text.empty()) {
+      long frames = std::strtol(text.c_str(), nullptr, 10);
+      if (frames < 1)
+        return InvalidArgument("Number of Frames \"" + std::string(text.c_str()) +
+                               "\" is not a positive integer");
+      format_.frames = static_cast<uint32_t>(frames);
+    }
+    if (format_.rows == 0 || format_.columns == 0) {
+      return InvalidArgument("Rows or Columns missing or 0");
+    }
+    if (format_.bits_allocated != 8 && format_.bits_allocated != 16 &&
+        format_.bits_allocated != 32) {
+      return InvalidArgument(
+          fmt::format("Bits Allocated {} is not supported (8, 16 or 32)", format_.bits_allocated));
+    }
+    if (format_.bits_stored == 0 || format_.bits_stored > format_.bits_allocated) {
+      return InvalidArgument(fmt::format("Bits Stored {} does not fit Bits Allocated {}",
+                                         format_.bits_stored, format_.bits_allocated));
+    }
+    if (format_.samples_per_pixel != 1 && format_.samples_per_pixel != 3) {
+      return InvalidArgument(
+          fmt::format("Samples per Pixel {} is not supported (1 or 3)", format_.samples_per_pixel));
+    }
+    if (format_.FrameBytes() > kMaxFrameBytes) {
+      return InvalidArgument(
+          fmt::format("a frame of {} bytes is larger than the 1 GiB limit", format_.FrameBytes()));
+    }
+    return Status::Ok();
+  }
+
+  DcmFileFormat file_;
+  DcmPixelData* pixel_data_ = nullptr;
+  DcmFileCache cache_;
+  PixelFormat format_;
+  bool encapsulated_ = false;
+  bool rle_ = false;
+  bool big_endian_ = false;
+  bool subsampled_ = false;  // uncompressed YBR_FULL_422
+  uint32_t next_frame_ = 0;
+  Uint32 start_fragment_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<PixelReader>> PixelReader::Open(const std::string& path) {
+  if (!dcmDataDict.isDictionaryLoaded()) {
+    return Internal("the DICOM data dictionary is not loaded (DCMDICTPATH)");
+  }
+  auto reader = std::make_unique<DcmtkPixelReader>();
+  DL_RETURN_IF_ERROR(reader->Load(path));
+  return std::unique_ptr<PixelReader>(std::move(reader));
+}
+
+}  // namespace dicomlake::pixels

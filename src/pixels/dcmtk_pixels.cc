@@ -1,6 +1,7 @@
 // The DCMTK adapter of the pixels module: DCMTK's decoders for RLE (dcmdata), JPEG baseline,
-// extended and lossless (dcmjpeg, IJG) and JPEG-LS (dcmjpls, CharLS). JPEG 2000 and HTJ2K are
-// not decoded yet (DCMTK has no decoder for them): their files get an error that says so.
+// extended and lossless (dcmjpeg, IJG) and JPEG-LS (dcmjpls, CharLS). JPEG 2000 and HTJ2K, for
+// which DCMTK has no decoder, go to OpenJPEG (openjpeg_decoder.h) frame by frame: this file finds
+// each frame's fragments (Basic Offset Table, one fragment per frame, or codestream markers).
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdeftag.h>
 #include <dcmtk/dcmdata/dcdict.h>
@@ -8,6 +9,8 @@
 #include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
@@ -20,6 +23,7 @@
 #include <mutex>
 #include <utility>
 
+#include "pixels/openjpeg_decoder.h"
 #include "pixels/pixels.h"
 
 namespace dicomlake::pixels {
@@ -101,12 +105,17 @@ class DcmtkPixelReader : public PixelReader {
     DL_RETURN_IF_ERROR(ReadFormat(ds));
     encapsulated_ = DcmXfer(format_.transfer_syntax_uid.c_str()).isEncapsulated();
     rle_ = format_.transfer_syntax_uid == "1.2.840.10008.1.2.5";
+    const std::string& uid = format_.transfer_syntax_uid;
+    jpeg2000_ = uid == "1.2.840.10008.1.2.4.90" || uid == "1.2.840.10008.1.2.4.91" ||
+                uid == "1.2.840.10008.1.2.4.201" || uid == "1.2.840.10008.1.2.4.202" ||
+                uid == "1.2.840.10008.1.2.4.203";
     big_endian_ = DcmXfer(format_.transfer_syntax_uid.c_str()).isBigEndian();
     // Uncompressed YBR_FULL_422 stores two luminance and one pair of chrominance samples per two
     // pixels (PS3.3 C.7.6.3.1.2): two thirds of the bytes of a full frame.
     subsampled_ = !encapsulated_ && format_.photometric == "YBR_FULL_422" &&
                   format_.samples_per_pixel == 3 && format_.bits_allocated == 8 &&
                   format_.columns % 2 == 0;
+    if (jpeg2000_) DL_RETURN_IF_ERROR(CheckJpeg2000Header());
     if (!encapsulated_) {
       uint64_t need = StoredFrameBytes() * format_.frames;
       uint64_t have = pixel_data_->getLength();
@@ -129,6 +138,7 @@ class DcmtkPixelReader : public PixelReader {
     }
     // The decoder finds a frame's first fragment itself when frames are read in order.
     if (index != next_frame_) start_fragment_ = 0;
+    if (jpeg2000_) return ReadJpeg2000Frame(index);
     uint64_t frame_bytes = StoredFrameBytes();
     Frame frame;
     frame.bytes.resize(frame_bytes + (frame_bytes % 2));  // DCMTK wants an even buffer
@@ -163,20 +173,131 @@ class DcmtkPixelReader : public PixelReader {
       frame.bytes = Interleave(frame.bytes, uint64_t{format_.rows} * format_.columns,
                                format_.samples_per_pixel, format_.bits_allocated / 8);
     }
-    switch (format_.bits_allocated) {
-      case 8:
-        MaskSamples<uint8_t>(&frame.bytes, format_.bits_stored, format_.is_signed);
-        break;
-      case 16:
-        MaskSamples<uint16_t>(&frame.bytes, format_.bits_stored, format_.is_signed);
-        break;
-      default:
-        MaskSamples<uint32_t>(&frame.bytes, format_.bits_stored, format_.is_signed);
-    }
+    MaskFrame(&frame.bytes);
     return frame;
   }
 
  private:
+  Result<Frame> ReadJpeg2000Frame(uint32_t index) {
+    DL_ASSIGN_OR_RETURN(std::string codestream, FrameFragments(index));
+    Frame frame;
+    DL_RETURN_IF_ERROR(DecodeJpeg2000(codestream, format_, &frame.bytes));
+    bool transformed = format_.photometric == "YBR_RCT" || format_.photometric == "YBR_ICT";
+    frame.photometric = transformed ? "RGB" : format_.photometric;
+    MaskFrame(&frame.bytes);
+    return frame;
+  }
+
+  // The bytes of frame `index` of encapsulated pixel data: its fragments, found by the Basic
+  // Offset Table, else one fragment per frame, else by the codestream start marker (FF 4F)
+  // that begins each frame (PS3.5 A.4).
+  Result<std::string> FrameFragments(uint32_t index) {
+    if (fragments_.empty()) DL_RETURN_IF_ERROR(LoadFragments());
+    std::vector<size_t> first;  // index in fragments_ of each frame's first fragment
+    if (format_.frames == 1) {
+      first = {0};
+    } else if (offsets_.size() == format_.frames) {
+      size_t position = 0;  // of the fragment's item header, from the first fragment's
+      size_t f = 0;
+      for (uint32_t offset : offsets_) {
+        while (f < fragments_.size() && position < offset) position += 8 + fragments_[f++].size();
+        if (position != offset)
+          return InvalidArgument("the Basic Offset Table does not match the fragments");
+        first.push_back(f);
+      }
+    } else if (fragments_.size() == format_.frames) {
+      for (size_t f = 0; f < fragments_.size(); ++f) first.push_back(f);
+    } else {
+      for (size_t f = 0; f < fragments_.size(); ++f) {
+        const std::string& b = fragments_[f];
+        if (b.size() >= 2 && static_cast<uint8_t>(b[0]) == 0xFF &&
+            static_cast<uint8_t>(b[1]) == 0x4F)
+          first.push_back(f);
+      }
+    }
+    if (index >= first.size() || first[index] >= fragments_.size()) {
+      return InvalidArgument("the encapsulated Pixel Data holds " + std::to_string(first.size()) +
+                             " frame(s), Number of Frames says " + std::to_string(format_.frames));
+    }
+    size_t end = index + 1 < first.size() ? first[index + 1] : fragments_.size();
+    std::string out;
+    for (size_t f = first[index]; f < end; ++f) out += fragments_[f];
+    return out;
+  }
+
+  Status LoadFragments() {
+    if (!fragments_.empty()) return Status::Ok();
+    DcmPixelSequence* sequence = nullptr;
+    E_TransferSyntax xfer = DcmXfer(format_.transfer_syntax_uid.c_str()).getXfer();
+    if (pixel_data_->getEncapsulatedRepresentation(xfer, nullptr, sequence).bad() ||
+        sequence == nullptr) {
+      return InvalidArgument("the Pixel Data is not encapsulated as its transfer syntax says");
+    }
+    for (unsigned long k = 0; k < sequence->card(); ++k) {
+      DcmPixelItem* item = nullptr;
+      if (sequence->getItem(item, k).bad() || item == nullptr) {
+        return InvalidArgument("fragment " + std::to_string(k) + " unreadable");
+      }
+      Uint8* data = nullptr;
+      Uint32 length = item->getLength();
+      if (length > 0 && (item->getUint8Array(data).bad() || data == nullptr)) {
+        return InvalidArgument("fragment " + std::to_string(k) + " unreadable");
+      }
+      std::string bytes(reinterpret_cast<const char*>(data), length);
+      if (k == 0) {  // the Basic Offset Table: 32-bit little-endian offsets, or empty
+        for (size_t i = 0; i + 3 < bytes.size(); i += 4) {
+          uint32_t v = 0;
+          for (int b = 3; b >= 0; --b) v = (v << 8) | static_cast<uint8_t>(bytes[i + b]);
+          offsets_.push_back(v);
+        }
+        continue;
+      }
+      fragments_.push_back(std::move(bytes));
+    }
+    if (fragments_.empty()) return InvalidArgument("the encapsulated Pixel Data has no fragment");
+    return Status::Ok();
+  }
+
+  // The sign and precision of the first JPEG 2000 codestream's first component (its SIZ marker
+  // segment, ISO 15444-1 A.5.1) win over Pixel Representation and Bits Stored when they differ:
+  // the encoder wrote the values that way (pydicom and GDCM do the same). The format says so.
+  Status CheckJpeg2000Header() {
+    DL_RETURN_IF_ERROR(LoadFragments());
+    const std::string& b = fragments_[0];
+    size_t siz = b.find("\xFF\x51");
+    if (siz == std::string::npos || siz + 41 > b.size()) return Status::Ok();  // OpenJPEG will say
+    auto ssiz = static_cast<uint8_t>(b[siz + 40]);
+    bool is_signed = (ssiz & 0x80) != 0;
+    auto precision = static_cast<uint16_t>((ssiz & 0x7F) + 1);
+    if (is_signed != format_.is_signed) {
+      format_.notes.push_back(std::string("Pixel Representation says ") +
+                              (format_.is_signed ? "signed" : "unsigned") +
+                              ", the JPEG 2000 codestream " + (is_signed ? "signed" : "unsigned") +
+                              ": the codestream's is used");
+      format_.is_signed = is_signed;
+    }
+    if (precision != format_.bits_stored && precision <= format_.bits_allocated) {
+      format_.notes.push_back("Bits Stored is " + std::to_string(format_.bits_stored) +
+                              ", the JPEG 2000 codestream's precision " +
+                              std::to_string(precision) + ": the codestream's is used");
+      format_.bits_stored = precision;
+    }
+    return Status::Ok();
+  }
+
+  void MaskFrame(std::vector<uint8_t>* bytes) const {
+    switch (format_.bits_allocated) {
+      case 8:
+        MaskSamples<uint8_t>(bytes, format_.bits_stored, format_.is_signed);
+        break;
+      case 16:
+        MaskSamples<uint16_t>(bytes, format_.bits_stored, format_.is_signed);
+        break;
+      default:
+        MaskSamples<uint32_t>(bytes, format_.bits_stored, format_.is_signed);
+    }
+  }
+
   uint64_t StoredFrameBytes() const {
     return subsampled_ ? uint64_t{format_.rows} * format_.columns * 2 : format_.FrameBytes();
   }
@@ -259,6 +380,9 @@ class DcmtkPixelReader : public PixelReader {
   PixelFormat format_;
   bool encapsulated_ = false;
   bool rle_ = false;
+  bool jpeg2000_ = false;               // JPEG 2000 or HTJ2K: decoded by OpenJPEG
+  std::vector<std::string> fragments_;  // JPEG 2000: the fragments, loaded on first use
+  std::vector<uint32_t> offsets_;       // JPEG 2000: the Basic Offset Table
   bool big_endian_ = false;
   bool subsampled_ = false;  // uncompressed YBR_FULL_422
   uint32_t next_frame_ = 0;

@@ -29,6 +29,8 @@ struct PixelFormat {
   uint16_t planar_configuration = 0;
   uint32_t frames = 1;  // Number of Frames (1 when absent)
   std::string transfer_syntax_uid;
+  // What was corrected, e.g. a Pixel Representation the JPEG 2000 codestream contradicts.
+  std::vector<std::string> notes;
 
   // Bytes of one decoded frame (rows x columns x samples x bits_allocated / 8).
   uint64_t FrameBytes() const;

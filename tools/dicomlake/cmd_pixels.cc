@@ -57,6 +57,8 @@ void RegisterPixels(CLI::App& app, GlobalOptions& global, int* exit_code) {
         rc = kExitInputFailures;
         continue;
       }
+      for (const auto& note : format->notes)
+        std::cerr << "dicomlake: " << path << ": warning: " << note << "\n";
       if (!global.quiet) {
         std::printf("%s: %u frame(s) of %ux%u, %u sample(s), %s -> %s\n", path.c_str(),
                     format->frames, format->rows, format->columns, format->samples_per_pixel,

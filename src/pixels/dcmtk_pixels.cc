@@ -109,6 +109,8 @@ class DcmtkPixelReader : public PixelReader {
     jpeg2000_ = uid == "1.2.840.10008.1.2.4.90" || uid == "1.2.840.10008.1.2.4.91" ||
                 uid == "1.2.840.10008.1.2.4.201" || uid == "1.2.840.10008.1.2.4.202" ||
                 uid == "1.2.840.10008.1.2.4.203";
+    // DCMTK 3.6.7 predates HTJ2K: it does not know those transfer syntaxes are encapsulated.
+    encapsulated_ = encapsulated_ || jpeg2000_;
     big_endian_ = DcmXfer(format_.transfer_syntax_uid.c_str()).isBigEndian();
     // Uncompressed YBR_FULL_422 stores two luminance and one pair of chrominance samples per two
     // pixels (PS3.3 C.7.6.3.1.2): two thirds of the bytes of a full frame.
@@ -228,8 +230,12 @@ class DcmtkPixelReader : public PixelReader {
   Status LoadFragments() {
     if (!fragments_.empty()) return Status::Ok();
     DcmPixelSequence* sequence = nullptr;
-    E_TransferSyntax xfer = DcmXfer(format_.transfer_syntax_uid.c_str()).getXfer();
-    if (pixel_data_->getEncapsulatedRepresentation(xfer, nullptr, sequence).bad() ||
+    // The representation as read (by the transfer syntax DCMTK recognised the data set in, which
+    // for HTJ2K is not the meta header's).
+    E_TransferSyntax xfer = EXS_Unknown;
+    const DcmRepresentationParameter* parameter = nullptr;
+    pixel_data_->getOriginalRepresentationKey(xfer, parameter);
+    if (pixel_data_->getEncapsulatedRepresentation(xfer, parameter, sequence).bad() ||
         sequence == nullptr) {
       return InvalidArgument("the Pixel Data is not encapsulated as its transfer syntax says");
     }

@@ -264,9 +264,9 @@ class DcmtkPixelReader : public PixelReader {
     return Status::Ok();
   }
 
-  // The sign and precision of the first JPEG 2000 codestream's first component (its SIZ marker
-  // segment, ISO 15444-1 A.5.1) win over Pixel Representation and Bits Stored when they differ:
-  // the encoder wrote the values that way (pydicom and GDCM do the same). The format says so.
+  // The sign of the first JPEG 2000 codestream's first component (its SIZ marker segment, ISO
+  // 15444-1 A.5.1) wins over Pixel Representation when they differ: the encoder wrote the values
+  // that way (pydicom and GDCM do the same). The format's notes say so.
   Status CheckJpeg2000Header() {
     DL_RETURN_IF_ERROR(LoadFragments());
     const std::string& b = fragments_[0];
@@ -282,7 +282,10 @@ class DcmtkPixelReader : public PixelReader {
                               ": the codestream's is used");
       format_.is_signed = is_signed;
     }
-    if (precision != format_.bits_stored && precision <= format_.bits_allocated) {
+    // A precision above Bits Stored is an encoder's habit (the container's width, e.g. 16 for
+    // 12-bit CT): Bits Stored still says which bits are the value. One below it would leave
+    // bits the codestream never had: the codestream's is used.
+    if (precision < format_.bits_stored) {
       format_.notes.push_back("Bits Stored is " + std::to_string(format_.bits_stored) +
                               ", the JPEG 2000 codestream's precision " +
                               std::to_string(precision) + ": the codestream's is used");

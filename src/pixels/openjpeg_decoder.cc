@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <thread>
 
 namespace dicomlake::pixels {
 namespace {
@@ -84,6 +85,9 @@ Status DecodeJpeg2000(const std::string& codestream, const PixelFormat& format,
   opj_dparameters_t parameters;
   opj_set_default_decoder_parameters(&parameters);
   if (!opj_setup_decoder(codec.get(), &parameters)) return Internal("OpenJPEG: setup failed");
+  // Code blocks decode in parallel within a frame (OpenJPEG's own thread pool).
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  opj_codec_set_threads(codec.get(), static_cast<int>(threads));
 
   MemoryStream memory{reinterpret_cast<const uint8_t*>(codestream.data()), codestream.size()};
   std::unique_ptr<opj_stream_t, StreamDeleter> stream(

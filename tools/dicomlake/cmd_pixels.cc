@@ -1,6 +1,7 @@
 // `dicomlake pixels FILE... --to DIR`: the decoded frames of each file as a NumPy array
 // (DIR/<name>.npy, shape (frames, rows, columns[, samples])), the stored values as
 // docs/pixels.md describes. Exit code 3 when a file could not be decoded (the others still are).
+#include <cerrno>
 #include <cstdio>
 #include <iostream>
 
@@ -32,7 +33,13 @@ Result<pixels::PixelFormat> WriteNpy(const std::string& path, const std::string&
     DL_ASSIGN_OR_RETURN(pixels::Frame frame, reader->ReadFrame(i));
     bytes.append(reinterpret_cast<const char*>(frame.bytes.data()), frame.bytes.size());
   }
-  DL_RETURN_IF_ERROR(fs::WriteFileAtomic(out, bytes));
+  // An export, not lake state: no fsync (a killed run leaves at worst a partial array, which the
+  // next run overwrites), written under a temporary name and renamed so a reader never sees half.
+  std::string partial = out + ".partial";
+  DL_RETURN_IF_ERROR(fs::WriteFile(partial, {bytes}));
+  if (std::rename(partial.c_str(), out.c_str()) != 0) {
+    return ErrnoError(errno, "cannot rename " + partial + " to " + out);
+  }
   return format;
 }
 

@@ -18,6 +18,7 @@
 #include <dcmtk/oflog/oflog.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -190,43 +191,35 @@ class DcmtkPixelReader : public PixelReader {
     return frame;
   }
 
-  // The bytes of frame `index` of encapsulated pixel data: its fragments, found by the Basic
-  // Offset Table, else one fragment per frame, else by the codestream start marker (FF 4F)
-  // that begins each frame (PS3.5 A.4).
+  // The bytes of frame `index` of encapsulated pixel data, read from the file fragment by
+  // fragment (the other frames' fragments are not read).
   Result<std::string> FrameFragments(uint32_t index) {
-    if (fragments_.empty()) DL_RETURN_IF_ERROR(LoadFragments());
-    std::vector<size_t> first;  // index in fragments_ of each frame's first fragment
-    if (format_.frames == 1) {
-      first = {0};
-    } else if (offsets_.size() == format_.frames) {
-      size_t position = 0;  // of the fragment's item header, from the first fragment's
-      size_t f = 0;
-      for (uint32_t offset : offsets_) {
-        while (f < fragments_.size() && position < offset) position += 8 + fragments_[f++].size();
-        if (position != offset)
-          return InvalidArgument("the Basic Offset Table does not match the fragments");
-        first.push_back(f);
-      }
-    } else if (fragments_.size() == format_.frames) {
-      for (size_t f = 0; f < fragments_.size(); ++f) first.push_back(f);
-    } else {
-      for (size_t f = 0; f < fragments_.size(); ++f) {
-        const std::string& b = fragments_[f];
-        if (b.size() >= 2 && static_cast<uint8_t>(b[0]) == 0xFF &&
-            static_cast<uint8_t>(b[1]) == 0x4F)
-          first.push_back(f);
-      }
-    }
-    if (index >= first.size() || first[index] >= fragments_.size()) {
-      return InvalidArgument("the encapsulated Pixel Data holds " + std::to_string(first.size()) +
+    DL_RETURN_IF_ERROR(LoadFragments());
+    if (index >= frame_starts_.size()) {
+      return InvalidArgument("the encapsulated Pixel Data holds " +
+                             std::to_string(frame_starts_.size()) +
                              " frame(s), Number of Frames says " + std::to_string(format_.frames));
     }
-    size_t end = index + 1 < first.size() ? first[index + 1] : fragments_.size();
+    size_t end = index + 1 < frame_starts_.size() ? frame_starts_[index + 1] : fragments_.size();
     std::string out;
-    for (size_t f = first[index]; f < end; ++f) out += fragments_[f];
+    for (size_t f = frame_starts_[index]; f < end; ++f) {
+      DL_ASSIGN_OR_RETURN(std::string bytes,
+                          FragmentBytes(fragments_[f], fragments_[f]->getLength()));
+      out += bytes;
+    }
     return out;
   }
 
+  // The first `length` bytes of a fragment's value, from memory or the file.
+  Result<std::string> FragmentBytes(DcmPixelItem* item, Uint32 length) {
+    std::string bytes(length, '\0');
+    if (length > 0 && item->getPartialValue(bytes.data(), 0, length, &cache_).bad()) {
+      return InvalidArgument("a fragment of the Pixel Data is unreadable");
+    }
+    return bytes;
+  }
+
+  // Finds the fragments, once: the Basic Offset Table and where each frame starts.
   Status LoadFragments() {
     if (!fragments_.empty()) return Status::Ok();
     DcmPixelSequence* sequence = nullptr;
@@ -239,28 +232,55 @@ class DcmtkPixelReader : public PixelReader {
         sequence == nullptr) {
       return InvalidArgument("the Pixel Data is not encapsulated as its transfer syntax says");
     }
+    std::vector<uint32_t> offsets;  // the Basic Offset Table
     for (unsigned long k = 0; k < sequence->card(); ++k) {
       DcmPixelItem* item = nullptr;
       if (sequence->getItem(item, k).bad() || item == nullptr) {
         return InvalidArgument("fragment " + std::to_string(k) + " unreadable");
       }
-      Uint8* data = nullptr;
-      Uint32 length = item->getLength();
-      if (length > 0 && (item->getUint8Array(data).bad() || data == nullptr)) {
-        return InvalidArgument("fragment " + std::to_string(k) + " unreadable");
-      }
-      std::string bytes(reinterpret_cast<const char*>(data), length);
-      if (k == 0) {  // the Basic Offset Table: 32-bit little-endian offsets, or empty
-        for (size_t i = 0; i + 3 < bytes.size(); i += 4) {
-          uint32_t v = 0;
-          for (int b = 3; b >= 0; --b) v = (v << 8) | static_cast<uint8_t>(bytes[i + b]);
-          offsets_.push_back(v);
-        }
+      if (k > 0) {
+        fragments_.push_back(item);
         continue;
       }
-      fragments_.push_back(std::move(bytes));
+      // 32-bit little-endian offsets, or empty.
+      DL_ASSIGN_OR_RETURN(std::string table, FragmentBytes(item, item->getLength()));
+      for (size_t i = 0; i + 3 < table.size(); i += 4) {
+        uint32_t v = 0;
+        for (int b = 3; b >= 0; --b) v = (v << 8) | static_cast<uint8_t>(table[i + b]);
+        offsets.push_back(v);
+      }
     }
     if (fragments_.empty()) return InvalidArgument("the encapsulated Pixel Data has no fragment");
+    return FindFrameStarts(offsets);
+  }
+
+  // Where each frame starts (PS3.5 A.4): by the Basic Offset Table, else one fragment per
+  // frame, else at each fragment that begins with a codestream start marker (FF 4F).
+  Status FindFrameStarts(const std::vector<uint32_t>& offsets) {
+    if (format_.frames == 1) {
+      frame_starts_ = {0};
+    } else if (offsets.size() == format_.frames) {
+      size_t position = 0;  // of the fragment's item header, from the first fragment's
+      size_t f = 0;
+      for (uint32_t offset : offsets) {
+        while (f < fragments_.size() && position < offset)
+          position += 8 + fragments_[f++]->getLength();
+        if (position != offset || f >= fragments_.size())
+          return InvalidArgument("the Basic Offset Table does not match the fragments");
+        frame_starts_.push_back(f);
+      }
+    } else if (fragments_.size() == format_.frames) {
+      for (size_t f = 0; f < fragments_.size(); ++f) frame_starts_.push_back(f);
+    } else {
+      for (size_t f = 0; f < fragments_.size(); ++f) {
+        DL_ASSIGN_OR_RETURN(
+            std::string head,
+            FragmentBytes(fragments_[f], std::min<Uint32>(2, fragments_[f]->getLength())));
+        if (head.size() == 2 && static_cast<uint8_t>(head[0]) == 0xFF &&
+            static_cast<uint8_t>(head[1]) == 0x4F)
+          frame_starts_.push_back(f);
+      }
+    }
     return Status::Ok();
   }
 
@@ -269,7 +289,10 @@ class DcmtkPixelReader : public PixelReader {
   // that way (pydicom and GDCM do the same). The format's notes say so.
   Status CheckJpeg2000Header() {
     DL_RETURN_IF_ERROR(LoadFragments());
-    const std::string& b = fragments_[0];
+    // The main header's SIZ segment is within its first bytes.
+    DL_ASSIGN_OR_RETURN(
+        std::string b,
+        FragmentBytes(fragments_[0], std::min<Uint32>(512, fragments_[0]->getLength())));
     size_t siz = b.find("\xFF\x51");
     if (siz == std::string::npos || siz + 41 > b.size()) return Status::Ok();  // OpenJPEG will say
     auto ssiz = static_cast<uint8_t>(b[siz + 40]);
@@ -389,9 +412,9 @@ class DcmtkPixelReader : public PixelReader {
   PixelFormat format_;
   bool encapsulated_ = false;
   bool rle_ = false;
-  bool jpeg2000_ = false;               // JPEG 2000 or HTJ2K: decoded by OpenJPEG
-  std::vector<std::string> fragments_;  // JPEG 2000: the fragments, loaded on first use
-  std::vector<uint32_t> offsets_;       // JPEG 2000: the Basic Offset Table
+  bool jpeg2000_ = false;                 // JPEG 2000 or HTJ2K: decoded by OpenJPEG
+  std::vector<DcmPixelItem*> fragments_;  // JPEG 2000: the fragments (values stay in the file)
+  std::vector<size_t> frame_starts_;      // JPEG 2000: index of each frame's first fragment
   bool big_endian_ = false;
   bool subsampled_ = false;  // uncompressed YBR_FULL_422
   uint32_t next_frame_ = 0;

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include "dicom/charset.h"
 #include "dicom/dcmtk_private_dictionary.h"
@@ -289,7 +290,10 @@ class Converter {
  private:
   // Records a warning about the attribute `tag` at the current position (sequence path).
   void Warn(uint32_t tag, const std::string& what) {
-    warnings_->push_back(path_ + TagText(tag) + " " + what);
+    std::string path;
+    for (const auto& [sequence, item] : path_)
+      path += fmt::format("{}[{}]", TagText(sequence), item);
+    warnings_->push_back(path + TagText(tag) + " " + what);
   }
 
   void NoteFacts(const Element& el) {
@@ -374,12 +378,12 @@ class Converter {
     out->vr = "SQ";
     unsigned long items = seq.card();
     out->items.resize(items);
-    std::string outer = path_;
+    path_.emplace_back(out->tag, 0);
     for (unsigned long k = 0; k < items; ++k) {
-      path_ = outer + fmt::format("{}[{}]", TagText(out->tag), k);
+      path_.back().second = k;
       if (DcmItem* item = seq.getItem(k)) ConvertItem(*item, &out->items[k]);
     }
-    path_ = std::move(outer);
+    path_.pop_back();
   }
 
   // The values of a numeric VR (NumericSize(evr) != 0) as JSON number text; AT as 8 hex digits.
@@ -522,7 +526,8 @@ class Converter {
   std::vector<std::string>* warnings_;
   const TextDecoder* decoder_ = nullptr;  // of the innermost item that declares a set
   std::vector<ItemFacts> facts_;          // one per item being converted, outermost first
-  std::string path_;                      // "(gggg,eeee)[i]..." of the enclosing items
+  // The enclosing sequences and item numbers, outermost first; formatted only for a warning.
+  std::vector<std::pair<uint32_t, unsigned long>> path_;
 };
 }  // namespace
 

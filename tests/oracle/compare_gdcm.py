@@ -17,7 +17,6 @@ Usage: compare_gdcm.py DICOMLAKE [--files-from LIST] [--min-files N]
 import argparse
 import base64
 import datetime
-import glob
 import json
 import os
 import re
@@ -28,7 +27,7 @@ import tempfile
 
 import gdcm
 
-PYDICOM_DATA = "/usr/lib/python3/dist-packages/pydicom/data"
+from compare_pydicom import oracle_files  # the same sets as the pydicom oracle
 
 # bronze column -> (group, element, kind); kinds as in src/bronze/imaging_dicom.cc's list, but
 # written down again here from PS3.6 so the two do not share a mistake.
@@ -201,18 +200,6 @@ class GdcmValues:
     def get(self, group, element):
         v = self.values.get(f"{group:04x},{element:04x}")
         return base64.b64decode(v) if v else None
-
-
-def oracle_files(files_from):
-    if files_from:
-        if not os.path.exists(files_from):
-            sys.exit(f"{files_from} is missing: run tests/realworld/fetch (scripts/setup does)")
-        with open(files_from) as f:
-            return [line.strip() for line in f if line.strip()]
-    files = sorted(glob.glob(f"{PYDICOM_DATA}/test_files/**/*", recursive=True) +
-                   glob.glob(f"{PYDICOM_DATA}/charset_files/*"))
-    return [f for f in files if os.path.isfile(f) and not f.endswith(
-        (".py", ".gz", ".bz2", ".json", ".txt", ".pyc"))]
 
 
 def bronze_rows(binary, files, work):

@@ -42,7 +42,6 @@ KNOWN = {
 
 def expected(ds):
     """pydicom's decoded array in dicomlake's form, or None when pydicom cannot decode it."""
-    pydicom.config.pixel_data_handlers = [numpy_handler, gdcm_handler]
     try:
         # pydicom corrects Pixel Representation and Bits Stored from a JPEG 2000 codestream
         # that contradicts them, as dicomlake does (docs/pixels.md).
@@ -70,6 +69,7 @@ def expected(ds):
 
 
 def main():
+    pydicom.config.pixel_data_handlers = [numpy_handler, gdcm_handler]
     parser = argparse.ArgumentParser()
     parser.add_argument("dicomlake")
     parser.add_argument("--min-files", type=int, default=1)

@@ -182,6 +182,18 @@ def same_dataset(ours, theirs, big_endian):
     return differences[0] if differences else None
 
 
+def oracle_files(files_from=None):
+    """The files of an oracle set: those listed in `files_from` (the real-world set of
+    tests/realworld/fetch), else pydicom's test data. Shared with compare_gdcm.py."""
+    if files_from:
+        if not os.path.exists(files_from):
+            sys.exit(f"{files_from} is missing: run tests/realworld/fetch (scripts/setup does)")
+        with open(files_from) as f:
+            return [line.strip() for line in f if line.strip()]
+    files = sorted(glob.glob(f"{DATA}/test_files/**/*", recursive=True) + glob.glob(f"{DATA}/charset_files/*"))
+    return [f for f in files if os.path.isfile(f) and not f.endswith((".py", ".gz", ".bz2", ".json", ".txt", ".pyc"))]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dicomlake")
@@ -190,14 +202,7 @@ def main():
     parser.add_argument("--files-from", help="compare the files listed in this file instead")
     parser.add_argument("--all", action="store_true", help="list every differing tag, not the first")
     args = parser.parse_args()
-    if args.files_from:
-        if not os.path.exists(args.files_from):
-            sys.exit(f"{args.files_from} is missing: run tests/realworld/fetch (scripts/setup does)")
-        with open(args.files_from) as f:
-            files = [line.strip() for line in f if line.strip()]
-    else:
-        files = sorted(glob.glob(f"{DATA}/test_files/**/*", recursive=True) + glob.glob(f"{DATA}/charset_files/*"))
-        files = [f for f in files if os.path.isfile(f) and not f.endswith((".py", ".gz", ".bz2", ".json", ".txt", ".pyc"))]
+    files = oracle_files(args.files_from)
     compared = matched = 0
     mismatches = []
     for path in files:

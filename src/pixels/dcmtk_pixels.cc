@@ -19,11 +19,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <utility>
 
+#include "dicom/dicom_reader.h"
 #include "pixels/openjpeg_decoder.h"
 #include "pixels/pixels.h"
 
@@ -83,10 +86,24 @@ std::vector<uint8_t> Interleave(const std::vector<uint8_t>& planar, uint64_t pix
   return out;
 }
 
+// The reasons a file is not DICOM, in the DICOM reader's words (it decides by content).
+Status CheckIsDicom(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return ErrnoError(errno, "cannot open the file");
+  std::string head(132, '\0');
+  head.resize(std::fread(head.data(), 1, head.size(), f));
+  std::fclose(f);
+  if (dicom::LooksLikeDicom(head)) return Status::Ok();
+  return InvalidArgument(
+      "not DICOM: no \"DICM\" prefix at byte 128 and no plausible group 0002 or 0008 element at "
+      "the start");
+}
+
 class DcmtkPixelReader : public PixelReader {
  public:
   Status Load(const std::string& path) {
     RegisterCodecsOnce();
+    DL_RETURN_IF_ERROR(CheckIsDicom(path));
     // Values larger than 4 KiB (the pixel data) stay in the file; frames are read from it.
     OFCondition cond =
         file_.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);

@@ -86,6 +86,113 @@ std::vector<uint8_t> Interleave(const std::vector<uint8_t>& planar, uint64_t pix
   return out;
 }
 
+std::string GetString(DcmItem& item, const DcmTagKey& key) {
+  OFString v;
+  if (item.findAndGetOFStringArray(key, v).bad()) return "";
+  std::string out = v.c_str();
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// The `n` numbers of a DS attribute, when it has at least that many.
+bool GetNumbers(DcmItem& item, const DcmTagKey& key, double* out, int n) {
+  for (int i = 0; i < n; ++i) {
+    Float64 v = 0;
+    if (item.findAndGetFloat64(key, v, static_cast<unsigned long>(i)).bad()) return false;
+    out[i] = v;
+  }
+  return true;
+}
+
+// The first item of sequence `key` in `item`, or null.
+DcmItem* FirstItem(DcmItem* item, const DcmTagKey& key) {
+  if (item == nullptr) return nullptr;
+  DcmItem* found = nullptr;
+  return item->findAndGetSequenceItem(key, found, 0).good() ? found : nullptr;
+}
+
+// A LUT (descriptor + data, PS3.3 C.11.1.1): the descriptor's first value 0 means 65536 entries;
+// its second is signed when the input values are. 8-bit entries may be packed two per 16-bit
+// word (OW) or one per word.
+Result<LookupTable> ReadLut(DcmItem& item, const DcmTagKey& descriptor_key,
+                            const DcmTagKey& data_key, bool signed_input) {
+  LookupTable lut;
+  Uint16 d[3] = {0, 0, 0};
+  for (unsigned long i = 0; i < 3; ++i) {
+    if (item.findAndGetUint16(descriptor_key, d[i], i).bad())
+      return InvalidArgument("a LUT Descriptor without three values");
+  }
+  size_t entries = d[0] == 0 ? 65536 : d[0];
+  lut.first_mapped = signed_input ? static_cast<int16_t>(d[1]) : d[1];
+  lut.bits = d[2] <= 8 ? 8 : 16;
+  DcmElement* element = nullptr;
+  if (item.findAndGetElement(data_key, element).bad() || element == nullptr)
+    return InvalidArgument("a LUT Descriptor without LUT Data");
+  Uint16* words = nullptr;
+  Uint8* bytes = nullptr;
+  unsigned long count = element->getLength();
+  if (element->getUint16Array(words).good() && words != nullptr) {
+    count /= 2;
+    if (lut.bits == 8 && count * 2 == entries) {  // packed: two entries per word
+      for (unsigned long i = 0; i < count; ++i) {
+        lut.data.push_back(words[i] & 0xFF);
+        lut.data.push_back(words[i] >> 8);
+      }
+    } else {
+      lut.data.assign(words, words + std::min<size_t>(count, entries));
+    }
+  } else if (element->getUint8Array(bytes).good() && bytes != nullptr) {
+    lut.data.assign(bytes, bytes + std::min<size_t>(count, entries));
+  }
+  if (lut.data.size() != entries) {
+    return InvalidArgument(
+        fmt::format("a LUT declares {} entries and holds {}", entries, lut.data.size()));
+  }
+  return lut;
+}
+
+// Reads one frame's attributes from the functional group items (either may be null) and the
+// top-level data set, in that order of precedence.
+FrameAttributes ReadFrameAttributes(DcmItem* per_frame, DcmItem* shared, DcmItem& top) {
+  FrameAttributes a;
+  DcmItem* groups[2] = {per_frame, shared};
+  // The first of the groups' `sequence` items that has `key`, else the top-level data set.
+  auto numbers = [&](const DcmTagKey& sequence, const DcmTagKey& key, double* out, int n) {
+    for (DcmItem* g : groups) {
+      DcmItem* item = FirstItem(g, sequence);
+      if (item != nullptr && GetNumbers(*item, key, out, n)) return true;
+    }
+    return GetNumbers(top, key, out, n);
+  };
+  auto text = [&](const DcmTagKey& sequence, const DcmTagKey& key) {
+    for (DcmItem* g : groups) {
+      DcmItem* item = FirstItem(g, sequence);
+      std::string v = item != nullptr ? GetString(*item, key) : "";
+      if (!v.empty()) return v;
+    }
+    return GetString(top, key);
+  };
+  a.has_position = numbers(DCM_PlanePositionSequence, DCM_ImagePositionPatient, a.position, 3);
+  a.has_orientation =
+      numbers(DCM_PlaneOrientationSequence, DCM_ImageOrientationPatient, a.orientation, 6);
+  a.has_spacing = numbers(DCM_PixelMeasuresSequence, DCM_PixelSpacing, a.spacing, 2);
+  numbers(DCM_PixelMeasuresSequence, DCM_SliceThickness, &a.slice_thickness, 1);
+  if (!numbers(DCM_PixelValueTransformationSequence, DCM_RescaleSlope, &a.rescale_slope, 1) ||
+      a.rescale_slope == 0)
+    a.rescale_slope = 1;
+  numbers(DCM_PixelValueTransformationSequence, DCM_RescaleIntercept, &a.rescale_intercept, 1);
+  a.has_window = numbers(DCM_FrameVOILUTSequence, DCM_WindowCenter, &a.window_center, 1) &&
+                 numbers(DCM_FrameVOILUTSequence, DCM_WindowWidth, &a.window_width, 1) &&
+                 a.window_width > 0;
+  a.echo = text(DCM_MREchoSequence, DCM_EffectiveEchoTime);
+  if (a.echo.empty()) a.echo = GetString(top, DCM_EchoNumbers);
+  a.temporal = text(DCM_FrameContentSequence, DCM_TemporalPositionIndex);
+  if (a.temporal.empty()) a.temporal = GetString(top, DCM_TemporalPositionIdentifier);
+  a.stack = text(DCM_FrameContentSequence, DCM_StackID);
+  a.acquisition = GetString(top, DCM_AcquisitionNumber);
+  return a;
+}
+
 // The reasons a file is not DICOM, in the DICOM reader's words (it decides by content).
 Status CheckIsDicom(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -117,10 +224,11 @@ class DcmtkPixelReader : public PixelReader {
     }
     DcmElement* element = nullptr;
     if (ds.findAndGetElement(DCM_PixelData, element).bad() || element == nullptr) {
-      return InvalidArgument("no Pixel Data (7FE0,0010)");
+      return NotFound("no Pixel Data (7FE0,0010)");
     }
     pixel_data_ = static_cast<DcmPixelData*>(element);
     DL_RETURN_IF_ERROR(ReadFormat(ds));
+    DL_RETURN_IF_ERROR(ReadAttributes(ds));
     encapsulated_ = DcmXfer(format_.transfer_syntax_uid.c_str()).isEncapsulated();
     rle_ = format_.transfer_syntax_uid == "1.2.840.10008.1.2.5";
     const std::string& uid = format_.transfer_syntax_uid;
@@ -150,6 +258,7 @@ class DcmtkPixelReader : public PixelReader {
   }
 
   const PixelFormat& format() const override { return format_; }
+  const ImageAttributes& attributes() const override { return attributes_; }
 
   Result<Frame> ReadFrame(uint32_t index) override {
     if (index >= format_.frames) {
@@ -423,7 +532,49 @@ class DcmtkPixelReader : public PixelReader {
     return Status::Ok();
   }
 
+  Status ReadAttributes(DcmDataset& ds) {
+    ImageAttributes& a = attributes_;
+    a.sop_instance_uid = GetString(ds, DCM_SOPInstanceUID);
+    a.series_instance_uid = GetString(ds, DCM_SeriesInstanceUID);
+    a.modality = GetString(ds, DCM_Modality);
+    a.instance_number = std::strtoll(GetString(ds, DCM_InstanceNumber).c_str(), nullptr, 10);
+    a.rescale_type = GetString(ds, DCM_RescaleType);
+    if (DcmItem* lut = FirstItem(&ds, DCM_ModalityLUTSequence)) {
+      auto table = ReadLut(*lut, DCM_LUTDescriptor, DCM_LUTData, format_.is_signed);
+      if (!table.ok()) return InvalidArgument("Modality LUT Sequence: " + table.status().message());
+      a.modality_lut = std::move(*table);
+      if (a.rescale_type.empty()) a.rescale_type = GetString(*lut, DCM_ModalityLUTType);
+    }
+    if (format_.photometric == "PALETTE COLOR") {
+      if (ds.tagExists(DCM_SegmentedRedPaletteColorLookupTableData))
+        return InvalidArgument("segmented palette colour lookup tables are not supported");
+      const DcmTagKey descriptors[3] = {DCM_RedPaletteColorLookupTableDescriptor,
+                                        DCM_GreenPaletteColorLookupTableDescriptor,
+                                        DCM_BluePaletteColorLookupTableDescriptor};
+      const DcmTagKey data[3] = {DCM_RedPaletteColorLookupTableData,
+                                 DCM_GreenPaletteColorLookupTableData,
+                                 DCM_BluePaletteColorLookupTableData};
+      for (int c = 0; c < 3; ++c) {
+        auto table = ReadLut(ds, descriptors[c], data[c], format_.is_signed);
+        if (!table.ok()) return InvalidArgument("palette colour: " + table.status().message());
+        a.palette[c] = std::move(*table);
+      }
+    }
+    DcmItem* shared = FirstItem(&ds, DCM_SharedFunctionalGroupsSequence);
+    DcmSequenceOfItems* per_frame = nullptr;
+    if (ds.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per_frame).bad())
+      per_frame = nullptr;
+    a.frames.reserve(format_.frames);
+    for (uint32_t i = 0; i < format_.frames; ++i) {
+      DcmItem* item =
+          per_frame != nullptr && i < per_frame->card() ? per_frame->getItem(i) : nullptr;
+      a.frames.push_back(ReadFrameAttributes(item, shared, ds));
+    }
+    return Status::Ok();
+  }
+
   DcmFileFormat file_;
+  ImageAttributes attributes_;
   DcmPixelData* pixel_data_ = nullptr;
   DcmFileCache cache_;
   PixelFormat format_;

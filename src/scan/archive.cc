@@ -41,6 +41,33 @@ bool SafeMemberName(const std::string& name, std::string* why) {
 struct ArchiveCloser {
   void operator()(struct archive* a) const { archive_read_free(a); }
 };
+using ArchiveReader = std::unique_ptr<struct archive, ArchiveCloser>;
+
+// A reader of every archive format dicomlake ingests, opened on `path`.
+Result<ArchiveReader> OpenArchive(const std::string& path) {
+  ArchiveReader a(archive_read_new());
+  archive_read_support_filter_gzip(a.get());
+  archive_read_support_format_zip(a.get());
+  archive_read_support_format_tar(a.get());
+  archive_read_support_format_gnutar(a.get());
+  archive_read_support_format_raw(a.get());  // a single gzip-compressed file (x.dcm.gz)
+  if (archive_read_open_filename(a.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
+    return InvalidArgument(std::string("not a readable archive: ") + archive_error_string(a.get()));
+  }
+  return a;
+}
+
+// The name of the current member; a raw (gzip-only) file's one member is its name without .gz.
+std::string MemberName(struct archive* a, struct archive_entry* entry, const std::string& path) {
+  if (archive_format(a) == ARCHIVE_FORMAT_RAW) {
+    std::string base = path.substr(path.rfind('/') + 1);
+    return base.size() > 3 && base.compare(base.size() - 3, 3, ".gz") == 0
+               ? base.substr(0, base.size() - 3)
+               : base;
+  }
+  const char* raw_name = archive_entry_pathname(entry);
+  return raw_name ? raw_name : "";
+}
 
 }  // namespace
 
@@ -60,15 +87,7 @@ ArchiveKind DetectArchive(const std::string& head) {
 Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_dir,
                      const ArchiveLimits& limits, std::vector<SourceFile>* members,
                      std::vector<Refusal>* refused) {
-  std::unique_ptr<struct archive, ArchiveCloser> a(archive_read_new());
-  archive_read_support_filter_gzip(a.get());
-  archive_read_support_format_zip(a.get());
-  archive_read_support_format_tar(a.get());
-  archive_read_support_format_gnutar(a.get());
-  archive_read_support_format_raw(a.get());  // a single gzip-compressed file (x.dcm.gz)
-  if (archive_read_open_filename(a.get(), archive_file.path.c_str(), 1 << 16) != ARCHIVE_OK) {
-    return InvalidArgument(std::string("not a readable archive: ") + archive_error_string(a.get()));
-  }
+  DL_ASSIGN_OR_RETURN(ArchiveReader a, OpenArchive(archive_file.path));
   DL_RETURN_IF_ERROR(fs::MakeDirs(staging_dir));
   uint64_t total = 0, count = 0;
   uint64_t archive_size = std::max<uint64_t>(archive_file.size, 1);
@@ -82,14 +101,7 @@ Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_
     }
     if (++count > limits.max_members)
       return InvalidArgument("archive has more than the allowed number of members");
-    const char* raw_name = archive_entry_pathname(entry);
-    std::string name = raw_name ? raw_name : "";
-    if (archive_format(a.get()) == ARCHIVE_FORMAT_RAW) {
-      std::string base = archive_file.path.substr(archive_file.path.rfind('/') + 1);
-      name = base.size() > 3 && base.compare(base.size() - 3, 3, ".gz") == 0
-                 ? base.substr(0, base.size() - 3)
-                 : base;
-    }
+    std::string name = MemberName(a.get(), entry, archive_file.path);
     std::string where = archive_file.source_path + "!" + name;
     auto type = archive_entry_filetype(entry);
     if (type == AE_IFDIR) continue;
@@ -157,6 +169,56 @@ Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_
     members->push_back(std::move(m));
   }
   return Status::Ok();
+}
+
+Result<std::map<std::string, std::string>> ExtractMembers(const std::string& archive_path,
+                                                          const std::set<std::string>& wanted,
+                                                          const std::string& dest_dir,
+                                                          const ArchiveLimits& limits) {
+  DL_ASSIGN_OR_RETURN(ArchiveReader a, OpenArchive(archive_path));
+  DL_RETURN_IF_ERROR(fs::MakeDirs(dest_dir));
+  std::map<std::string, std::string> out;
+  uint64_t total = 0;
+  std::vector<char> buf(1 << 16);
+  struct archive_entry* entry = nullptr;
+  while (out.size() < wanted.size()) {
+    int rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      return InvalidArgument(std::string("damaged archive: ") + archive_error_string(a.get()));
+    }
+    std::string name = MemberName(a.get(), entry, archive_path);
+    if (archive_entry_filetype(entry) != AE_IFREG || wanted.count(name) == 0 ||
+        out.count(name) != 0)
+      continue;
+    std::string path = fs::Join(dest_dir, "member-" + std::to_string(out.size()));
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) return ErrnoError(errno, "cannot write " + path);
+    Status st;
+    for (;;) {
+      la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
+      if (n == 0) break;
+      if (n < 0) {
+        st =
+            InvalidArgument("member " + name + " cannot be read: " + archive_error_string(a.get()));
+        break;
+      }
+      total += static_cast<uint64_t>(n);
+      if (total > limits.max_total_bytes) {
+        st = InvalidArgument("the members expand beyond " + std::to_string(limits.max_total_bytes) +
+                             " bytes");
+        break;
+      }
+      if (::write(fd, buf.data(), static_cast<size_t>(n)) != n) {
+        st = ErrnoError(errno, "cannot write " + path);
+        break;
+      }
+    }
+    ::close(fd);
+    if (!st.ok()) return st;
+    out.emplace(name, path);
+  }
+  return out;
 }
 
 }  // namespace dicomlake::scan

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -33,5 +35,16 @@ struct ArchiveLimits {
 Status ExpandArchive(const SourceFile& archive, const std::string& staging_dir,
                      const ArchiveLimits& limits, std::vector<SourceFile>* members,
                      std::vector<Refusal>* refused);
+
+// Extracts the members named in `wanted` from `archive_path` (ZIP, TAR, TAR.GZ, or a single
+// gzip-compressed file whose one member is named as the file without ".gz") into `dest_dir`, in
+// one pass over the archive: the stored originals of the Ingest pattern (one-entry ZIPs) and of
+// archives kept in place. Returns member name -> extracted file (numbered names in `dest_dir`); a
+// wanted member that is not in the archive is absent from the result. At most
+// `limits.max_total_bytes` are written.
+Result<std::map<std::string, std::string>> ExtractMembers(const std::string& archive_path,
+                                                          const std::set<std::string>& wanted,
+                                                          const std::string& dest_dir,
+                                                          const ArchiveLimits& limits = {});
 
 }  // namespace dicomlake::scan

@@ -49,6 +49,20 @@ TEST(ArchiveTest, ExpandsNestedZipAndTarGz) {
   EXPECT_EQ(DetectArchive(*fs::ReadFile(tgz)), ArchiveKind::kGzip);
 }
 
+TEST(ArchiveTest, ExtractsTheWantedMembersInOnePass) {
+  testing::TestDir dir;
+  std::string zip = dir.Sub("a.zip");
+  Python("import zipfile; z=zipfile.ZipFile(\"" + zip +
+         "\",\"w\",zipfile.ZIP_DEFLATED); z.writestr(\"s/1.dcm\",b\"one\"); "
+         "z.writestr(\"s/2.dcm\",b\"two\"); z.writestr(\"s/3.dcm\",b\"three\"); z.close()");
+  auto got = ExtractMembers(zip, {"s/3.dcm", "s/1.dcm", "missing"}, dir.Sub("out"));
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ(*fs::ReadFile(got->at("s/1.dcm")), "one");
+  EXPECT_EQ(*fs::ReadFile(got->at("s/3.dcm")), "three");
+  EXPECT_FALSE(ExtractMembers(dir.Sub("nothing.zip"), {"x"}, dir.Sub("out2")).ok());
+}
+
 TEST(ArchiveTest, ReadsZip64) {
   testing::TestDir dir;
   std::string zip = dir.Sub("big.zip");

@@ -1,0 +1,299 @@
+#include "pipeline/export_stage.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "common/fs.h"
+#include "common/parallel.h"
+#include "config/config.h"
+#include "lake/engine.h"
+#include "lake/lake.h"
+#include "pipeline/export_series.h"
+#include "pipeline/stage_runner.h"
+
+namespace dicomlake::pipeline {
+
+Result<ExportFormat> ParseExportFormat(const std::string& name) {
+  if (name == "nifti") return ExportFormat::kNifti;
+  if (name == "npy") return ExportFormat::kNpy;
+  if (name == "png") return ExportFormat::kPng;
+  if (name == "dicom") return ExportFormat::kDicom;
+  return InvalidArgument("unknown export format \"" + name + "\" (nifti, npy, png or dicom)");
+}
+
+const char* ExportFormatName(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::kNifti:
+      return "nifti";
+    case ExportFormat::kNpy:
+      return "npy";
+    case ExportFormat::kPng:
+      return "png";
+    default:
+      return "dicom";
+  }
+}
+
+Result<SelectionKind> SelectionKindOf(const std::string& column_name) {
+  std::string n;
+  for (char c : column_name)
+    n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (n.find("series") != std::string::npos) return SelectionKind::kSeries;
+  if (n.find("study") != std::string::npos) return SelectionKind::kStudy;
+  if (n == "patientid" || n == "patient_id" || n == "patient") return SelectionKind::kPatient;
+  return InvalidArgument(
+      "the cohort query's first column \"" + column_name +
+      "\" must hold Series Instance UIDs (a name with \"series\" in it, e.g. image_series_uid), "
+      "Study Instance UIDs (\"study\") or Patient IDs (\"patientId\")");
+}
+
+std::string ExportSummary::ToJson() const {
+  nlohmann::ordered_json j;
+  j["runId"] = run_id;
+  j["series"] = series;
+  j["instances"] = instances;
+  j["outputs"] = outputs;
+  j["filesWritten"] = files_written;
+  j["bytesWritten"] = bytes_written;
+  j["failed"] = failed;
+  j["seriesWithProblems"] = series_with_problems;
+  j["manifest"] = manifest_path;
+  j["datalist"] = datalist_path;
+  j["elapsedSeconds"] = elapsed_seconds;
+  return j.dump(2);
+}
+
+namespace {
+
+std::string Text(const lake::Value& v) { return v.is_null() ? "" : v.ToDisplay(); }
+
+std::string ValuesList(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values)
+    out += (out.empty() ? "" : ", ") + ("(" + lake::QuoteLiteral(v) + ")");
+  return out;
+}
+
+// The series of the cohort, each with the latest bronze row of each of its instances.
+Result<std::vector<ExportSeries>> SelectSeries(const lake::Lake& lake, lake::Engine& engine,
+                                               const ExportRequest& request) {
+  std::vector<std::string> conditions;
+  auto add = [&](const char* column, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    conditions.push_back(
+        fmt::format("{} IN (SELECT v FROM (VALUES {}) t(v))", column, ValuesList(values)));
+  };
+  add("seriesInstanceUid", request.series);
+  add("studyInstanceUid", request.studies);
+  add("patientId", request.patients);
+  if (!request.sql.empty()) {
+    std::string sql = request.sql;
+    while (!sql.empty() &&
+           (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back()))))
+      sql.pop_back();
+    Status st = engine.Execute("CREATE OR REPLACE TEMP TABLE export_cohort AS " + sql);
+    if (!st.ok()) return InvalidQuery("the cohort query failed: " + st.message());
+    DL_ASSIGN_OR_RETURN(lake::QueryResult columns,
+                        engine.Query("SELECT * FROM export_cohort LIMIT 0"));
+    if (columns.column_names.empty()) return InvalidArgument("the cohort query returns no column");
+    DL_ASSIGN_OR_RETURN(SelectionKind kind, SelectionKindOf(columns.column_names[0]));
+    const char* column = kind == SelectionKind::kSeries  ? "seriesInstanceUid"
+                         : kind == SelectionKind::kStudy ? "studyInstanceUid"
+                                                         : "patientId";
+    conditions.push_back(fmt::format("{} IN (SELECT CAST({} AS VARCHAR) FROM export_cohort)",
+                                     column, lake::QuoteIdent(columns.column_names[0])));
+  }
+  if (conditions.empty()) {
+    return InvalidArgument("no cohort: give --sql, --study, --series or --patient");
+  }
+  std::string where;
+  for (const auto& c : conditions) where += (where.empty() ? "" : " OR ") + c;
+  DL_ASSIGN_OR_RETURN(
+      lake::QueryResult r,
+      engine.Query(fmt::format(
+          "SELECT seriesInstanceUid, studyInstanceUid, patientId, modality, seriesDescription, "
+          "sopInstanceUid, filePath, archiveMember FROM (SELECT *, row_number() OVER (PARTITION "
+          "BY sopInstanceUid ORDER BY createdDatetime DESC) AS latest FROM bronze.ImagingDicom "
+          "WHERE operation IS NULL AND seriesInstanceUid IS NOT NULL AND ({})) WHERE latest = 1 "
+          "ORDER BY patientId, studyInstanceUid, seriesInstanceUid, instanceNumber, "
+          "sopInstanceUid",
+          where)));
+  std::vector<ExportSeries> out;
+  for (const auto& row : r.rows) {
+    std::string series = Text(row[0]);
+    if (out.empty() || out.back().series_instance_uid != series) {
+      ExportSeries s;
+      s.series_instance_uid = series;
+      s.study_instance_uid = Text(row[1]);
+      s.patient_id = Text(row[2]);
+      s.modality = Text(row[3]);
+      s.description = Text(row[4]);
+      out.push_back(std::move(s));
+    }
+    ExportInstance in;
+    in.sop_instance_uid = Text(row[5]);
+    in.file_path = Text(row[6]);
+    if (!in.file_path.empty() && in.file_path[0] != '/')
+      in.file_path = fs::Join(lake.root(), in.file_path);
+    in.archive_member = Text(row[7]);
+    out.back().instances.push_back(std::move(in));
+  }
+  return out;
+}
+
+std::string CsvField(const std::string& v) {
+  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+Status WriteManifest(const std::string& path, const std::vector<ExportSeries>& series,
+                     const std::vector<SeriesOutcome>& outcomes) {
+  std::string csv =
+      "patient_id,study_instance_uid,series_instance_uid,modality,series_description,volume,"
+      "output,instances,frames,shape,spacing_mm,problem\n";
+  for (size_t i = 0; i < series.size(); ++i) {
+    const ExportSeries& s = series[i];
+    for (const auto& o : outcomes[i].outputs) {
+      std::vector<std::string> fields = {s.patient_id,
+                                         s.study_instance_uid,
+                                         s.series_instance_uid,
+                                         s.modality,
+                                         s.description,
+                                         o.volume > 0 ? std::to_string(o.volume) : "",
+                                         o.output,
+                                         std::to_string(o.files),
+                                         std::to_string(o.frames),
+                                         o.shape,
+                                         o.spacing,
+                                         o.problem};
+      for (size_t k = 0; k < fields.size(); ++k) csv += (k ? "," : "") + CsvField(fields[k]);
+      csv += "\n";
+    }
+  }
+  return fs::WriteFileAtomic(path, csv);
+}
+
+// MONAI's decathlon datalist (monai.data.load_decathlon_datalist): {"training": [{"image":
+// path relative to the datalist's folder, ...}]}. PNG outputs list each image.
+Status WriteDatalist(const std::string& path, const std::string& root, ExportFormat format,
+                     const std::vector<ExportSeries>& series,
+                     const std::vector<SeriesOutcome>& outcomes) {
+  nlohmann::ordered_json training = nlohmann::ordered_json::array();
+  for (size_t i = 0; i < series.size(); ++i) {
+    const ExportSeries& s = series[i];
+    for (const auto& o : outcomes[i].outputs) {
+      if (o.output.empty()) continue;
+      auto entry = [&](const std::string& image) {
+        nlohmann::ordered_json e;
+        e["image"] = image;
+        e["patient_id"] = s.patient_id;
+        e["study_instance_uid"] = s.study_instance_uid;
+        e["series_instance_uid"] = s.series_instance_uid;
+        e["modality"] = s.modality;
+        e["volume"] = o.volume;
+        return e;
+      };
+      if (format == ExportFormat::kPng) {
+        for (int64_t k = 1; k <= o.frames; ++k) {
+          std::string image = fs::Join(o.output, fmt::format("{:04d}.png", k));
+          if (fs::Exists(fs::Join(root, image))) training.push_back(entry(image));
+        }
+      } else {
+        training.push_back(entry(o.output));
+      }
+    }
+  }
+  nlohmann::ordered_json j;
+  j["name"] = "dicomlake export";
+  j["description"] = fmt::format("{} of {} series, written by dicomlake export",
+                                 ExportFormatName(format), series.size());
+  j["tensorImageSize"] = format == ExportFormat::kPng ? "2D" : "3D";
+  j["numTraining"] = training.size();
+  j["training"] = std::move(training);
+  return fs::WriteFileAtomic(path, j.dump(2) + "\n");
+}
+
+Status Export(StageRun& run, const ExportRequest& request, ExportSummary* summary) {
+  std::vector<std::string> warnings;
+  DL_RETURN_IF_ERROR(run.lake.RegisterViews(run.engine, &warnings));
+  DL_ASSIGN_OR_RETURN(std::vector<ExportSeries> series,
+                      SelectSeries(run.lake, run.engine, request));
+  if (series.empty()) return NotFound("the cohort holds no series in bronze.ImagingDicom");
+  std::string root = fs::Absolute(request.to);
+  DL_RETURN_IF_ERROR(fs::MakeDirs(root));
+  std::string scratch = fs::Join(root, ".dicomlake-export-" + run.run_id());
+  std::vector<SeriesOutcome> outcomes(series.size());
+  std::mutex mutex;
+  int64_t done = 0;
+  DL_RETURN_IF_ERROR(ParallelFor(series.size(), WorkerCount(request.threads), [&](size_t i) {
+    outcomes[i] =
+        ExportOneSeries(series[i], request.format, root, fs::Join(scratch, std::to_string(i)));
+    std::lock_guard<std::mutex> lock(mutex);
+    ++done;
+    if (request.progress) request.progress(done, static_cast<int64_t>(series.size()));
+  }));
+  (void)fs::RemoveAll(scratch);
+  summary->manifest_path = fs::Join(root, "manifest.csv");
+  summary->datalist_path = fs::Join(root, "datalist.json");
+  DL_RETURN_IF_ERROR(WriteManifest(summary->manifest_path, series, outcomes));
+  DL_RETURN_IF_ERROR(WriteDatalist(summary->datalist_path, root, request.format, series, outcomes));
+  summary->series = static_cast<int64_t>(series.size());
+  for (size_t i = 0; i < series.size(); ++i) {
+    const SeriesOutcome& o = outcomes[i];
+    summary->instances += static_cast<int64_t>(series[i].instances.size());
+    summary->files_written += o.files_written;
+    summary->bytes_written += o.bytes_written;
+    summary->failed += static_cast<int64_t>(o.failures.size());
+    bool problem = false;
+    for (const auto& out : o.outputs) {
+      if (!out.output.empty()) ++summary->outputs;
+      problem = problem || !out.problem.empty();
+    }
+    if (problem) ++summary->series_with_problems;
+    for (const auto& f : o.failures) {
+      BusinessEvent e;
+      e.source_file_path = f.path;
+      e.record_identifier = f.member.empty() ? series[i].series_instance_uid : f.member;
+      e.message = f.reason;
+      e.custom_dimensions = nlohmann::json{{"seriesInstanceUid", series[i].series_instance_uid},
+                                           {"format", ExportFormatName(request.format)}}
+                                .dump();
+      run.AddEvent(std::move(e));
+    }
+  }
+  ExecutionSummary& es = run.summary;
+  es.status = summary->failed > 0 ? "SucceededWithFailures" : "Succeeded";
+  es.source_path = run.lake.TablesPath("bronze");
+  es.source_lakehouse = "bronze";
+  es.target_path = root;
+  es.source_records = summary->instances;
+  es.target_records = summary->outputs;
+  es.target_files = summary->files_written;
+  es.target_bytes = summary->bytes_written;
+  es.attributes = {{"format", ExportFormatName(request.format)},
+                   {"series", std::to_string(summary->series)},
+                   {"failedFiles", std::to_string(summary->failed)}};
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ExportSummary> RunExport(const lake::Lake& lake, lake::Engine& engine,
+                                const config::Config& config, const ExportRequest& request) {
+  static const StageSpec kExport{"export", kExportActivity, "admin"};
+  return RunStageFor<ExportSummary>(
+      kExport, lake, engine, config,
+      [&request](StageRun& run, ExportSummary* summary) { return Export(run, request, summary); });
+}
+
+}  // namespace dicomlake::pipeline

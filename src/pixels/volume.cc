@@ -71,7 +71,7 @@ void SetAffine(Volume* v, Vec3 row, Vec3 column, Vec3 slice, Vec3 origin) {
   }
 }
 
-// A volume without geometry: frames in Instance Number order, voxel sizes from Pixel Spacing.
+// A volume of one file's frames without geometry, in frame order; voxel sizes from Pixel Spacing.
 Volume Unplaced(std::vector<SliceRef> slices) {
   std::stable_sort(slices.begin(), slices.end(), [](const SliceRef& a, const SliceRef& b) {
     if (a.instance_number != b.instance_number) return a.instance_number < b.instance_number;
@@ -84,11 +84,6 @@ Volume Unplaced(std::vector<SliceRef> slices) {
   v.spacing[1] = a.spacing[0];
   v.spacing[2] = thickness;
   SetAffine(&v, {a.spacing[1], 0, 0}, {0, a.spacing[0], 0}, {0, 0, thickness}, {});
-  if (slices.size() > 1) {
-    v.notes.push_back(
-        "no Image Position/Orientation (Patient): frames in Instance Number order, geometry "
-        "unknown");
-  }
   v.slices = std::move(slices);
   return v;
 }
@@ -130,7 +125,22 @@ Volume Placed(std::vector<SliceRef> slices) {
 // Sorts one group along its normal and makes its volumes (see the header's rules).
 void PlanGroup(std::vector<SliceRef> slices, VolumePlan* plan, std::vector<Volume>* out) {
   if (!std::all_of(slices.begin(), slices.end(), HasGeometry)) {
-    out->push_back(Unplaced(std::move(slices)));
+    // Without positions nothing says the files are one stack (projection images, a cine loop
+    // per file): one volume per file, in Instance Number order.
+    std::map<size_t, std::vector<SliceRef>> by_file;
+    for (auto& s : slices) by_file[s.file].push_back(std::move(s));
+    std::vector<Volume> volumes;
+    for (auto& [file, frames] : by_file) volumes.push_back(Unplaced(std::move(frames)));
+    std::stable_sort(volumes.begin(), volumes.end(), [](const Volume& a, const Volume& b) {
+      return a.slices.front().instance_number < b.slices.front().instance_number;
+    });
+    for (auto& v : volumes) {
+      if (volumes.size() > 1) {
+        v.notes.push_back(
+            "no Image Position/Orientation (Patient): one volume per instance (its frames)");
+      }
+      out->push_back(std::move(v));
+    }
     return;
   }
   Vec3 normal = Cross(RowDirection(slices.front()), ColumnDirection(slices.front()));
@@ -211,10 +221,16 @@ std::string Label(const SliceRef& s, const std::vector<std::vector<SliceRef>>& g
   auto temporal = [](const SliceRef& x) { return x.attributes.temporal; };
   auto stack = [](const SliceRef& x) { return x.attributes.stack; };
   auto size = [](const SliceRef& x) { return fmt::format("{}x{}", x.columns, x.rows); };
+  auto orientation = [](const SliceRef& x) {
+    const double* o = x.attributes.orientation;
+    return fmt::format("{:g}\\{:g}\\{:g}\\{:g}\\{:g}\\{:g}", o[0] + 0.0, o[1] + 0.0, o[2] + 0.0,
+                       o[3] + 0.0, o[4] + 0.0, o[5] + 0.0);
+  };
   if (differs(echo)) parts.push_back("echo " + s.attributes.echo);
   if (differs(temporal)) parts.push_back("temporal position " + s.attributes.temporal);
   if (differs(stack)) parts.push_back("stack " + s.attributes.stack);
   if (differs(size)) parts.push_back("size " + size(s));
+  if (differs(orientation)) parts.push_back("orientation " + orientation(s));
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
   return out.empty() ? "orientation or pixel spacing differs" : out;

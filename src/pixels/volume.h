@@ -10,7 +10,7 @@
 // - other duplicate positions: refused;
 // - uneven spacing (a missing slice): split into runs of even spacing;
 // - positions not along the normal (gantry tilt): kept, with a sheared affine, and noted;
-// - no position or orientation: frames in Instance Number order, geometry unknown, and noted.
+// - no position or orientation: one volume per file (its frames, in order), geometry unknown.
 #pragma once
 
 #include <cstdint>

@@ -5,7 +5,7 @@ A small sample lake is built (dicomlake sample + run); every CT and MR series is
 by dicomlake: as NIfTI, and as the original DICOM files. dcm2niix converts the originals (deflated
 ones are first inflated by DCMTK's dcmconv +te: dcm2niix does not read deflate). For each series
 both volumes, reoriented to the closest canonical (RAS+) orientation by nibabel so that the two
-programs' choices of axis direction do not matter, must have the same shape, equal voxel values
+programs' choices of axis direction do not matter (they agree without it, too), must have the same shape, equal voxel values
 (after each file's scl_slope / scl_inter) and affines equal within 1e-3 mm.
 
 The datalist is checked too: the layout monai.data.load_decathlon_datalist reads (a "training"
@@ -74,8 +74,8 @@ def rotation(axis, degrees):
 
 def make_geometry_cases(series_folder, dest):
     """Series with other geometries, written by pydicom from one (inflated) CT series: oblique
-    (25 degrees about (1, 1, 0)), sagittal, slices stored in reverse Instance Number order, and
-    two echoes at the same positions (two volumes). Returns {case: Series Instance UID}."""
+    (25 degrees about (1, 1, 0)), sagittal, slices stored in reverse Instance Number order, two
+    echoes at the same positions (two volumes), and one Enhanced CT multi-frame file. Returns {case: Series Instance UID}."""
     files = sorted((pydicom.dcmread(os.path.join(series_folder, n)) for n in os.listdir(series_folder)),
                    key=lambda d: float(d.ImagePositionPatient[2]))
     origin = np.array([float(v) for v in files[0].ImagePositionPatient])
@@ -114,7 +114,63 @@ def make_geometry_cases(series_folder, dest):
                     d.EchoNumbers = e + 1
                     d.EchoTime = 10 * (e + 1)
                 d.save_as(os.path.join(folder, f"{k:04d}-{e}.dcm"))
+    uids["enhanced"] = make_enhanced(files, os.path.join(dest, "enhanced"))
     return uids
+
+
+def make_enhanced(files, folder):
+    """One Enhanced CT multi-frame file of the series, frames stored in reverse order: geometry
+    and rescale in the Shared / Per-Frame Functional Groups only (none at the top level)."""
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+    os.makedirs(folder)
+    first = files[0]
+    d = first.copy()
+    series_uid = "2.25.9000000009"
+    d.SOPClassUID = "1.2.840.10008.5.1.4.1.1.2.1"
+    d.file_meta.MediaStorageSOPClassUID = d.SOPClassUID
+    d.SeriesInstanceUID = series_uid
+    d.SOPInstanceUID = d.file_meta.MediaStorageSOPInstanceUID = series_uid + ".1"
+    for keyword in ("ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing",
+                    "SliceThickness", "RescaleIntercept", "RescaleSlope", "SliceLocation"):
+        if keyword in d:
+            delattr(d, keyword)
+    order = list(reversed(files))
+    d.NumberOfFrames = len(order)
+    shared = Dataset()
+    measures = Dataset()
+    measures.PixelSpacing = first.PixelSpacing
+    measures.SliceThickness = first.get("SliceThickness", 1)
+    orientation = Dataset()
+    orientation.ImageOrientationPatient = first.ImageOrientationPatient
+    shared.PixelMeasuresSequence = Sequence([measures])
+    shared.PlaneOrientationSequence = Sequence([orientation])
+    d.SharedFunctionalGroupsSequence = Sequence([shared])
+    frames = []
+    for k, f in enumerate(order):
+        item = Dataset()
+        position = Dataset()
+        position.ImagePositionPatient = f.ImagePositionPatient
+        item.PlanePositionSequence = Sequence([position])
+        transform = Dataset()
+        transform.RescaleIntercept = f.get("RescaleIntercept", 0)
+        transform.RescaleSlope = f.get("RescaleSlope", 1)
+        transform.RescaleType = "HU"
+        item.PixelValueTransformationSequence = Sequence([transform])
+        content = Dataset()
+        content.InStackPositionNumber = len(order) - k
+        content.StackID = "1"
+        content.DimensionIndexValues = [1, len(order) - k]
+        item.FrameContentSequence = Sequence([content])
+        frames.append(item)
+    d.PerFrameFunctionalGroupsSequence = Sequence(frames)
+    d.PixelData = np.stack([f.pixel_array.astype("<u2") for f in order]).tobytes()
+    d["PixelData"].VR = "OW"
+    d["PixelData"].is_undefined_length = False
+    d.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    d.is_implicit_VR, d.is_little_endian = False, True
+    d.save_as(os.path.join(folder, "enhanced.dcm"))
+    return series_uid
 
 
 def compare(uid, ours_folder, rows, dicom_folder, work, problems):

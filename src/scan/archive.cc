@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
 
 #include "common/fs.h"
@@ -69,6 +70,31 @@ std::string MemberName(struct archive* a, struct archive_entry* entry, const std
   return raw_name ? raw_name : "";
 }
 
+// Writes the current member's data to a new file at `path`. `check` sees each block's size
+// before it is written and may stop the copy with an error (the size limits).
+Status CopyMember(struct archive* a, const std::string& name, const std::string& path,
+                  std::vector<char>* buf, const std::function<Status(uint64_t)>& check) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return ErrnoError(errno, "cannot write " + path);
+  Status st;
+  for (;;) {
+    la_ssize_t n = archive_read_data(a, buf->data(), buf->size());
+    if (n == 0) break;
+    if (n < 0) {
+      st = InvalidArgument("member " + name + " cannot be read: " + archive_error_string(a));
+      break;
+    }
+    st = check(static_cast<uint64_t>(n));
+    if (!st.ok()) break;
+    if (::write(fd, buf->data(), static_cast<size_t>(n)) != n) {
+      st = ErrnoError(errno, "cannot write " + path);
+      break;
+    }
+  }
+  ::close(fd);
+  return st;
+}
+
 }  // namespace
 
 ArchiveKind DetectArchive(const std::string& head) {
@@ -122,38 +148,23 @@ Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_
     // Flat, numbered staging names: one folder per member path would cost a mkdir per member,
     // which dominated the ingest of archives with deep folders (ext4 inode allocation).
     std::string out_path = fs::Join(staging_dir, std::to_string(count));
-    int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) return ErrnoError(errno, "cannot write " + out_path);
     uint64_t member_bytes = 0;
-    Status st;
-    for (;;) {
-      la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
-      if (n == 0) break;
-      if (n < 0) {
-        st =
-            InvalidArgument("member " + name + " cannot be read: " + archive_error_string(a.get()));
-        break;
-      }
-      total += static_cast<uint64_t>(n);
-      member_bytes += static_cast<uint64_t>(n);
+    Status st = CopyMember(a.get(), name, out_path, &buf, [&](uint64_t n) {
+      total += n;
+      member_bytes += n;
       // Checked while expanding: a bomb is stopped before it fills the disk.
       if (total > limits.max_total_bytes) {
-        st = InvalidArgument("archive expands beyond " + std::to_string(limits.max_total_bytes) +
-                             " bytes (ingest.max_archive_bytes)");
-      } else if (total > (1u << 20) &&
-                 static_cast<double>(total) / static_cast<double>(archive_size) >
-                     limits.max_ratio) {
-        st = InvalidArgument("archive expands more than " +
-                             std::to_string(static_cast<int64_t>(limits.max_ratio)) +
-                             " times its size: refused as a zip bomb (ingest.max_archive_ratio)");
+        return InvalidArgument("archive expands beyond " + std::to_string(limits.max_total_bytes) +
+                               " bytes (ingest.max_archive_bytes)");
       }
-      if (!st.ok()) break;
-      if (::write(fd, buf.data(), static_cast<size_t>(n)) != n) {
-        st = ErrnoError(errno, "cannot write " + out_path);
-        break;
+      if (total > (1u << 20) &&
+          static_cast<double>(total) / static_cast<double>(archive_size) > limits.max_ratio) {
+        return InvalidArgument("archive expands more than " +
+                               std::to_string(static_cast<int64_t>(limits.max_ratio)) +
+                               " times its size: refused as a zip bomb (ingest.max_archive_ratio)");
       }
-    }
-    ::close(fd);
+      return Status::Ok();
+    });
     if (!st.ok()) return st;
     SourceFile m;
     m.path = out_path;
@@ -192,29 +203,12 @@ Result<std::map<std::string, std::string>> ExtractMembers(const std::string& arc
         out.count(name) != 0)
       continue;
     std::string path = fs::Join(dest_dir, "member-" + std::to_string(out.size()));
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) return ErrnoError(errno, "cannot write " + path);
-    Status st;
-    for (;;) {
-      la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
-      if (n == 0) break;
-      if (n < 0) {
-        st =
-            InvalidArgument("member " + name + " cannot be read: " + archive_error_string(a.get()));
-        break;
-      }
-      total += static_cast<uint64_t>(n);
-      if (total > limits.max_total_bytes) {
-        st = InvalidArgument("the members expand beyond " + std::to_string(limits.max_total_bytes) +
+    Status st = CopyMember(a.get(), name, path, &buf, [&](uint64_t n) {
+      total += n;
+      if (total <= limits.max_total_bytes) return Status::Ok();
+      return InvalidArgument("the members expand beyond " + std::to_string(limits.max_total_bytes) +
                              " bytes");
-        break;
-      }
-      if (::write(fd, buf.data(), static_cast<size_t>(n)) != n) {
-        st = ErrnoError(errno, "cannot write " + path);
-        break;
-      }
-    }
-    ::close(fd);
+    });
     if (!st.ok()) return st;
     out.emplace(name, path);
   }

@@ -10,7 +10,6 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # libxxhash-dev
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)  # libdeflate-dev
 pkg_check_modules(OPENJPEG REQUIRED IMPORTED_TARGET libopenjp2)  # libopenjp2-7-dev (2.5: HTJ2K)
-find_package(ZLIB REQUIRED)                # zlib1g-dev (gzip of NIfTI volumes)
 find_package(PNG REQUIRED)                 # libpng-dev (PNG previews)
 
 # DuckDB: not packaged by Debian 12. scripts/setup fetches 1.4.4 from the npm registry into

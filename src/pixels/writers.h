@@ -39,6 +39,7 @@ struct NiftiVolume {
 // image (dcm2niix flips the rows), z = slice in the volume's order; sform and qform (scanner,
 // code 1) in NIfTI's RAS+ convention from the volume's LPS affine; a sheared affine (gantry
 // tilt) gets the sform only. Slices are passed top row first, as decoded; the writer flips them.
+// The file is a series of gzip members (the header, then one per slice), compressed at `level`.
 class NiftiWriter {
  public:
   static Result<std::unique_ptr<NiftiWriter>> Create(const std::string& path,

@@ -358,7 +358,18 @@ class DcmtkPixelReader : public PixelReader {
         sequence == nullptr) {
       return InvalidArgument("the Pixel Data is not encapsulated as its transfer syntax says");
     }
-    std::vector<uint32_t> offsets;  // the Basic Offset Table
+    // The Extended Offset Table (64-bit, PS3.5 A.4) when it has one offset per frame, else the
+    // Basic Offset Table (32-bit, the first item).
+    std::vector<uint64_t> offsets;
+    const Uint64* extended = nullptr;
+    unsigned long extended_count = 0;
+    if (file_.getDataset()
+            ->findAndGetUint64Array(DCM_ExtendedOffsetTable, extended, &extended_count)
+            .good() &&
+        extended != nullptr && extended_count == format_.frames) {
+      offsets.assign(extended, extended + extended_count);
+    }
+    const bool have_extended = !offsets.empty();
     for (unsigned long k = 0; k < sequence->card(); ++k) {
       DcmPixelItem* item = nullptr;
       if (sequence->getItem(item, k).bad() || item == nullptr) {
@@ -369,6 +380,7 @@ class DcmtkPixelReader : public PixelReader {
         continue;
       }
       // 32-bit little-endian offsets, or empty.
+      if (have_extended) continue;
       DL_ASSIGN_OR_RETURN(std::string table, FragmentBytes(item, item->getLength()));
       for (size_t i = 0; i + 3 < table.size(); i += 4) {
         uint32_t v = 0;
@@ -380,19 +392,19 @@ class DcmtkPixelReader : public PixelReader {
     return FindFrameStarts(offsets);
   }
 
-  // Where each frame starts (PS3.5 A.4): by the Basic Offset Table, else one fragment per
-  // frame, else at each fragment that begins with a codestream start marker (FF 4F).
-  Status FindFrameStarts(const std::vector<uint32_t>& offsets) {
+  // Where each frame starts (PS3.5 A.4): by the Extended or Basic Offset Table, else one
+  // fragment per frame, else at each fragment that begins with a codestream start marker (FF 4F).
+  Status FindFrameStarts(const std::vector<uint64_t>& offsets) {
     if (format_.frames == 1) {
       frame_starts_ = {0};
     } else if (offsets.size() == format_.frames) {
-      size_t position = 0;  // of the fragment's item header, from the first fragment's
+      uint64_t position = 0;  // of the fragment's item header, from the first fragment's
       size_t f = 0;
-      for (uint32_t offset : offsets) {
+      for (uint64_t offset : offsets) {
         while (f < fragments_.size() && position < offset)
           position += 8 + fragments_[f++]->getLength();
         if (position != offset || f >= fragments_.size())
-          return InvalidArgument("the Basic Offset Table does not match the fragments");
+          return InvalidArgument("the offset table does not match the fragments");
         frame_starts_.push_back(f);
       }
     } else if (fragments_.size() == format_.frames) {

@@ -111,6 +111,14 @@ Result<std::vector<ExportSeries>> SelectSeries(const lake::Lake& lake, lake::Eng
   if (conditions.empty()) {
     return InvalidArgument("no cohort: give --sql, --study, --series or --patient");
   }
+  DL_ASSIGN_OR_RETURN(lake::QueryResult bronze,
+                      engine.Query("SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                                   "'bronze' AND table_name = 'ImagingDicom'"));
+  if (bronze.rows.empty()) {
+    return NotFound(
+        "the lake has no bronze.ImagingDicom yet, so no series: ingest first (dicomlake ingest "
+        "or dicomlake run)");
+  }
   std::string where;
   for (const auto& c : conditions) where += (where.empty() ? "" : " OR ") + c;
   DL_ASSIGN_OR_RETURN(

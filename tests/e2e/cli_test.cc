@@ -29,7 +29,7 @@ TEST(CliTest, VersionAndHelpOnEverySubcommand) {
   EXPECT_NE(v.out.find("dicomlake "), std::string::npos);
   for (const char* sub :
        {"init", "config", "config show", "tables", "history", "sql", "vacuum", "dump", "pixels",
-        "ingest", "fhir", "silver", "sample", "gold", "run", "status"}) {
+        "export", "ingest", "fhir", "silver", "sample", "gold", "run", "status"}) {
     CliRun h = Cli(std::string(sub) + " --help");
     EXPECT_EQ(h.code, 0) << sub;
     EXPECT_NE(h.out.find("Usage"), std::string::npos) << sub;
@@ -169,6 +169,26 @@ TEST(CliTest, SqlErrorsAndMissingLakesExitNonZero) {
   EXPECT_EQ(bad.code, 1);
   EXPECT_NE(bad.out.find("nowhere"), std::string::npos);
   EXPECT_EQ(Cli("tables " + dir.Sub("l") + " --format xml", true).code, 2);
+}
+
+TEST(CliTest, ExportSaysWhyWhenItCannot) {
+  testing::TestDir dir;
+  std::string lake = dir.Sub("l");
+  ASSERT_EQ(Cli("init " + lake).code, 0);
+  std::string to = " --to " + dir.Sub("out");
+  CliRun none = Cli("export " + lake + to, true);
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.out.find("--sql, --study, --series or --patient"), std::string::npos) << none.out;
+  CliRun column = Cli("export " + lake + to + " --sql \"SELECT 1 AS x\"", true);
+  EXPECT_EQ(column.code, 2);
+  EXPECT_NE(column.out.find("first column \"x\""), std::string::npos) << column.out;
+  CliRun query = Cli("export " + lake + to + " --sql \"SELECT nothing FROM nowhere\"", true);
+  EXPECT_EQ(query.code, 1);
+  EXPECT_NE(query.out.find("cohort query failed"), std::string::npos) << query.out;
+  CliRun empty = Cli("export " + lake + to + " --series 1.2.3", true);
+  EXPECT_EQ(empty.code, 1);
+  EXPECT_NE(empty.out.find("no series"), std::string::npos) << empty.out;
+  EXPECT_EQ(Cli("export " + lake + to + " --series 1.2.3 --format xml", true).code, 2);
 }
 
 TEST(CliTest, ConfigShowAppliesPrecedenceAndRejectsUnknownKeys) {

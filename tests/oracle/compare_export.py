@@ -14,11 +14,9 @@
 Usage: compare_export.py DICOMLAKE [--keep DIR]
 """
 import argparse
-import csv
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -27,19 +25,9 @@ import pydicom
 from PIL import Image
 from pydicom.pixel_data_handlers.util import apply_modality_lut, convert_color_space
 
+from export_support import manifest, run
+
 ALL = "SELECT DISTINCT seriesInstanceUid FROM bronze.ImagingDicom"
-
-
-def run(cmd, ok=(0,)):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode not in ok:
-        sys.exit(f"FAILED ({p.returncode}): {' '.join(cmd)}\n{p.stdout}")
-    return p.stdout
-
-
-def manifest(folder):
-    with open(os.path.join(folder, "manifest.csv"), newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def datalist_problems(folder):

@@ -15,11 +15,9 @@ one entry per volume of the manifest.
 Usage: compare_nifti.py DICOMLAKE [--min-series N] [--keep DIR]
 """
 import argparse
-import csv
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -28,21 +26,11 @@ import numpy as np
 import pydicom
 import pydicom.uid
 
+from export_support import manifest, run
+
 DEFLATE = "1.2.840.10008.1.2.1.99"
 QUERY = ("SELECT image_series_uid FROM gold.image_occurrence "
          "WHERE modality_source_value IN ('CT', 'MR')")
-
-
-def run(cmd, ok=(0,)):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    if p.returncode not in ok:
-        sys.exit(f"FAILED ({p.returncode}): {' '.join(cmd)}\n{p.stdout}")
-    return p.stdout
-
-
-def manifest(folder):
-    with open(os.path.join(folder, "manifest.csv"), newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def check_datalist(folder, rows):

@@ -296,8 +296,9 @@ class DcmtkPixelReader : public PixelReader {
       frame.bytes = Upsample422(frame.bytes);
       frame.photometric = "YBR_FULL";
     }
-    // RLE frames come out by plane (one segment per sample), native ones as stored.
-    bool planar = rle_ || (!encapsulated_ && !subsampled_ && format_.planar_configuration == 1);
+    // Native and RLE frames come out as the Planar Configuration says (DCMTK's RLE decoder lays
+    // the segments out by it); the JPEG decoders by pixel (registered so).
+    bool planar = (!encapsulated_ || rle_) && !subsampled_ && format_.planar_configuration == 1;
     if (format_.samples_per_pixel > 1 && planar) {
       frame.bytes = Interleave(frame.bytes, uint64_t{format_.rows} * format_.columns,
                                format_.samples_per_pixel, format_.bits_allocated / 8);

@@ -20,7 +20,7 @@ import tempfile
 
 import numpy as np
 import pydicom
-from pydicom.pixel_data_handlers import gdcm_handler, numpy_handler
+from pydicom.pixel_data_handlers import gdcm_handler, numpy_handler, rle_handler
 from pydicom.pixel_data_handlers.util import convert_color_space
 
 DATA = "/usr/lib/python3/dist-packages/pydicom/data/test_files"
@@ -69,7 +69,7 @@ def expected(ds):
 
 
 def main():
-    pydicom.config.pixel_data_handlers = [numpy_handler, gdcm_handler]
+    pydicom.config.pixel_data_handlers = [numpy_handler, gdcm_handler, rle_handler]
     parser = argparse.ArgumentParser()
     parser.add_argument("dicomlake")
     parser.add_argument("--min-files", type=int, default=1)

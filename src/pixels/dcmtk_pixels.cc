@@ -228,7 +228,6 @@ class DcmtkPixelReader : public PixelReader {
     }
     pixel_data_ = static_cast<DcmPixelData*>(element);
     DL_RETURN_IF_ERROR(ReadFormat(ds));
-    DL_RETURN_IF_ERROR(ReadAttributes(ds));
     encapsulated_ = DcmXfer(format_.transfer_syntax_uid.c_str()).isEncapsulated();
     rle_ = format_.transfer_syntax_uid == "1.2.840.10008.1.2.5";
     const std::string& uid = format_.transfer_syntax_uid;
@@ -244,17 +243,9 @@ class DcmtkPixelReader : public PixelReader {
                   format_.samples_per_pixel == 3 && format_.bits_allocated == 8 &&
                   format_.columns % 2 == 0;
     if (jpeg2000_) DL_RETURN_IF_ERROR(CheckJpeg2000Header());
-    if (!encapsulated_) {
-      uint64_t need = StoredFrameBytes() * format_.frames;
-      uint64_t have = pixel_data_->getLength();
-      if (have < need) {
-        return InvalidArgument(fmt::format(
-            "Pixel Data holds {} bytes, but {} frame(s) of {}x{} x {} sample(s) of {} bits need {}",
-            have, format_.frames, format_.rows, format_.columns, format_.samples_per_pixel,
-            format_.bits_allocated, need));
-      }
-    }
-    return Status::Ok();
+    DL_RETURN_IF_ERROR(CheckFrameCount());
+    // Per-frame attributes last: the frame count they are read for is now known to be possible.
+    return ReadAttributes(ds);
   }
 
   const PixelFormat& format() const override { return format_; }
@@ -308,6 +299,48 @@ class DcmtkPixelReader : public PixelReader {
   }
 
  private:
+  // Number of Frames must be possible given the Pixel Data: native data holds every frame's
+  // bytes, encapsulated data at least one fragment per frame (PS3.5 A.4). Checked before
+  // anything is done per frame, so a lying count (999999 frames in 8 KiB) is refused at once
+  // instead of making the reader walk a million frames.
+  Status CheckFrameCount() {
+    if (!encapsulated_) {
+      uint64_t need = StoredFrameBytes() * format_.frames;
+      uint64_t have = pixel_data_->getLength();
+      if (have < need) {
+        return InvalidArgument(fmt::format(
+            "Pixel Data holds {} bytes, but {} frame(s) of {}x{} x {} sample(s) of {} bits need {}",
+            have, format_.frames, format_.rows, format_.columns, format_.samples_per_pixel,
+            format_.bits_allocated, need));
+      }
+      return Status::Ok();
+    }
+    DcmPixelSequence* sequence = EncapsulatedSequence();
+    if (sequence == nullptr) {
+      return InvalidArgument("the Pixel Data is not encapsulated as its transfer syntax says");
+    }
+    // The first item is the Basic Offset Table, not a fragment.
+    unsigned long fragments = sequence->card() > 0 ? sequence->card() - 1 : 0;
+    if (fragments < format_.frames) {
+      return InvalidArgument(
+          fmt::format("Number of Frames says {}, but the encapsulated Pixel Data holds {} "
+                      "fragment(s) (at least one per frame)",
+                      format_.frames, fragments));
+    }
+    return Status::Ok();
+  }
+
+  // The encapsulated pixel sequence as read (by the transfer syntax DCMTK recognised the data
+  // set in, which for HTJ2K is not the meta header's), or null.
+  DcmPixelSequence* EncapsulatedSequence() {
+    DcmPixelSequence* sequence = nullptr;
+    E_TransferSyntax xfer = EXS_Unknown;
+    const DcmRepresentationParameter* parameter = nullptr;
+    pixel_data_->getOriginalRepresentationKey(xfer, parameter);
+    if (pixel_data_->getEncapsulatedRepresentation(xfer, parameter, sequence).bad()) return nullptr;
+    return sequence;
+  }
+
   Result<Frame> ReadJpeg2000Frame(uint32_t index) {
     DL_ASSIGN_OR_RETURN(std::string codestream, FrameFragments(index));
     Frame frame;
@@ -349,14 +382,8 @@ class DcmtkPixelReader : public PixelReader {
   // Finds the fragments, once: the Basic Offset Table and where each frame starts.
   Status LoadFragments() {
     if (!fragments_.empty()) return Status::Ok();
-    DcmPixelSequence* sequence = nullptr;
-    // The representation as read (by the transfer syntax DCMTK recognised the data set in, which
-    // for HTJ2K is not the meta header's).
-    E_TransferSyntax xfer = EXS_Unknown;
-    const DcmRepresentationParameter* parameter = nullptr;
-    pixel_data_->getOriginalRepresentationKey(xfer, parameter);
-    if (pixel_data_->getEncapsulatedRepresentation(xfer, parameter, sequence).bad() ||
-        sequence == nullptr) {
+    DcmPixelSequence* sequence = EncapsulatedSequence();
+    if (sequence == nullptr) {
       return InvalidArgument("the Pixel Data is not encapsulated as its transfer syntax says");
     }
     // The Extended Offset Table (64-bit, PS3.5 A.4) when it has one offset per frame, else the
@@ -578,10 +605,12 @@ class DcmtkPixelReader : public PixelReader {
     if (ds.findAndGetSequence(DCM_PerFrameFunctionalGroupsSequence, per_frame).bad())
       per_frame = nullptr;
     a.frames.reserve(format_.frames);
+    // The items are walked in order (getItem(i) seeks from the first: quadratic in frames).
+    DcmObject* item = nullptr;
     for (uint32_t i = 0; i < format_.frames; ++i) {
-      DcmItem* item =
-          per_frame != nullptr && i < per_frame->card() ? per_frame->getItem(i) : nullptr;
-      a.frames.push_back(ReadFrameAttributes(item, shared, ds));
+      if (per_frame != nullptr && (i == 0 || item != nullptr))
+        item = per_frame->nextInContainer(item);
+      a.frames.push_back(ReadFrameAttributes(static_cast<DcmItem*>(item), shared, ds));
     }
     return Status::Ok();
   }

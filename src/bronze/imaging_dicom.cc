@@ -112,6 +112,12 @@ Value Promote(const PromotedSpec& spec, const dicom::Dataset& data,
   return Value::Null();
 }
 
+// One element of frameIndex (dicom::FrameRange).
+DataType FrameRangeType() {
+  return DataType::Struct({lake::IntField("frameNumber", false), lake::LongField("offset", false),
+                           lake::LongField("length", false)});
+}
+
 }  // namespace
 
 lake::Schema ImagingDicomSchema() {
@@ -125,7 +131,8 @@ lake::Schema ImagingDicomSchema() {
                  lake::MakeField("parseWarnings",
                                  DataType::Array(DataType::Primitive(DataType::Kind::kString))),
                  lake::StringField("runId"), lake::TimestampField("createdDatetime"),
-                 lake::StringField("operation")}) {
+                 lake::StringField("operation"),
+                 lake::MakeField("frameIndex", DataType::Array(FrameRangeType()))}) {
     s.fields.push_back(std::move(f));
   }
   return s;
@@ -147,7 +154,8 @@ Promoted PromoteTags(const dicom::Dataset& data, std::vector<std::string>* warni
 
 lake::Row MakeImagingDicomRow(const dicom::Dataset& data, const std::string& metadata_json,
                               const std::string& transfer_syntax_uid,
-                              std::vector<std::string> warnings, const FileFacts& f) {
+                              std::vector<std::string> warnings, const FileFacts& f,
+                              const std::optional<dicom::FrameIndex>& frame_index) {
   Promoted p = PromoteTags(data, &warnings);
   lake::Row row = std::move(p.values);
   auto text = [](const std::string& s) { return s.empty() ? Value::Null() : Value::String(s); };
@@ -167,6 +175,18 @@ lake::Row MakeImagingDicomRow(const dicom::Dataset& data, const std::string& met
   row.push_back(text(f.run_id));
   row.push_back(Value::Timestamp(f.created_us));
   row.push_back(Value::Null());  // operation: null for DICOM rows (Fabric: patch/soft-delete)
+  if (!frame_index) {
+    row.push_back(Value::Null());
+    return row;
+  }
+  std::vector<Value> ranges;
+  ranges.reserve(frame_index->size());
+  for (const dicom::FrameRange& r : *frame_index) {
+    ranges.push_back(
+        Value::Struct({"frameNumber", "offset", "length"},
+                      {Value::Int(r.frame_number), Value::Int(r.offset), Value::Int(r.length)}));
+  }
+  row.push_back(Value::List(std::move(ranges)));
   return row;
 }
 

@@ -2,10 +2,12 @@
 // with Fabric's 29 promoted tags typed, the whole data set as DICOM JSON, and lineage.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "dicom/dataset.h"
+#include "dicom/frame_index.h"
 #include "lake/schema.h"
 #include "lake/value.h"
 
@@ -40,9 +42,12 @@ struct Promoted {
 };
 Promoted PromoteTags(const dicom::Dataset& data, std::vector<std::string>* warnings);
 
-// A whole row in schema order.
+// A whole row in schema order. `frame_index` fills the column frameIndex: one struct
+// (frameNumber from 1, offset, length) per byte range of each frame in the file, NULL when the
+// frames are not located (no Pixel Data, deflated, rows written before the column existed).
 lake::Row MakeImagingDicomRow(const dicom::Dataset& data, const std::string& metadata_json,
                               const std::string& transfer_syntax_uid,
-                              std::vector<std::string> warnings, const FileFacts& facts);
+                              std::vector<std::string> warnings, const FileFacts& facts,
+                              const std::optional<dicom::FrameIndex>& frame_index);
 
 }  // namespace dicomlake::bronze

@@ -54,10 +54,10 @@ TEST(ImagingDicomTest, SchemaHasTheContractColumns) {
   for (const char* c :
        {"metadata_string", "filePath", "sourceFilePath", "archiveMember", "sourceModifiedAt",
         "sourceSystem", "fileSize", "contentHash", "transferSyntaxUid", "parseWarnings", "runId",
-        "createdDatetime", "operation"}) {
+        "createdDatetime", "operation", "frameIndex"}) {
     EXPECT_GE(s.IndexOf(c), 0) << c;
   }
-  EXPECT_EQ(s.fields.size(), 29u + 14u);
+  EXPECT_EQ(s.fields.size(), 29u + 15u);
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include <utility>
 
 #include "dicom/charset.h"
+#include "dicom/dcmtk_frame_index.h"
 #include "dicom/dcmtk_private_dictionary.h"
 #include "dicom/dicom_reader.h"
 
@@ -666,6 +667,10 @@ Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& opti
                       reread != nullptr || !xfer_info.isExplicitVR(), &out.warnings);
   if (meta != nullptr) converter.ConvertItem(*meta, &out.meta);
   converter.ConvertItem(*dataset, &out.data);
+  // Only a whole file: after damage, the lengths that locate the frames cannot be trusted.
+  if (cond.good()) {
+    out.frame_index = BuildFrameIndex(path, *dataset, out.transfer_syntax_uid, &out.warnings);
+  }
   return out;
 }
 

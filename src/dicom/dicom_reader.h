@@ -2,11 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/status.h"
 #include "dicom/dataset.h"
+#include "dicom/frame_index.h"
 
 namespace dicomlake::dicom {
 
@@ -20,6 +22,9 @@ struct DicomFile {
   Dataset data;
   std::string transfer_syntax_uid;
   std::vector<std::string> warnings;  // what was odd but did not stop the read
+  // Where each frame's bytes lie in the file (dicom/frame_index.h); std::nullopt without Pixel
+  // Data, for deflated files, or when the frames cannot be located (then a warning says why).
+  std::optional<FrameIndex> frame_index;
 };
 
 // True when `head` (the first bytes of a file, ideally 132 or more) looks like DICOM: the

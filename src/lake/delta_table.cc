@@ -68,15 +68,60 @@ struct DeltaTable::Plan {
 DeltaTable::DeltaTable(std::string root, std::string display_name, TableOptions options)
     : log_(std::move(root), std::move(display_name)), options_(options) {}
 
+namespace {
+
+// True when `to` is `from` with nullable columns added at the end: the one schema change a
+// table evolves by itself (Delta's ADD COLUMNS; older data files read them as NULL).
+bool AddsNullableColumns(const Schema& from, const Schema& to) {
+  if (to.fields.size() <= from.fields.size()) return false;
+  for (size_t k = 0; k < to.fields.size(); ++k) {
+    if (k < from.fields.size() ? !(to.fields[k] == from.fields[k]) : !to.fields[k].nullable)
+      return false;
+  }
+  return true;
+}
+
+// The commit that gives the table of `snapshot` the schema `to` (a metaData action, the rest of
+// the metadata kept: the table's id, name, configuration and creation time).
+Commit AddColumnsCommit(const Snapshot& snapshot, const Schema& to) {
+  Commit commit;
+  json columns = json::array();
+  for (size_t k = snapshot.schema.fields.size(); k < to.fields.size(); ++k) {
+    columns.push_back({{"column", to.fields[k].name}, {"position", "last"}});
+  }
+  json info;
+  info["timestamp"] = NowMillis();
+  info["operation"] = "ADD COLUMNS";
+  info["operationParameters"] = {{"columns", columns.dump()}};
+  info["readVersion"] = snapshot.version;
+  info["isolationLevel"] = "Serializable";
+  info["isBlindAppend"] = true;
+  info["engineInfo"] = std::string("dicomlake/") + DICOMLAKE_VERSION;
+  info["txnId"] = NewUuid();
+  commit.commit_info = info.dump();
+  MetadataAction meta = snapshot.metadata;
+  meta.schema_string = to.ToJson();
+  commit.metadata = meta;
+  return commit;
+}
+
+}  // namespace
+
 Status DeltaTable::Create(Engine& engine, const Schema& schema, const std::string& description,
                           const StringMap& configuration) {
   DL_RETURN_IF_ERROR(schema.Validate().WithContext("table " + name()));
   auto check_existing = [&]() -> Status {
-    DL_ASSIGN_OR_RETURN(Snapshot s, Load(engine));
-    if (!(s.schema == schema)) {
-      return AlreadyExists("table " + name() + " exists with a different schema");
+    for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+      DL_ASSIGN_OR_RETURN(Snapshot s, Load(engine));
+      if (s.schema == schema) return Status::Ok();
+      if (!AddsNullableColumns(s.schema, schema)) {
+        return AlreadyExists("table " + name() + " exists with a different schema");
+      }
+      Status st = log_.TryCommit(s.version + 1, AddColumnsCommit(s, schema));
+      if (st.code() != StatusCode::kAlreadyExists) return st.WithContext("table " + name());
+      // Another writer committed first: look again (it may have added the columns itself).
     }
-    return Status::Ok();
+    return Conflict("table " + name() + ": too many concurrent commits to add columns");
   };
   if (log_.LatestVersion().ok()) return check_existing();
   DL_RETURN_IF_ERROR(fs::MakeDirs(log_.log_dir()));
@@ -524,7 +569,11 @@ Result<std::string> DeltaTable::ScanSql(const Snapshot& s) const {
     }
     list += (list.empty() ? "" : ", ") + QuoteLiteral(abs);
   }
-  return ProjectionSql(s.schema, "read_parquet([" + list + "], union_by_name=true)");
+  // Columns added to the table after a file was written read as NULL in that file; the empty
+  // relation of the full schema supplies a column that no file has yet.
+  return ProjectionSql(s.schema, "(SELECT * FROM read_parquet([" + list +
+                                     "], union_by_name=true) UNION ALL BY NAME (SELECT " +
+                                     s.schema.DuckDbNullProjection() + " LIMIT 0))");
 }
 
 }  // namespace dicomlake::lake

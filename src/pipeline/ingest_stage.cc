@@ -226,7 +226,7 @@ void ParseItem(Context& ctx, const Original& o, Item* item) {
   json.bulk_uri_base = FileUri(facts.file_path, facts.archive_member);
   std::string metadata = dicom::ToDicomJson(parsed->meta, parsed->data, json);
   item->row = bronze::MakeImagingDicomRow(parsed->data, metadata, parsed->transfer_syntax_uid,
-                                          std::move(parsed->warnings), facts);
+                                          std::move(parsed->warnings), facts, parsed->frame_index);
   item->has_row = true;
 }
 

@@ -27,6 +27,7 @@
 #include <utility>
 
 #include "dicom/dicom_reader.h"
+#include "dicom/frame_index.h"
 #include "pixels/openjpeg_decoder.h"
 #include "pixels/pixels.h"
 
@@ -71,6 +72,15 @@ void MaskSamples(std::vector<uint8_t>* bytes, uint16_t bits_stored, bool is_sign
     v = static_cast<T>(u);
     std::memcpy(bytes->data() + i * sizeof(T), &v, sizeof(T));
   }
+}
+
+// Big-endian samples of `bits_allocated` bits to little-endian, in place.
+void SwapToLittleEndian(uint16_t bits_allocated, std::string* bytes) {
+  const size_t width = bits_allocated / 8;
+  if (width < 2) return;
+  for (size_t i = 0; i + width <= bytes->size(); i += width)
+    std::reverse(bytes->begin() + static_cast<std::ptrdiff_t>(i),
+                 bytes->begin() + static_cast<std::ptrdiff_t>(i + width));
 }
 
 // Colour-by-plane samples (all of plane 0, then plane 1 ...) to colour-by-pixel.
@@ -215,6 +225,58 @@ class DcmtkPixelReader : public PixelReader {
     OFCondition cond =
         file_.loadFile(OFFilename(path.c_str()), EXS_Unknown, EGL_noChange, 4096, ERM_autoDetect);
     if (cond.bad()) return InvalidArgument(std::string("not readable as DICOM: ") + cond.text());
+    return Init();
+  }
+
+  // A one-frame object in memory: the image pixel description of `format` and `bytes`, one
+  // frame as the frame index gives it (native: its bytes; encapsulated: its fragments, joined).
+  Status LoadFrame(const PixelFormat& format, std::string bytes) {
+    RegisterCodecsOnce();
+    DcmDataset& ds = *file_.getDataset();
+    ds.putAndInsertUint16(DCM_Rows, static_cast<Uint16>(format.rows));
+    ds.putAndInsertUint16(DCM_Columns, static_cast<Uint16>(format.columns));
+    ds.putAndInsertUint16(DCM_SamplesPerPixel, format.samples_per_pixel);
+    ds.putAndInsertUint16(DCM_BitsAllocated, format.bits_allocated);
+    ds.putAndInsertUint16(DCM_BitsStored, format.bits_stored);
+    ds.putAndInsertUint16(DCM_HighBit, static_cast<Uint16>(format.bits_stored - 1));
+    ds.putAndInsertUint16(DCM_PixelRepresentation, format.is_signed ? 1 : 0);
+    ds.putAndInsertUint16(DCM_PlanarConfiguration, format.planar_configuration);
+    ds.putAndInsertString(DCM_PhotometricInterpretation, format.photometric.c_str());
+    std::string uid = format.transfer_syntax_uid;
+    DcmXfer xfer(uid.c_str());
+    if (bytes.size() % 2 != 0) bytes.push_back('\0');  // DICOM values have even lengths
+    if (!xfer.isEncapsulated() && dicom::FrameStartMarker(uid) != "\xFF\x4F") {
+      // Native: given to DCMTK as little endian words (this machine's order) whatever the file.
+      if (xfer.isBigEndian()) SwapToLittleEndian(format.bits_allocated, &bytes);
+      if (xfer.isBigEndian() || uid == "1.2.840.10008.1.2.1.99") uid = "1.2.840.10008.1.2.1";
+      auto* pixels =
+          new DcmPixelData(DcmTag(DCM_PixelData, format.bits_allocated > 8 ? EVR_OW : EVR_OB));
+      OFCondition put = format.bits_allocated > 8
+                            ? pixels->putUint16Array(reinterpret_cast<const Uint16*>(bytes.data()),
+                                                     static_cast<unsigned long>(bytes.size() / 2))
+                            : pixels->putUint8Array(reinterpret_cast<const Uint8*>(bytes.data()),
+                                                    static_cast<unsigned long>(bytes.size()));
+      if (put.bad() || ds.insert(pixels, true).bad()) return Internal("cannot hold the frame");
+    } else {
+      auto* sequence = new DcmPixelSequence(DCM_PixelSequenceTag);
+      sequence->insert(new DcmPixelItem(DCM_PixelItemTag));  // an empty Basic Offset Table
+      auto* fragment = new DcmPixelItem(DCM_PixelItemTag);
+      fragment->putUint8Array(reinterpret_cast<const Uint8*>(bytes.data()),
+                              static_cast<unsigned long>(bytes.size()));
+      sequence->insert(fragment);
+      // DCMTK 3.6.7 does not know HTJ2K: any JPEG 2000 key does, OpenJPEG decodes either.
+      E_TransferSyntax key = xfer.getXfer() != EXS_Unknown ? xfer.getXfer() : EXS_JPEG2000;
+      auto* pixels = new DcmPixelData(DCM_PixelData);
+      pixels->putOriginalRepresentation(key, nullptr, sequence);
+      if (ds.insert(pixels, true).bad()) return Internal("cannot hold the frame");
+    }
+    file_.getMetaInfo()->putAndInsertString(DCM_TransferSyntaxUID, uid.c_str());
+    return Init();
+  }
+
+ private:
+  // What Load and LoadFrame share once the object is read or built.
+  Status Init() {
     DcmDataset& ds = *file_.getDataset();
     OFString ts;
     if (file_.getMetaInfo()->findAndGetOFString(DCM_TransferSyntaxUID, ts).good()) {
@@ -248,6 +310,7 @@ class DcmtkPixelReader : public PixelReader {
     return ReadAttributes(ds);
   }
 
+ public:
   const PixelFormat& format() const override { return format_; }
   const ImageAttributes& attributes() const override { return attributes_; }
 
@@ -386,18 +449,17 @@ class DcmtkPixelReader : public PixelReader {
     if (sequence == nullptr) {
       return InvalidArgument("the Pixel Data is not encapsulated as its transfer syntax says");
     }
-    // The Extended Offset Table (64-bit, PS3.5 A.4) when it has one offset per frame, else the
-    // Basic Offset Table (32-bit, the first item).
-    std::vector<uint64_t> offsets;
+    dicom::EncapsulatedLayout layout;
+    layout.frames = format_.frames;
+    layout.frame_start_marker = dicom::FrameStartMarker(format_.transfer_syntax_uid);
     const Uint64* extended = nullptr;
     unsigned long extended_count = 0;
     if (file_.getDataset()
             ->findAndGetUint64Array(DCM_ExtendedOffsetTable, extended, &extended_count)
             .good() &&
-        extended != nullptr && extended_count == format_.frames) {
-      offsets.assign(extended, extended + extended_count);
+        extended != nullptr) {
+      layout.extended_offsets.assign(extended, extended + extended_count);
     }
-    const bool have_extended = !offsets.empty();
     for (unsigned long k = 0; k < sequence->card(); ++k) {
       DcmPixelItem* item = nullptr;
       if (sequence->getItem(item, k).bad() || item == nullptr) {
@@ -405,48 +467,24 @@ class DcmtkPixelReader : public PixelReader {
       }
       if (k > 0) {
         fragments_.push_back(item);
+        layout.fragment_lengths.push_back(item->getLength());
         continue;
       }
-      // 32-bit little-endian offsets, or empty.
-      if (have_extended) continue;
+      // The Basic Offset Table: 32-bit little-endian offsets, or empty.
       DL_ASSIGN_OR_RETURN(std::string table, FragmentBytes(item, item->getLength()));
       for (size_t i = 0; i + 3 < table.size(); i += 4) {
         uint32_t v = 0;
         for (int b = 3; b >= 0; --b) v = (v << 8) | static_cast<uint8_t>(table[i + b]);
-        offsets.push_back(v);
+        layout.basic_offsets.push_back(v);
       }
     }
-    if (fragments_.empty()) return InvalidArgument("the encapsulated Pixel Data has no fragment");
-    return FindFrameStarts(offsets);
-  }
-
-  // Where each frame starts (PS3.5 A.4): by the Extended or Basic Offset Table, else one
-  // fragment per frame, else at each fragment that begins with a codestream start marker (FF 4F).
-  Status FindFrameStarts(const std::vector<uint64_t>& offsets) {
-    if (format_.frames == 1) {
-      frame_starts_ = {0};
-    } else if (offsets.size() == format_.frames) {
-      uint64_t position = 0;  // of the fragment's item header, from the first fragment's
-      size_t f = 0;
-      for (uint64_t offset : offsets) {
-        while (f < fragments_.size() && position < offset)
-          position += 8 + fragments_[f++]->getLength();
-        if (position != offset || f >= fragments_.size())
-          return InvalidArgument("the offset table does not match the fragments");
-        frame_starts_.push_back(f);
-      }
-    } else if (fragments_.size() == format_.frames) {
-      for (size_t f = 0; f < fragments_.size(); ++f) frame_starts_.push_back(f);
-    } else {
-      for (size_t f = 0; f < fragments_.size(); ++f) {
-        DL_ASSIGN_OR_RETURN(
-            std::string head,
-            FragmentBytes(fragments_[f], std::min<Uint32>(2, fragments_[f]->getLength())));
-        if (head.size() == 2 && static_cast<uint8_t>(head[0]) == 0xFF &&
-            static_cast<uint8_t>(head[1]) == 0x4F)
-          frame_starts_.push_back(f);
-      }
-    }
+    // Where each frame starts (PS3.5 A.4), as the frame index at ingest finds it.
+    auto starts = dicom::FrameStartFragments(layout, [&](size_t f) {
+      auto head = FragmentBytes(fragments_[f], std::min<Uint32>(2, fragments_[f]->getLength()));
+      return head.ok() ? *head : std::string();
+    });
+    if (!starts.ok()) return starts.status();
+    frame_starts_ = std::move(*starts);
     return Status::Ok();
   }
 
@@ -632,6 +670,16 @@ class DcmtkPixelReader : public PixelReader {
 };
 
 }  // namespace
+
+Result<Frame> DecodeFrameBytes(const PixelFormat& format, std::string bytes) {
+  if (!dcmDataDict.isDictionaryLoaded()) {
+    return Internal("the DICOM data dictionary is not loaded (DCMDICTPATH)");
+  }
+  if (format.frames != 1) return InvalidArgument("DecodeFrameBytes decodes one frame");
+  DcmtkPixelReader reader;
+  DL_RETURN_IF_ERROR(reader.LoadFrame(format, std::move(bytes)));
+  return reader.ReadFrame(0);
+}
 
 Result<std::unique_ptr<PixelReader>> PixelReader::Open(const std::string& path) {
   if (!dcmDataDict.isDictionaryLoaded()) {

@@ -104,6 +104,19 @@ class PixelReader {
   virtual Result<Frame> ReadFrame(uint32_t index) = 0;
 };
 
+// Decodes one frame from its bytes alone, as the frame index locates them (dicom/frame_index.h)
+// without the rest of the file: a native frame's bytes, or the fragments of an encapsulated
+// frame joined in order. `format` is the instance's image pixel description with `frames` 1
+// (PixelFormatFromDicomJson gives it from the stored metadata). The values are those
+// PixelReader::ReadFrame gives for the same frame of the whole file.
+Result<Frame> DecodeFrameBytes(const PixelFormat& format, std::string bytes);
+
+// The image pixel description from a data set's DICOM JSON (bronze metadata_string): Rows,
+// Columns, Samples per Pixel, Bits Allocated / Stored, Pixel Representation, Photometric
+// Interpretation, Planar Configuration, Number of Frames, and the transfer syntax (0002,0010).
+// An error names what is missing or not supported.
+Result<PixelFormat> PixelFormatFromDicomJson(const std::string& dicom_json);
+
 // The NumPy dtype of the values ("|u1", "<u2", "<i2", "<u4", "<i4").
 std::string NumpyDtype(const PixelFormat& format);
 

@@ -3,8 +3,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -211,6 +214,98 @@ Result<std::map<std::string, std::string>> ExtractMembers(const std::string& arc
     });
     if (!st.ok()) return st;
     out.emplace(name, path);
+  }
+  return out;
+}
+
+namespace {
+
+Status CheckRanges(const std::vector<ByteRange>& ranges) {
+  int64_t end = 0;
+  for (const ByteRange& r : ranges) {
+    if (r.offset < end || r.length < 0)
+      return InvalidArgument("byte ranges must be ascending and not overlap");
+    end = r.offset + r.length;
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> ReadFileRanges(const std::string& path,
+                                                const std::vector<ByteRange>& ranges) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError(errno, "cannot open the stored original " + path);
+  std::vector<std::string> out;
+  Status st;
+  for (const ByteRange& r : ranges) {
+    std::string bytes(static_cast<size_t>(r.length), '\0');
+    size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done,
+                          static_cast<off_t>(r.offset + static_cast<int64_t>(done)));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        st = ErrnoError(errno, "cannot read " + path);
+        break;
+      }
+      if (n == 0) {
+        st = InvalidArgument(fmt::format("{} ends before byte {} (a frame at {}, {} bytes)", path,
+                                         r.offset + r.length, r.offset, r.length));
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (!st.ok()) break;
+    out.push_back(std::move(bytes));
+  }
+  ::close(fd);
+  if (!st.ok()) return st;
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> ReadStoredRanges(const std::string& file_path,
+                                                  const std::string& archive_member,
+                                                  const std::vector<ByteRange>& ranges) {
+  DL_RETURN_IF_ERROR(CheckRanges(ranges));
+  if (archive_member.empty()) return ReadFileRanges(file_path, ranges);
+  DL_ASSIGN_OR_RETURN(ArchiveReader a, OpenArchive(file_path));
+  struct archive_entry* entry = nullptr;
+  for (;;) {
+    int rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF) return NotFound("member " + archive_member + " is not in " + file_path);
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      return InvalidArgument(std::string("damaged archive ") + file_path + ": " +
+                             archive_error_string(a.get()));
+    }
+    if (archive_entry_filetype(entry) == AE_IFREG &&
+        MemberName(a.get(), entry, file_path) == archive_member)
+      break;
+  }
+  // Stream the member, copying the parts of each block that fall into a range.
+  std::vector<std::string> out(ranges.size());
+  std::vector<char> buf(1 << 16);
+  int64_t position = 0;
+  size_t r = 0;
+  while (r < ranges.size()) {
+    la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
+    if (n < 0) {
+      return InvalidArgument("member " + archive_member + " of " + file_path +
+                             " cannot be read: " + archive_error_string(a.get()));
+    }
+    if (n == 0) {
+      return InvalidArgument(fmt::format("member {} of {} ends at byte {}, before byte {}",
+                                         archive_member, file_path, position,
+                                         ranges[r].offset + ranges[r].length));
+    }
+    const int64_t block_end = position + n;
+    for (size_t k = r; k < ranges.size() && ranges[k].offset < block_end; ++k) {
+      int64_t from = std::max(ranges[k].offset, position);
+      int64_t to = std::min(ranges[k].offset + ranges[k].length, block_end);
+      if (from < to) out[k].append(buf.data() + (from - position), static_cast<size_t>(to - from));
+    }
+    position = block_end;
+    while (r < ranges.size() && ranges[r].offset + ranges[r].length <= position) ++r;
   }
   return out;
 }

@@ -47,4 +47,20 @@ Result<std::map<std::string, std::string>> ExtractMembers(const std::string& arc
                                                           const std::string& dest_dir,
                                                           const ArchiveLimits& limits = {});
 
+// A byte range of a stored original (the DICOM file's own bytes, as a frame index gives them).
+struct ByteRange {
+  int64_t offset = 0;
+  int64_t length = 0;
+};
+
+// Reads `ranges` (in ascending, non-overlapping order) of the DICOM file stored at `file_path`
+// or, when `archive_member` is not empty, stored as that member of the archive `file_path` (the
+// Process copies of the Ingest pattern, archives read in place). A plain file is read at the
+// offsets; a member is streamed once up to the end of the last range (a compressed member
+// cannot be entered in the middle), keeping only the ranges. An error names what is missing or
+// short.
+Result<std::vector<std::string>> ReadStoredRanges(const std::string& file_path,
+                                                  const std::string& archive_member,
+                                                  const std::vector<ByteRange>& ranges);
+
 }  // namespace dicomlake::scan

@@ -671,14 +671,22 @@ class DcmtkPixelReader : public PixelReader {
 
 }  // namespace
 
-Result<Frame> DecodeFrameBytes(const PixelFormat& format, std::string bytes) {
+Result<Frame> DecodeFrameBytes(PixelFormat* format, std::string bytes) {
   if (!dcmDataDict.isDictionaryLoaded()) {
     return Internal("the DICOM data dictionary is not loaded (DCMDICTPATH)");
   }
-  if (format.frames != 1) return InvalidArgument("DecodeFrameBytes decodes one frame");
   DcmtkPixelReader reader;
-  DL_RETURN_IF_ERROR(reader.LoadFrame(format, std::move(bytes)));
-  return reader.ReadFrame(0);
+  DL_RETURN_IF_ERROR(reader.LoadFrame(*format, std::move(bytes)));
+  DL_ASSIGN_OR_RETURN(Frame frame, reader.ReadFrame(0));
+  // Only the stream's corrections: the reader's own format describes the one-frame object.
+  const PixelFormat& decoded = reader.format();
+  format->is_signed = decoded.is_signed;
+  format->bits_stored = decoded.bits_stored;
+  for (const std::string& note : decoded.notes) {
+    if (std::find(format->notes.begin(), format->notes.end(), note) == format->notes.end())
+      format->notes.push_back(note);
+  }
+  return frame;
 }
 
 Result<std::unique_ptr<PixelReader>> PixelReader::Open(const std::string& path) {

@@ -106,10 +106,11 @@ class PixelReader {
 
 // Decodes one frame from its bytes alone, as the frame index locates them (dicom/frame_index.h)
 // without the rest of the file: a native frame's bytes, or the fragments of an encapsulated
-// frame joined in order. `format` is the instance's image pixel description with `frames` 1
-// (PixelFormatFromDicomJson gives it from the stored metadata). The values are those
-// PixelReader::ReadFrame gives for the same frame of the whole file.
-Result<Frame> DecodeFrameBytes(const PixelFormat& format, std::string bytes);
+// frame joined in order. `format` is the instance's image pixel description
+// (PixelFormatFromDicomJson gives it from the stored metadata); what the stream corrects in it
+// (a JPEG 2000 codestream's sign or precision, as PixelReader does) is applied to it, with a
+// note. The values are those PixelReader::ReadFrame gives for the same frame of the whole file.
+Result<Frame> DecodeFrameBytes(PixelFormat* format, std::string bytes);
 
 // The image pixel description from a data set's DICOM JSON (bronze metadata_string): Rows,
 // Columns, Samples per Pixel, Bits Allocated / Stored, Pixel Representation, Photometric

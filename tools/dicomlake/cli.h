@@ -51,6 +51,7 @@ void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterVacuum(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterDump(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterPixels(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterFrames(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterExport(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterIngest(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterFhir(CLI::App& app, GlobalOptions& global, int* exit_code);

@@ -20,8 +20,8 @@ int main(int argc, char** argv) {
   int exit_code = kExitOk;
   for (Register reg :
        {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql, RegisterVacuum,
-        RegisterDump, RegisterPixels, RegisterExport, RegisterIngest, RegisterFhir, RegisterSilver,
-        RegisterSample, RegisterGold, RegisterRun, RegisterStatus}) {
+        RegisterDump, RegisterPixels, RegisterFrames, RegisterExport, RegisterIngest, RegisterFhir,
+        RegisterSilver, RegisterSample, RegisterGold, RegisterRun, RegisterStatus}) {
     reg(app, global, &exit_code);
   }
   try {

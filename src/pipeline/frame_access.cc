@@ -1,0 +1,93 @@
+#include "pipeline/frame_access.h"
+
+#include <fmt/format.h>
+
+#include "common/fs.h"
+#include "scan/archive.h"
+
+namespace dicomlake::pipeline {
+namespace {
+
+std::string Text(const lake::Value& v) { return v.is_null() ? "" : v.s; }
+
+}  // namespace
+
+uint32_t StoredInstance::FrameCount() const {
+  return frames && !frames->empty() ? frames->back().frame_number : 0;
+}
+
+Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const std::string& lake_root,
+                                          const std::string& sop_instance_uid) {
+  DL_ASSIGN_OR_RETURN(lake::QueryResult bronze,
+                      engine.Query("SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                                   "'bronze' AND table_name = 'ImagingDicom'"));
+  if (bronze.rows.empty()) {
+    return NotFound("the lake has no bronze.ImagingDicom yet: ingest first (dicomlake ingest)");
+  }
+  DL_ASSIGN_OR_RETURN(
+      lake::QueryResult r,
+      engine.Query(fmt::format(
+          "SELECT sopInstanceUid, filePath, archiveMember, transferSyntaxUid, metadata_string, "
+          "frameIndex FROM bronze.ImagingDicom WHERE sopInstanceUid = {} AND operation IS NULL "
+          "ORDER BY createdDatetime DESC LIMIT 1",
+          lake::QuoteLiteral(sop_instance_uid))));
+  if (r.rows.empty()) {
+    return NotFound("no instance " + sop_instance_uid + " in bronze.ImagingDicom");
+  }
+  const lake::Row& row = r.rows[0];
+  StoredInstance in;
+  in.sop_instance_uid = Text(row[0]);
+  in.file_path = Text(row[1]);
+  if (!in.file_path.empty() && in.file_path[0] != '/')
+    in.file_path = fs::Join(lake_root, in.file_path);
+  in.archive_member = Text(row[2]);
+  in.transfer_syntax_uid = Text(row[3]);
+  in.metadata_json = Text(row[4]);
+  if (!row[5].is_null()) {
+    dicom::FrameIndex index;
+    for (const lake::Value& range : row[5].items) {
+      if (range.items.size() != 3) return Corrupt("a frameIndex entry without three fields");
+      index.push_back(
+          {static_cast<uint32_t>(range.items[0].i), range.items[1].i, range.items[2].i});
+    }
+    in.frames = std::move(index);
+  }
+  return in;
+}
+
+Result<std::vector<std::string>> ReadFrames(const StoredInstance& instance,
+                                            const std::vector<uint32_t>& numbers) {
+  if (!instance.frames) {
+    return NotFound("instance " + instance.sop_instance_uid +
+                    " has no frame index (no Pixel Data, a deflated file, or ingested before "
+                    "frame indexes existed)");
+  }
+  const uint32_t count = instance.FrameCount();
+  std::vector<scan::ByteRange> ranges;
+  std::vector<size_t> first_range;  // of each wanted frame, into `ranges`
+  uint32_t previous = 0;
+  for (uint32_t n : numbers) {
+    if (n < 1 || n > count) {
+      return InvalidArgument(fmt::format("instance {} has no frame {} (it has {})",
+                                         instance.sop_instance_uid, n, count));
+    }
+    if (n <= previous) return InvalidArgument("frame numbers must be ascending, without repeats");
+    previous = n;
+    first_range.push_back(ranges.size());
+    for (const dicom::FrameRange& r : *instance.frames) {
+      if (r.frame_number == n) ranges.push_back({r.offset, r.length});
+    }
+  }
+  first_range.push_back(ranges.size());
+  DL_ASSIGN_OR_RETURN(std::vector<std::string> parts,
+                      scan::ReadStoredRanges(instance.file_path, instance.archive_member, ranges));
+  std::vector<std::string> out;
+  for (size_t k = 0; k + 1 < first_range.size(); ++k) {
+    std::string frame;
+    for (size_t p = first_range[k]; p < first_range[k + 1]; ++p) frame += parts[p];
+    out.push_back(std::move(frame));
+  }
+  return out;
+}
+
+}  // namespace dicomlake::pipeline

@@ -73,6 +73,63 @@ TEST_F(DeltaTableTest, CreateIsIdempotentAndRejectsAnotherSchema) {
   EXPECT_TRUE(Rows(t).empty());
 }
 
+TEST_F(DeltaTableTest, CreateAddsNullableColumnsToAnExistingTable) {
+  DeltaTable t = MakeTable();
+  ASSERT_TRUE(t.Append(*engine_, kThree).ok());
+  auto before = t.Load(*engine_);
+  ASSERT_TRUE(before.ok());
+  Schema wider = PeopleSchema();
+  wider.fields.push_back(
+      MakeField("frames", DataType::Array(DataType::Struct({LongField("offset", false)}))));
+  ASSERT_TRUE(t.Create(*engine_, wider).ok());
+  auto after = t.Load(*engine_);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->version, before->version + 1);
+  EXPECT_EQ(after->schema, wider);
+  EXPECT_EQ(after->metadata.id, before->metadata.id);  // the same table
+  EXPECT_EQ(after->files.size(), before->files.size());
+  auto history = t.History();
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->front().operation, "ADD COLUMNS");
+  // Again: nothing to do. Old rows read the new column as NULL, new rows hold it.
+  ASSERT_TRUE(t.Create(*engine_, wider).ok());
+  EXPECT_EQ(t.Load(*engine_)->version, after->version);
+  auto appended = t.Append(*engine_,
+                           "SELECT 'd' AS id, 50 AS age, TIMESTAMPTZ '2024-01-02 00:00:00+00' AS "
+                           "updated, 'c2' AS created, ['y'] AS tags, [{'offset': 7}] AS frames");
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  auto scan = t.ScanSql(*t.Load(*engine_));
+  ASSERT_TRUE(scan.ok());
+  auto r = engine_->Query("SELECT id, frames::VARCHAR FROM (" + *scan + ") ORDER BY id");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->rows.size(), 4u);
+  EXPECT_TRUE(r->rows[0][1].is_null());
+  EXPECT_EQ(r->rows[3][1].s, "[{'offset': 7}]");
+  // The conformance checker reads the evolved log as Spark would.
+  EXPECT_EQ(testing::CheckDeltaTable(t.root()), std::vector<std::string>{});
+  // Columns dropped, retyped or added as required are not evolved.
+  Schema narrower = PeopleSchema();
+  narrower.fields.pop_back();
+  EXPECT_EQ(t.Create(*engine_, narrower).code(), StatusCode::kAlreadyExists);
+  Schema required = wider;
+  required.fields.push_back(StringField("must", false));
+  EXPECT_EQ(t.Create(*engine_, required).code(), StatusCode::kAlreadyExists);
+}
+
+TEST_F(DeltaTableTest, ScanOfAColumnNoFileHasYetReadsNull) {
+  DeltaTable t = MakeTable();
+  ASSERT_TRUE(t.Append(*engine_, kThree).ok());
+  Schema wider = PeopleSchema();
+  wider.fields.push_back(StringField("note"));
+  ASSERT_TRUE(t.Create(*engine_, wider).ok());
+  auto scan = t.ScanSql(*t.Load(*engine_));
+  ASSERT_TRUE(scan.ok());
+  auto r = engine_->Query("SELECT count(*), count(note) FROM (" + *scan + ")");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rows[0][0].i, 3);
+  EXPECT_EQ(r->rows[0][1].i, 0);
+}
+
 TEST_F(DeltaTableTest, AppendWritesStatsAndRows) {
   DeltaTable t = MakeTable();
   auto out = t.Append(*engine_, kThree);

@@ -4,8 +4,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bronze/imaging_dicom.h"
 #include "common/fs.h"
 #include "config/config.h"
+#include "dicom/dicom_json.h"
+#include "dicom/dicom_reader.h"
 #include "lake/engine.h"
 #include "lake/lake.h"
 #include "pipeline/admin_tables.h"
@@ -139,6 +142,54 @@ TEST_F(IngestTest, ReRunsAndRenamedCopiesAddNothingAndChangedFilesAddAVersion) {
       2);
   EXPECT_EQ(Count("SELECT count(*) FROM bronze.ImagingDicom WHERE patientName = 'Changed^Name'"),
             1);
+}
+
+// A lake whose bronze table was written before the frame index existed: the next ingest adds the
+// column (a Delta ADD COLUMNS commit), old rows read NULL, and `dicomlake frames` says why it
+// cannot read their frames while it reads the new ones.
+TEST_F(IngestTest, AnOlderBronzeTableGainsTheFrameIndexColumn) {
+  lake::DeltaTable bronze = lake_->OpenTable(lake::table::kImagingDicom);
+  lake::Schema old_schema = bronze::ImagingDicomSchema();
+  ASSERT_EQ(old_schema.fields.back().name, "frameIndex");
+  old_schema.fields.pop_back();
+  ASSERT_TRUE(bronze.Create(*engine_, old_schema, "an older dicomlake").ok());
+  auto file = dicom::ReadDicomFile(kData + "MR_small.dcm");
+  ASSERT_TRUE(file.ok());
+  bronze::FileFacts facts;
+  facts.file_path = kData + "MR_small.dcm";
+  facts.content_hash = "0123456789abcdef0123456789abcdef";
+  facts.source_system = "HOSP";
+  lake::Row row =
+      bronze::MakeImagingDicomRow(file->data, dicom::ToDicomJson(file->meta, file->data),
+                                  file->transfer_syntax_uid, {}, facts, {});
+  row.pop_back();
+  ASSERT_TRUE(bronze.AppendRows(*engine_, {row}).ok());
+
+  Copy("CT_small.dcm", ingest_ + "/CT_small.dcm");
+  EXPECT_EQ(Ingest().instances_added, 1);
+  auto snapshot = bronze.Load(*engine_);
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot->schema, bronze::ImagingDicomSchema());
+  EXPECT_EQ(bronze.History()->back().operation, "CREATE TABLE");
+  EXPECT_EQ(Count("SELECT count(*) FROM bronze.ImagingDicom WHERE frameIndex IS NULL"), 1);
+  EXPECT_EQ(Count("SELECT len(frameIndex) FROM bronze.ImagingDicom WHERE frameIndex IS NOT NULL"),
+            1);
+  testing::LakeFixture cli(lake_->root());
+  std::string out;
+  EXPECT_EQ(cli.Cli("frames " + lake_->root() + " --sop " + file->data.FirstString(0x00080018) +
+                        " --to " + dir_.Sub("old"),
+                    &out),
+            1)
+      << out;
+  EXPECT_NE(out.find("has no frame index"), std::string::npos) << out;
+  EXPECT_EQ(
+      cli.Cli("frames " + lake_->root() +
+                  " --sop 1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322 --to " + dir_.Sub("new"),
+              &out),
+      0)
+      << out;
+  EXPECT_TRUE(
+      fs::Exists(fs::Join(dir_.Sub("new"), "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322.npy")));
 }
 
 TEST_F(IngestTest, ByosReadsInPlaceAndOnlyNewOrChangedFiles) {

@@ -16,8 +16,9 @@ namespace dicomlake::testing {
 //  - required fields present with the right JSON types (protocol, metaData, add, remove);
 //  - schemaString parses as a Spark struct type; stats parse as JSON with numRecords;
 //  - every add's file exists with the logged size; for the live files of the latest version the
-//    Parquet columns match the schema (names, order, types; timestamps INT64 micros UTC) and
-//    numRecords equals the rows in the file;
+//    Parquet columns match the schema (names, order, types; timestamps INT64 micros UTC; a file
+//    written before nullable columns were added may lack them at the end) and numRecords
+//    equals the rows in the file;
 //  - `_last_checkpoint`, when present, names a checkpoint file that exists.
 std::vector<std::string> CheckDeltaTable(const std::string& table_root);
 

@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include "dicom/dicom_reader.h"
@@ -319,9 +320,13 @@ class DcmtkPixelReader : public PixelReader {
       return InvalidArgument(
           fmt::format("frame {} does not exist (the file has {})", index, format_.frames));
     }
-    // The decoder finds a frame's first fragment itself when frames are read in order.
+    // The decoder finds a frame's first fragment itself only when frames are read in order
+    // (DCMTK: "may fail otherwise"), and never by an Extended Offset Table: it is told where the
+    // frame starts (item numbers count the Basic Offset Table as 0) when the frames are located.
     if (index != next_frame_) start_fragment_ = 0;
     if (jpeg2000_) return ReadJpeg2000Frame(index);
+    if (encapsulated_ && format_.frames > 1 && FramesLocated())
+      start_fragment_ = static_cast<Uint32>(frame_starts_[index] + 1);
     uint64_t frame_bytes = StoredFrameBytes();
     Frame frame;
     frame.bytes.resize(frame_bytes + (frame_bytes % 2));  // DCMTK wants an even buffer
@@ -391,6 +396,12 @@ class DcmtkPixelReader : public PixelReader {
                       format_.frames, fragments));
     }
     return Status::Ok();
+  }
+
+  // True when LoadFragments located every frame (tried once).
+  bool FramesLocated() {
+    if (!frames_located_) frames_located_ = LoadFragments().ok();
+    return *frames_located_ && frame_starts_.size() == format_.frames;
   }
 
   // The encapsulated pixel sequence as read (by the transfer syntax DCMTK recognised the data
@@ -661,8 +672,9 @@ class DcmtkPixelReader : public PixelReader {
   bool encapsulated_ = false;
   bool rle_ = false;
   bool jpeg2000_ = false;                 // JPEG 2000 or HTJ2K: decoded by OpenJPEG
-  std::vector<DcmPixelItem*> fragments_;  // JPEG 2000: the fragments (values stay in the file)
-  std::vector<size_t> frame_starts_;      // JPEG 2000: index of each frame's first fragment
+  std::vector<DcmPixelItem*> fragments_;  // the fragments (values stay in the file)
+  std::vector<size_t> frame_starts_;      // index of each frame's first fragment
+  std::optional<bool> frames_located_;    // FramesLocated(), once known
   bool big_endian_ = false;
   bool subsampled_ = false;  // uncompressed YBR_FULL_422
   uint32_t next_frame_ = 0;

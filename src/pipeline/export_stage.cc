@@ -1,5 +1,7 @@
 #include "pipeline/export_stage.h"
 
+#include "pipeline/frame_access.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -111,14 +113,7 @@ Result<std::vector<ExportSeries>> SelectSeries(const lake::Lake& lake, lake::Eng
   if (conditions.empty()) {
     return InvalidArgument("no cohort: give --sql, --study, --series or --patient");
   }
-  DL_ASSIGN_OR_RETURN(lake::QueryResult bronze,
-                      engine.Query("SELECT 1 FROM information_schema.tables WHERE table_schema = "
-                                   "'bronze' AND table_name = 'ImagingDicom'"));
-  if (bronze.rows.empty()) {
-    return NotFound(
-        "the lake has no bronze.ImagingDicom yet, so no series: ingest first (dicomlake ingest "
-        "or dicomlake run)");
-  }
+  if (Status st = RequireBronze(engine); !st.ok()) return NotFound("no series: " + st.message());
   std::string where;
   for (const auto& c : conditions) where += (where.empty() ? "" : " OR ") + c;
   DL_ASSIGN_OR_RETURN(

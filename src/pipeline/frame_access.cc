@@ -16,14 +16,20 @@ uint32_t StoredInstance::FrameCount() const {
   return frames && !frames->empty() ? frames->back().frame_number : 0;
 }
 
-Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const std::string& lake_root,
-                                          const std::string& sop_instance_uid) {
+Status RequireBronze(lake::Engine& engine) {
   DL_ASSIGN_OR_RETURN(lake::QueryResult bronze,
                       engine.Query("SELECT 1 FROM information_schema.tables WHERE table_schema = "
                                    "'bronze' AND table_name = 'ImagingDicom'"));
   if (bronze.rows.empty()) {
-    return NotFound("the lake has no bronze.ImagingDicom yet: ingest first (dicomlake ingest)");
+    return NotFound(
+        "the lake has no bronze.ImagingDicom yet: ingest first (dicomlake ingest or dicomlake "
+        "run)");
   }
+  return Status::Ok();
+}
+
+Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const std::string& lake_root,
+                                          const std::string& sop_instance_uid) {
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult r,
       engine.Query(fmt::format(

@@ -27,6 +27,10 @@ struct StoredInstance {
   uint32_t FrameCount() const;              // from the index; 0 without one
 };
 
+// kNotFound, saying to ingest first, when the lake has no bronze.ImagingDicom (the lake's views
+// must be registered in `engine`).
+Status RequireBronze(lake::Engine& engine);
+
 // The latest bronze row of `sop_instance_uid` (the lake's views must be registered in
 // `engine`). kNotFound names the UID when bronze has no such instance.
 Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const std::string& lake_root,

@@ -191,6 +191,38 @@ TEST(CliTest, ExportSaysWhyWhenItCannot) {
   EXPECT_EQ(Cli("export " + lake + to + " --series 1.2.3 --format xml", true).code, 2);
 }
 
+TEST(CliTest, FramesSaysWhyWhenItCannot) {
+  const std::string ct = "/usr/lib/python3/dist-packages/pydicom/data/test_files/CT_small.dcm";
+  if (!fs::Exists(ct)) GTEST_SKIP() << "python3-pydicom is not installed";
+  testing::TestDir dir;
+  std::string lake = dir.Sub("l");
+  ASSERT_EQ(Cli("init " + lake).code, 0);
+  std::string to = " --to " + dir.Sub("out");
+  CliRun empty = Cli("frames " + lake + to + " --sop 1.2.3", true);
+  EXPECT_EQ(empty.code, 1);
+  EXPECT_NE(empty.out.find("ingest first"), std::string::npos) << empty.out;
+  ASSERT_TRUE(fs::MakeDirs(dir.Sub("src/t")).ok());
+  ASSERT_TRUE(fs::WriteFileAtomic(dir.Sub("src/t/ct.dcm"), *fs::ReadFile(ct)).ok());
+  ASSERT_EQ(Cli("ingest " + lake + " --source " + dir.Sub("src")).code, 0);
+  CliRun none = Cli("frames " + lake + to, true);
+  EXPECT_EQ(none.code, 2);
+  EXPECT_NE(none.out.find("give --sop or --sql"), std::string::npos) << none.out;
+  CliRun unknown = Cli("frames " + lake + to + " --sop 1.2.3", true);
+  EXPECT_EQ(unknown.code, 3);
+  EXPECT_NE(unknown.out.find("no instance 1.2.3 in bronze"), std::string::npos) << unknown.out;
+  const std::string sop = "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322";
+  CliRun beyond = Cli("frames " + lake + to + " --sop " + sop + " --frame 2", true);
+  EXPECT_EQ(beyond.code, 3);
+  EXPECT_NE(beyond.out.find("has no frame 2 (it has 1)"), std::string::npos) << beyond.out;
+  CliRun query = Cli("frames " + lake + to + " --sql \"SELECT nothing FROM nowhere\"", true);
+  EXPECT_EQ(query.code, 1);
+  EXPECT_NE(query.out.find("--sql query failed"), std::string::npos) << query.out;
+  CliRun found =
+      Cli("frames " + lake + to + " --sql \"SELECT sopInstanceUid FROM bronze.ImagingDicom\"");
+  EXPECT_EQ(found.code, 0) << found.out;
+  EXPECT_TRUE(fs::Exists(dir.Sub("out/" + sop + ".npy")));
+}
+
 TEST(CliTest, ConfigShowAppliesPrecedenceAndRejectsUnknownKeys) {
   testing::TestDir dir;
   std::string lake = dir.Sub("l");

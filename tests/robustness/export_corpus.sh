@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Robustness of `dicomlake export`: the malformed corpus (truncated pixel data, lying fragment
+# Robustness of `dicomlake export` and `dicomlake frames`: the malformed corpus (truncated pixel data, lying fragment
 # tables, frame counts larger than the data, codec CVE reproducers ...) and pydicom's test files
 # are copied (the scanner does not follow links) and read in place into a lake, and every series is exported as NIfTI and as PNG. Each export
 # must finish (exit 0, or 3 when some files failed) within its time limit, write a manifest with
@@ -38,6 +38,23 @@ for format in nifti png; do
   fi
   problems=$(grep -c ',[^,]*[a-z][^,]*$' "$work/$format/manifest.csv" || true)
   echo "export --format $format: $series series, exit $rc, manifest rows with a problem: $problems"
+done
+# The frame index of the same files: every indexed instance's last frame read and decoded through
+# it, and its first frame as stored, in one `dicomlake frames` run each (exit 0, or 3 with a
+# reason per instance that failed).
+indexed_sql="SELECT DISTINCT sopInstanceUid FROM bronze.ImagingDicom WHERE frameIndex IS NOT NULL AND sopInstanceUid IS NOT NULL"
+indexed=$("$bin" sql "$lake" --format csv "SELECT count(*) FROM ($indexed_sql)" | tail -1)
+for mode in decoded raw; do
+  extra=()
+  [ "$mode" = raw ] && extra=(--raw --frame 1)
+  timeout 900 "$bin" -q frames "$lake" --sql "$indexed_sql" "${extra[@]}" --to "$work/frames-$mode" 2>"$work/err"
+  rc=$?
+  if [ $rc -ne 0 ] && [ $rc -ne 3 ]; then
+    echo "CRASH OR HANG: frames ($mode) ended with $rc"; head -5 "$work/err"; status=1; continue
+  fi
+  unexplained=$(grep -vc "^dicomlake: .*: " "$work/err" || true)
+  [ "$unexplained" -eq 0 ] || { echo "frames ($mode): $unexplained lines of output without a reason"; status=1; }
+  echo "frames ($mode): $indexed indexed instances, exit $rc, $(grep "^dicomlake: .*: " "$work/err" | grep -vc ": warning: " || true) failed with a reason"
 done
 events=$("$bin" sql "$lake" --format csv "SELECT count(*) FROM admin.BusinessEvents WHERE activityName = 'imaging_export' AND message IS NOT NULL AND message <> ''" | tail -1)
 echo "export: $events failed files recorded in admin.BusinessEvents with a reason"

@@ -59,6 +59,17 @@ void Compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
 }  // namespace
 
 std::string Sha256Hex(std::string_view data) {
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (unsigned char c : Sha256(data)) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+  }
+  return out;
+}
+
+std::string Sha256(std::string_view data) {
   std::array<uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
@@ -74,13 +85,26 @@ std::string Sha256Hex(std::string_view data) {
   for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
   Compress(h, tail);
   if (tail_len == 128) Compress(h, tail + 64);
-  static const char* kHex = "0123456789abcdef";
   std::string out;
-  out.reserve(64);
+  out.reserve(32);
   for (uint32_t word : h) {
-    for (int shift = 28; shift >= 0; shift -= 4) out += kHex[(word >> shift) & 0xF];
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((word >> shift) & 0xFF);
   }
   return out;
+}
+
+std::string HmacSha256(std::string_view key, std::string_view message) {
+  constexpr size_t kBlock = 64;
+  std::string k = key.size() > kBlock ? Sha256(key) : std::string(key);
+  k.resize(kBlock, '\0');
+  std::string inner(kBlock, '\0'), outer(kBlock, '\0');
+  for (size_t i = 0; i < kBlock; ++i) {
+    inner[i] = static_cast<char>(k[i] ^ 0x36);
+    outer[i] = static_cast<char>(k[i] ^ 0x5c);
+  }
+  inner.append(message);
+  outer += Sha256(inner);
+  return Sha256(outer);
 }
 
 }  // namespace dicomlake

@@ -1,0 +1,294 @@
+// The DCMTK adapter of the de-identifier (deid/deidentifier.h): the whole file is read, every
+// element visited at any depth, the profile's action applied, and the file written again in
+// its transfer syntax under a temporary name, then renamed.
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcdict.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcitem.h>
+#include <dcmtk/dcmdata/dcmetinf.h>
+#include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcxfer.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <vector>
+
+#include "common/time_util.h"
+#include "deid/deidentifier.h"
+
+namespace dicomlake::deid {
+namespace {
+
+constexpr uint32_t kPatientId = 0x00100020;
+
+bool IsDateVr(DcmEVR vr) { return vr == EVR_DA || vr == EVR_DT; }
+
+// "YYYYMMDD" moved by `days`; anything else (a partial or broken date) is emptied.
+std::string ShiftDate(const std::string& date, int days) {
+  if (date.size() != 8 || date.find_first_not_of("0123456789") != std::string::npos) return "";
+  int64_t y = std::atoi(date.substr(0, 4).c_str());
+  unsigned m = static_cast<unsigned>(std::atoi(date.substr(4, 2).c_str()));
+  unsigned d = static_cast<unsigned>(std::atoi(date.substr(6, 2).c_str()));
+  if (m < 1 || m > 12 || d < 1 || d > 31) return "";
+  int64_t shifted = DaysFromCivil(y, m, d) + days;
+  CivilFromDays(shifted, &y, &m, &d);
+  return fmt::format("{:04}{:02}{:02}", y, m, d);
+}
+
+// The dummy value of a text VR (PS3.15 E.1.1 D: "a non-zero length value that may be a dummy
+// value and consistent with the VR"), as dcm4che's de-identifier writes them.
+std::string DummyOf(DcmEVR vr) {
+  switch (vr) {
+    case EVR_DA:
+      return "19991111";
+    case EVR_DT:
+      return "19991111111111";
+    case EVR_TM:
+      return "111111";
+    case EVR_IS:
+    case EVR_DS:
+      return "0";
+    case EVR_AS:
+      return "000Y";
+    case EVR_CS:
+      return "REMOVED";
+    default:
+      return "REMOVED";
+  }
+}
+
+bool IsTextVr(DcmEVR vr) {
+  switch (vr) {
+    case EVR_AE:
+    case EVR_AS:
+    case EVR_CS:
+    case EVR_DA:
+    case EVR_DS:
+    case EVR_DT:
+    case EVR_IS:
+    case EVR_LO:
+    case EVR_LT:
+    case EVR_PN:
+    case EVR_SH:
+    case EVR_ST:
+    case EVR_TM:
+    case EVR_UC:
+    case EVR_UI:
+    case EVR_UR:
+    case EVR_UT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+class Walker {
+ public:
+  Walker(const Profile& profile, const Key& key, const DeidSettings& settings, DeidReport* report)
+      : profile_(profile), key_(key), settings_(settings), report_(report) {}
+
+  void Item(DcmItem& item) {
+    for (unsigned long i = 0; i < item.card();) {
+      DcmElement* e = item.getElement(i);
+      if (e == nullptr) {
+        ++i;
+        continue;
+      }
+      if (Element(e)) {
+        delete item.remove(i);
+        ++report_->removed;
+      } else {
+        ++i;
+      }
+    }
+  }
+
+ private:
+  // Applies the action to `e`; true when it is to be removed.
+  bool Element(DcmElement* e) {
+    const DcmTagKey k = e->getTag();
+    const uint32_t tag = (uint32_t{k.getGroup()} << 16) | k.getElement();
+    const DcmEVR vr = e->ident();
+    const bool is_sequence = vr == EVR_SQ;
+    if (k.getElement() == 0x0000) return true;  // group lengths: retired, and now wrong
+    if (tag == kPatientId) {
+      e->putString(report_->patient_pseudonym.c_str());
+      ++report_->cleaned;
+      return false;
+    }
+    std::optional<Action> action = profile_.ActionFor(tag, settings_.options);
+    if (!action) {
+      if (is_sequence) Sequence(e);
+      return false;
+    }
+    switch (*action) {
+      case Action::kRemove:
+        return true;
+      case Action::kZero:
+        if (is_sequence) {
+          static_cast<DcmSequenceOfItems*>(e)->clear();
+        } else {
+          e->clear();
+        }
+        ++report_->emptied;
+        return false;
+      case Action::kDummy:
+        if (is_sequence) {
+          Sequence(e);
+        } else if (IsTextVr(vr)) {
+          e->putString(vr == EVR_UI ? key_.NewUid("dummy").c_str() : DummyOf(vr).c_str());
+        } else {
+          e->clear();
+        }
+        ++report_->dummied;
+        return false;
+      case Action::kClean:
+        if (is_sequence) {
+          Sequence(e);
+        } else if (IsDateVr(vr) &&
+                   settings_.options.Has(Option::kRetainLongitudinalModifiedDates)) {
+          ShiftDates(e);
+        } else if (vr != EVR_TM) {
+          e->clear();  // no cleaning rule beyond emptying: identifying text does not survive
+        }
+        ++report_->cleaned;
+        return false;
+      case Action::kUid:
+        if (is_sequence) {
+          Sequence(e);
+        } else if (vr == EVR_UI) {
+          ReplaceUids(e);
+        } else {
+          e->clear();
+        }
+        return false;
+      case Action::kKeep:
+        if (is_sequence) Sequence(e);
+        ++report_->kept;
+        return false;
+    }
+    return false;
+  }
+
+  void Sequence(DcmElement* e) {
+    auto* sq = static_cast<DcmSequenceOfItems*>(e);
+    for (unsigned long n = 0; n < sq->card(); ++n) {
+      if (DcmItem* item = sq->getItem(n)) Item(*item);
+    }
+  }
+
+  void ReplaceUids(DcmElement* e) {
+    OFString all;
+    if (e->getOFStringArray(all).bad() || all.empty()) return;
+    std::string out;
+    size_t start = 0;
+    std::string text = all.c_str();
+    for (;;) {
+      size_t end = text.find('\\', start);
+      std::string uid = text.substr(start, end == std::string::npos ? end : end - start);
+      while (!uid.empty() && (uid.back() == ' ' || uid.back() == '\0')) uid.pop_back();
+      std::string replaced = uid.empty() ? "" : key_.NewUid(uid);
+      if (!uid.empty()) report_->uids[uid] = replaced;
+      out += (start == 0 ? "" : "\\") + replaced;
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    e->putString(out.c_str());
+  }
+
+  void ShiftDates(DcmElement* e) {
+    OFString all;
+    if (e->getOFStringArray(all).bad()) return;
+    std::string text = all.c_str(), out;
+    size_t start = 0;
+    for (;;) {
+      size_t end = text.find('\\', start);
+      std::string v = text.substr(start, end == std::string::npos ? end : end - start);
+      // DT: the date part moves, the time of day and offset stay.
+      std::string moved = v.size() >= 8 ? ShiftDate(v.substr(0, 8), report_->shift_days) : "";
+      if (!moved.empty()) moved += v.substr(8);
+      out += (start == 0 ? "" : "\\") + moved;
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+    e->putString(out.c_str());
+  }
+
+  const Profile& profile_;
+  const Key& key_;
+  const DeidSettings& settings_;
+  DeidReport* report_;
+};
+
+// PS3.15 E.1.1: Patient Identity Removed, De-identification Method (and its code sequence), and
+// Longitudinal Temporal Information Modified.
+void AddConformanceAttributes(DcmDataset& ds, const Options& options) {
+  ds.putAndInsertString(DCM_PatientIdentityRemoved, "YES");
+  std::string method = fmt::format("dicomlake, DICOM PS3.15 {} Basic Profile", Profile::kEdition);
+  for (Option o : options.applied) method += std::string(", ") + InfoOf(o).name;
+  if (method.size() > 64) method.resize(64);  // LO
+  ds.putAndInsertString(DCM_DeidentificationMethod, method.c_str());
+  ds.findAndDeleteElement(DCM_DeidentificationMethodCodeSequence);
+  auto add_code = [&](const char* value, const char* meaning) {
+    DcmItem* item = nullptr;
+    if (ds.findOrCreateSequenceItem(DCM_DeidentificationMethodCodeSequence, item, -2).good()) {
+      item->putAndInsertString(DCM_CodeValue, value);
+      item->putAndInsertString(DCM_CodingSchemeDesignator, "DCM");
+      item->putAndInsertString(DCM_CodeMeaning, meaning);
+    }
+  };
+  add_code(kBasicProfileCode, kBasicProfileMeaning);
+  for (Option o : options.applied) add_code(InfoOf(o).code_value, InfoOf(o).code_meaning);
+  const char* temporal = options.Has(Option::kRetainLongitudinalFullDates)       ? "UNMODIFIED"
+                         : options.Has(Option::kRetainLongitudinalModifiedDates) ? "MODIFIED"
+                                                                                 : "REMOVED";
+  ds.putAndInsertString(DCM_LongitudinalTemporalInformationModified, temporal);
+}
+
+}  // namespace
+
+Result<DeidReport> DeidentifyFile(const std::string& in, const std::string& out, const Key& key,
+                                  const DeidSettings& settings) {
+  DL_RETURN_IF_ERROR(settings.options.Validate());
+  if (!dcmDataDict.isDictionaryLoaded()) {
+    return Internal("the DICOM data dictionary is not loaded (DCMDICTPATH)");
+  }
+  DcmFileFormat file;
+  OFCondition cond = file.loadFile(OFFilename(in.c_str()));
+  if (cond.bad()) return InvalidArgument(std::string("not readable as DICOM: ") + cond.text());
+  DcmDataset& ds = *file.getDataset();
+  DeidReport report;
+  OFString patient_id;
+  if (ds.findAndGetOFString(DCM_PatientID, patient_id).good())
+    report.patient_id = patient_id.c_str();
+  report.patient_pseudonym = key.PatientPseudonym(report.patient_id);
+  if (settings.options.Has(Option::kRetainLongitudinalModifiedDates)) {
+    report.shift_days =
+        key.DateShiftDays(report.patient_id, settings.shift_min_days, settings.shift_max_days);
+    if (report.shift_days == 0) return InvalidArgument("the date shift range holds no day but 0");
+  }
+  const E_TransferSyntax xfer = ds.getOriginalXfer();
+  Walker walker(Profile::Pinned(), key, settings, &report);
+  walker.Item(ds);
+  AddConformanceAttributes(ds, settings.options);
+  // A new file meta group (DCMTK fills it from the data set: SOP Class / Instance UIDs).
+  file.getMetaInfo()->clear();
+  const std::string partial = out + ".partial";
+  cond = file.saveFile(OFFilename(partial.c_str()), xfer, EET_ExplicitLength, EGL_withoutGL,
+                       EPD_noChange, 0, 0, EWM_createNewMeta);
+  if (cond.bad()) {
+    std::remove(partial.c_str());
+    return IoError(fmt::format("cannot write {}: {}", out, cond.text()));
+  }
+  if (std::rename(partial.c_str(), out.c_str()) != 0) {
+    std::remove(partial.c_str());
+    return ErrnoError(errno, "cannot rename " + partial + " to " + out);
+  }
+  return report;
+}
+
+}  // namespace dicomlake::deid

@@ -1,0 +1,38 @@
+// De-identification of one DICOM file (issue 14): the profile's actions (deid/profile.h) applied
+// to every attribute at any depth, with the keyed identifiers of deid/keyed.h, and the
+// conformance attributes of PS3.15 E.1.1 written. The adapter is deid/dcmtk_deidentifier.cc.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "common/status.h"
+#include "deid/keyed.h"
+#include "deid/profile.h"
+
+namespace dicomlake::deid {
+
+struct DeidSettings {
+  Options options;
+  // The range of a patient's date shift in days (never 0): with the modified-dates option,
+  // dates move by Key::DateShiftDays(PatientID, min, max).
+  int shift_min_days = -3650;
+  int shift_max_days = -1;
+};
+
+// What was done to one file.
+struct DeidReport {
+  std::string patient_id;                   // the original Patient ID ("" when absent)
+  std::string patient_pseudonym;            // its pseudonym
+  int shift_days = 0;                       // the patient's date shift (modified-dates option)
+  std::map<std::string, std::string> uids;  // old UID -> new UID, every one replaced
+  int removed = 0, emptied = 0, dummied = 0, cleaned = 0, kept = 0;
+};
+
+// Reads `in`, de-identifies it, and writes `out` (same transfer syntax, a new file meta group)
+// whole or not at all. Errors name the reason (not DICOM, unreadable, cannot write).
+Result<DeidReport> DeidentifyFile(const std::string& in, const std::string& out, const Key& key,
+                                  const DeidSettings& settings);
+
+}  // namespace dicomlake::deid

@@ -1,0 +1,127 @@
+#include "deid/deidentifier.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "common/fs.h"
+#include "dicom/dicom_reader.h"
+#include "support/test_dir.h"
+
+namespace dicomlake::deid {
+namespace {
+
+const std::string kData = "/usr/lib/python3/dist-packages/pydicom/data/test_files/";
+
+Key TestKey() { return Key::FromBytes(std::string(32, 'k')); }
+
+// Calls `f` for every element at any depth.
+void Visit(const dicom::Dataset& ds, const std::function<void(const dicom::Element&)>& f) {
+  for (const auto& e : ds.elements) {
+    f(e);
+    for (const auto& item : e.items) Visit(item, f);
+  }
+}
+
+class DeidentifierTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::Exists(kData + "CT_small.dcm")) GTEST_SKIP() << "python3-pydicom is not installed";
+  }
+  dicom::DicomFile Deidentify(const std::string& name, const DeidSettings& settings,
+                              DeidReport* report = nullptr) {
+    std::string out = dir_.Sub(name + ".deid");
+    auto r = DeidentifyFile(kData + name, out, TestKey(), settings);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    if (report != nullptr && r.ok()) *report = *r;
+    auto file = dicom::ReadDicomFile(out);
+    EXPECT_TRUE(file.ok()) << file.status().ToString();
+    return file.ok() ? std::move(*file) : dicom::DicomFile{};
+  }
+  testing::TestDir dir_;
+};
+
+TEST_F(DeidentifierTest, BasicProfileRemovesIdentityKeyedAndConsistently) {
+  auto original = dicom::ReadDicomFile(kData + "CT_small.dcm");
+  ASSERT_TRUE(original.ok());
+  DeidReport report;
+  dicom::DicomFile f = Deidentify("CT_small.dcm", {}, &report);
+  const dicom::Dataset& d = f.data;
+  EXPECT_EQ(d.FirstString(0x00100010), "");  // Patient's Name: Z
+  EXPECT_EQ(d.FirstString(0x00100020),
+            TestKey().PatientPseudonym(original->data.FirstString(0x00100020)));
+  EXPECT_EQ(d.FirstString(0x0020000D), TestKey().NewUid(original->data.FirstString(0x0020000D)));
+  EXPECT_EQ(d.FirstString(0x00080018), TestKey().NewUid(original->data.FirstString(0x00080018)));
+  EXPECT_EQ(f.meta.FirstString(0x00020003), d.FirstString(0x00080018));  // meta follows
+  EXPECT_EQ(d.FirstString(0x00080020), "");                              // Study Date: Z
+  EXPECT_EQ(d.FirstString(0x00120062), "YES");
+  EXPECT_EQ(d.FirstString(0x00280303), "REMOVED");
+  const dicom::Element* codes = d.Find(0x00120064);
+  ASSERT_NE(codes, nullptr);
+  ASSERT_EQ(codes->items.size(), 1u);
+  EXPECT_EQ(codes->items[0].FirstString(0x00080100), "113100");
+  int privates = 0;
+  Visit(d, [&](const dicom::Element& e) { privates += e.is_private() ? 1 : 0; });
+  EXPECT_EQ(privates, 0);
+  EXPECT_FALSE(report.uids.empty());
+  // The pixels are untouched.
+  ASSERT_NE(d.Find(0x7FE00010), nullptr);
+  // The same key gives the same bytes.
+  std::string again = dir_.Sub("again.dcm");
+  ASSERT_TRUE(DeidentifyFile(kData + "CT_small.dcm", again, TestKey(), {}).ok());
+  EXPECT_EQ(*fs::ReadFile(again), *fs::ReadFile(dir_.Sub("CT_small.dcm.deid")));
+}
+
+TEST_F(DeidentifierTest, OptionsRetainWhatTheySayAndShiftDates) {
+  auto original = dicom::ReadDicomFile(kData + "CT_small.dcm");
+  ASSERT_TRUE(original.ok());
+  DeidSettings settings;
+  settings.options.applied = {Option::kRetainUids, Option::kRetainLongitudinalModifiedDates,
+                              Option::kRetainPatientCharacteristics};
+  settings.shift_min_days = -10;
+  settings.shift_max_days = -10;
+  DeidReport report;
+  dicom::DicomFile f = Deidentify("CT_small.dcm", settings, &report);
+  const dicom::Dataset& d = f.data;
+  EXPECT_EQ(report.shift_days, -10);
+  EXPECT_EQ(d.FirstString(0x0020000D), original->data.FirstString(0x0020000D));
+  EXPECT_EQ(d.FirstString(0x00100040), original->data.FirstString(0x00100040));  // sex kept
+  // CT_small's Study Date is 20040119: ten days earlier.
+  EXPECT_EQ(original->data.FirstString(0x00080020), "20040119");
+  EXPECT_EQ(d.FirstString(0x00080020), "20040109");
+  EXPECT_EQ(d.FirstString(0x00280303), "MODIFIED");
+  const dicom::Element* codes = d.Find(0x00120064);
+  ASSERT_NE(codes, nullptr);
+  EXPECT_EQ(codes->items.size(), 4u);  // the Basic Profile and three options
+}
+
+TEST_F(DeidentifierTest, SequencesAreDeidentifiedAtAnyDepth) {
+  // A file with nested sequences holding UIDs (Referenced ... Sequences).
+  const std::string name = "rtplan.dcm";
+  if (!fs::Exists(kData + name)) GTEST_SKIP() << name << " is missing";
+  auto original = dicom::ReadDicomFile(kData + name);
+  ASSERT_TRUE(original.ok());
+  std::vector<std::string> old_uids;
+  Visit(original->data, [&](const dicom::Element& e) {
+    if (e.tag == 0x00081155) old_uids.push_back(*e.strings[0]);  // Referenced SOP Instance UID
+  });
+  ASSERT_FALSE(old_uids.empty());
+  dicom::DicomFile f = Deidentify(name, {});
+  std::vector<std::string> new_uids;
+  Visit(f.data, [&](const dicom::Element& e) {
+    if (e.tag == 0x00081155) new_uids.push_back(*e.strings[0]);
+  });
+  ASSERT_EQ(new_uids.size(), old_uids.size());
+  for (size_t i = 0; i < new_uids.size(); ++i)
+    EXPECT_EQ(new_uids[i], TestKey().NewUid(old_uids[i]));
+}
+
+TEST_F(DeidentifierTest, ANonDicomFileIsRefused) {
+  ASSERT_TRUE(fs::WriteFileAtomic(dir_.Sub("x.dcm"), "not dicom").ok());
+  auto r = DeidentifyFile(dir_.Sub("x.dcm"), dir_.Sub("y.dcm"), TestKey(), {});
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(fs::Exists(dir_.Sub("y.dcm")));
+}
+
+}  // namespace
+}  // namespace dicomlake::deid

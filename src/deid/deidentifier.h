@@ -31,7 +31,8 @@ struct DeidReport {
 };
 
 // Reads `in`, de-identifies it, and writes `out` (same transfer syntax, a new file meta group)
-// whole or not at all. Errors name the reason (not DICOM, unreadable, cannot write).
+// whole or not at all. Errors name the reason (not DICOM, unreadable, cannot write). Call on a
+// thread with a large stack (RunOnLargeStack), as for the DICOM reader: sequences nest deeply.
 Result<DeidReport> DeidentifyFile(const std::string& in, const std::string& out, const Key& key,
                                   const DeidSettings& settings);
 

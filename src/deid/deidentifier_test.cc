@@ -2,9 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 
 #include "common/fs.h"
+#include "common/large_stack.h"
 #include "dicom/dicom_reader.h"
 #include "support/test_dir.h"
 
@@ -121,6 +125,46 @@ TEST_F(DeidentifierTest, ANonDicomFileIsRefused) {
   auto r = DeidentifyFile(dir_.Sub("x.dcm"), dir_.Sub("y.dcm"), TestKey(), {});
   EXPECT_FALSE(r.ok());
   EXPECT_FALSE(fs::Exists(dir_.Sub("y.dcm")));
+}
+
+// Robustness: every file of the malformed corpus (../shared/corpus) and of pydicom's test data is
+// de-identified or refused with a reason, never crashes (run under ASan in the robustness label:
+// ctest Robustness.DeidSurvivesEveryCorpusFile).
+TEST(DeidentifierCorpus, EveryFileIsDeidentifiedOrRefusedWithAReason) {
+  std::vector<std::string> roots;
+  if (const char* src = std::getenv("DICOMLAKE_SOURCE_DIR")) {
+    roots.push_back(std::string(src) + "/../shared/corpus/fuzz-pwnlab-v3");
+  }
+  roots.push_back("/usr/lib/python3/dist-packages/pydicom/data");
+  std::vector<std::string> files;
+  for (const std::string& root : roots) {
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      std::string ext = it->path().extension().string();
+      if (ext == ".md" || ext == ".json" || ext == ".py" || ext == ".pyc") continue;
+      files.push_back(it->path().string());
+    }
+  }
+  if (files.empty()) GTEST_SKIP() << "no corpus (../shared/corpus or python3-pydicom)";
+  testing::TestDir dir;
+  int done = 0, refused = 0;
+  for (const std::string& f : files) {
+    Result<DeidReport> r = Internal("not run");
+    ASSERT_TRUE(RunOnLargeStack([&] {
+                  r = DeidentifyFile(f, dir.Sub("out.dcm"), TestKey(), DeidSettings{});
+                }).ok());
+    if (r.ok()) {
+      ++done;
+    } else {
+      ++refused;
+      EXPECT_FALSE(r.status().message().empty()) << f;
+    }
+  }
+  std::printf("de-identification over %zu files: %d written, %d refused with a reason\n",
+              files.size(), done, refused);
+  EXPECT_GT(done, 0);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <dcmtk/dcmdata/dcitem.h>
 #include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcsequen.h>
+#include <dcmtk/dcmdata/dcvr.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 #include <fmt/format.h>
 
@@ -58,31 +59,6 @@ std::string DummyOf(DcmEVR vr) {
       return "REMOVED";
     default:
       return "REMOVED";
-  }
-}
-
-bool IsTextVr(DcmEVR vr) {
-  switch (vr) {
-    case EVR_AE:
-    case EVR_AS:
-    case EVR_CS:
-    case EVR_DA:
-    case EVR_DS:
-    case EVR_DT:
-    case EVR_IS:
-    case EVR_LO:
-    case EVR_LT:
-    case EVR_PN:
-    case EVR_SH:
-    case EVR_ST:
-    case EVR_TM:
-    case EVR_UC:
-    case EVR_UI:
-    case EVR_UR:
-    case EVR_UT:
-      return true;
-    default:
-      return false;
   }
 }
 
@@ -139,7 +115,7 @@ class Walker {
       case Action::kDummy:
         if (is_sequence) {
           Sequence(e);
-        } else if (IsTextVr(vr)) {
+        } else if (DcmVR(vr).isaString()) {
           e->putString(vr == EVR_UI ? key_.NewUid("dummy").c_str() : DummyOf(vr).c_str());
         } else {
           e->clear();
@@ -181,41 +157,39 @@ class Walker {
     }
   }
 
-  void ReplaceUids(DcmElement* e) {
+  // Replaces each value of a multi-valued text element by `f(value)`.
+  template <typename F>
+  void MapValues(DcmElement* e, F f) {
     OFString all;
-    if (e->getOFStringArray(all).bad() || all.empty()) return;
+    if (e->getOFStringArray(all).bad()) return;
+    const std::string text = all.c_str();
     std::string out;
-    size_t start = 0;
-    std::string text = all.c_str();
-    for (;;) {
+    for (size_t start = 0;;) {
       size_t end = text.find('\\', start);
-      std::string uid = text.substr(start, end == std::string::npos ? end : end - start);
-      while (!uid.empty() && (uid.back() == ' ' || uid.back() == '\0')) uid.pop_back();
-      std::string replaced = uid.empty() ? "" : key_.NewUid(uid);
-      if (!uid.empty()) report_->uids[uid] = replaced;
-      out += (start == 0 ? "" : "\\") + replaced;
+      out += (start == 0 ? "" : "\\") +
+             f(text.substr(start, end == std::string::npos ? end : end - start));
       if (end == std::string::npos) break;
       start = end + 1;
     }
     e->putString(out.c_str());
   }
 
+  void ReplaceUids(DcmElement* e) {
+    MapValues(e, [&](std::string uid) {
+      while (!uid.empty() && (uid.back() == ' ' || uid.back() == '\0')) uid.pop_back();
+      if (uid.empty()) return std::string();
+      std::string replaced = key_.NewUid(uid);
+      report_->uids[uid] = replaced;
+      return replaced;
+    });
+  }
+
+  // DA moves by the patient's shift; DT moves its date part, its time of day and offset stay.
   void ShiftDates(DcmElement* e) {
-    OFString all;
-    if (e->getOFStringArray(all).bad()) return;
-    std::string text = all.c_str(), out;
-    size_t start = 0;
-    for (;;) {
-      size_t end = text.find('\\', start);
-      std::string v = text.substr(start, end == std::string::npos ? end : end - start);
-      // DT: the date part moves, the time of day and offset stay.
+    MapValues(e, [&](const std::string& v) {
       std::string moved = v.size() >= 8 ? ShiftDate(v.substr(0, 8), report_->shift_days) : "";
-      if (!moved.empty()) moved += v.substr(8);
-      out += (start == 0 ? "" : "\\") + moved;
-      if (end == std::string::npos) break;
-      start = end + 1;
-    }
-    e->putString(out.c_str());
+      return moved.empty() ? moved : moved + v.substr(8);
+    });
   }
 
   const Profile& profile_;

@@ -14,7 +14,6 @@
 #include "pixels/values.h"
 #include "pixels/volume.h"
 #include "pixels/writers.h"
-#include "scan/archive.h"
 
 namespace dicomlake::pipeline {
 namespace {
@@ -29,45 +28,8 @@ struct SeriesFiles {
   std::vector<bool> ok;
 };
 
-// Makes the stored originals readable: plain paths as they are, archive members extracted into
-// `scratch`, one pass per archive.
-void Materialise(const ExportSeries& s, const std::string& scratch, SeriesFiles* files,
-                 std::vector<FileFailure>* failures) {
-  const size_t n = s.instances.size();
-  files->paths.assign(n, "");
-  std::map<std::string, std::vector<size_t>> by_archive;
-  for (size_t i = 0; i < n; ++i) {
-    const ExportInstance& in = s.instances[i];
-    if (!in.archive_member.empty()) {
-      by_archive[in.file_path].push_back(i);
-    } else if (fs::Exists(in.file_path)) {
-      files->paths[i] = in.file_path;
-    } else {
-      failures->push_back({in.file_path, "", "the stored original is missing"});
-    }
-  }
-  int k = 0;
-  for (const auto& [archive, indexes] : by_archive) {
-    std::set<std::string> wanted;
-    for (size_t i : indexes) wanted.insert(s.instances[i].archive_member);
-    auto extracted = scan::ExtractMembers(archive, wanted, fs::Join(scratch, std::to_string(k++)));
-    for (size_t i : indexes) {
-      const ExportInstance& in = s.instances[i];
-      if (!extracted.ok()) {
-        failures->push_back(
-            {archive, in.archive_member,
-             "the stored original cannot be read: " + extracted.status().message()});
-      } else if (auto it = extracted->find(in.archive_member); it != extracted->end()) {
-        files->paths[i] = it->second;
-      } else {
-        failures->push_back({archive, in.archive_member, "the member is not in the archive"});
-      }
-    }
-  }
-}
-
 // Reads every file's pixel description and attributes (the pixel data stays in the file).
-void ReadHeaders(const ExportSeries& s, SeriesFiles* files, SeriesOutcome* out) {
+void ReadHeaders(const CohortSeries& s, SeriesFiles* files, SeriesOutcome* out) {
   const size_t n = s.instances.size();
   files->formats.assign(n, {});
   files->attributes.assign(n, {});
@@ -170,7 +132,7 @@ std::string ChooseNpy(const pixels::Volume& v, const SeriesFiles& files) {
 
 class SeriesExporter {
  public:
-  SeriesExporter(const ExportSeries& series, ExportFormat format, const std::string& root,
+  SeriesExporter(const CohortSeries& series, ExportFormat format, const std::string& root,
                  SeriesFiles& files, SeriesOutcome* out)
       : series_(series), format_(format), root_(root), files_(files), out_(out) {
     relative_base_ =
@@ -234,7 +196,7 @@ class SeriesExporter {
   Result<pixels::Frame> ReadFrame(FrameSource& source, const pixels::SliceRef& s) {
     auto frame = source.Read(s);
     if (!frame.ok()) {
-      const ExportInstance& in = series_.instances[s.file];
+      const CohortInstance& in = series_.instances[s.file];
       std::string reason = fmt::format("frame {} of {} not decoded: {}", s.frame + 1,
                                        in.sop_instance_uid, frame.status().message());
       out_->failures.push_back({in.file_path, in.archive_member, reason});
@@ -395,7 +357,7 @@ class SeriesExporter {
     return Status::Ok();
   }
 
-  const ExportSeries& series_;
+  const CohortSeries& series_;
   ExportFormat format_;
   const std::string& root_;
   SeriesFiles& files_;
@@ -406,7 +368,7 @@ class SeriesExporter {
 };
 
 // --format dicom: the originals, bit for bit, as <series>/<SOPInstanceUID>.dcm.
-void CopyOriginals(const ExportSeries& s, const SeriesFiles& files, const std::string& root,
+void CopyOriginals(const CohortSeries& s, const SeriesFiles& files, const std::string& root,
                    SeriesOutcome* out) {
   ExportOutput o;
   o.output = fs::Join(fs::Join(SafeName(s.patient_id), SafeName(s.study_instance_uid)),
@@ -444,11 +406,11 @@ std::string SafeName(const std::string& id) {
   return out;
 }
 
-SeriesOutcome ExportOneSeries(const ExportSeries& series, ExportFormat format,
+SeriesOutcome ExportOneSeries(const CohortSeries& series, ExportFormat format,
                               const std::string& root, const std::string& scratch) {
   SeriesOutcome out;
   SeriesFiles files;
-  Materialise(series, scratch, &files, &out.failures);
+  files.paths = MaterialiseOriginals(series, scratch, &out.failures);
   if (format == ExportFormat::kDicom) {
     CopyOriginals(series, files, root, &out);
   } else {

@@ -7,20 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/cohort.h"
 #include "pipeline/export_stage.h"
 
 namespace dicomlake::pipeline {
-
-struct ExportInstance {
-  std::string sop_instance_uid;
-  std::string file_path;       // the stored original, or the archive holding it
-  std::string archive_member;  // the member of `file_path`, or empty
-};
-
-struct ExportSeries {
-  std::string series_instance_uid, study_instance_uid, patient_id, modality, description;
-  std::vector<ExportInstance> instances;
-};
 
 // One row of manifest.csv.
 struct ExportOutput {
@@ -29,10 +19,6 @@ struct ExportOutput {
   int64_t files = 0;   // instances in it
   int64_t frames = 0;
   std::string shape, spacing, problem;
-};
-
-struct FileFailure {
-  std::string path, member, reason;
 };
 
 struct SeriesOutcome {
@@ -44,7 +30,7 @@ struct SeriesOutcome {
 
 // Exports `series` under `root` (in <patient>/<study>/ folders), using `scratch` (removed
 // afterwards) for originals extracted from archives.
-SeriesOutcome ExportOneSeries(const ExportSeries& series, ExportFormat format,
+SeriesOutcome ExportOneSeries(const CohortSeries& series, ExportFormat format,
                               const std::string& root, const std::string& scratch);
 
 // A path component from an identifier: characters other than letters, digits, '.', '-' and

@@ -1,11 +1,8 @@
 #include "pipeline/export_stage.h"
 
-#include "pipeline/frame_access.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -41,19 +38,6 @@ const char* ExportFormatName(ExportFormat format) {
   }
 }
 
-Result<SelectionKind> SelectionKindOf(const std::string& column_name) {
-  std::string n;
-  for (char c : column_name)
-    n.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  if (n.find("series") != std::string::npos) return SelectionKind::kSeries;
-  if (n.find("study") != std::string::npos) return SelectionKind::kStudy;
-  if (n == "patientid" || n == "patient_id" || n == "patient") return SelectionKind::kPatient;
-  return InvalidArgument(
-      "the cohort query's first column \"" + column_name +
-      "\" must hold Series Instance UIDs (a name with \"series\" in it, e.g. image_series_uid), "
-      "Study Instance UIDs (\"study\") or Patient IDs (\"patientId\")");
-}
-
 std::string ExportSummary::ToJson() const {
   nlohmann::ordered_json j;
   j["runId"] = run_id;
@@ -72,83 +56,6 @@ std::string ExportSummary::ToJson() const {
 
 namespace {
 
-std::string Text(const lake::Value& v) { return v.is_null() ? "" : v.ToDisplay(); }
-
-std::string ValuesList(const std::vector<std::string>& values) {
-  std::string out;
-  for (const auto& v : values)
-    out += (out.empty() ? "" : ", ") + ("(" + lake::QuoteLiteral(v) + ")");
-  return out;
-}
-
-// The series of the cohort, each with the latest bronze row of each of its instances.
-Result<std::vector<ExportSeries>> SelectSeries(const lake::Lake& lake, lake::Engine& engine,
-                                               const ExportRequest& request) {
-  std::vector<std::string> conditions;
-  auto add = [&](const char* column, const std::vector<std::string>& values) {
-    if (values.empty()) return;
-    conditions.push_back(
-        fmt::format("{} IN (SELECT v FROM (VALUES {}) t(v))", column, ValuesList(values)));
-  };
-  add("seriesInstanceUid", request.series);
-  add("studyInstanceUid", request.studies);
-  add("patientId", request.patients);
-  if (!request.sql.empty()) {
-    std::string sql = request.sql;
-    while (!sql.empty() &&
-           (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back()))))
-      sql.pop_back();
-    Status st = engine.Execute("CREATE OR REPLACE TEMP TABLE export_cohort AS " + sql);
-    if (!st.ok()) return InvalidQuery("the cohort query failed: " + st.message());
-    DL_ASSIGN_OR_RETURN(lake::QueryResult columns,
-                        engine.Query("SELECT * FROM export_cohort LIMIT 0"));
-    if (columns.column_names.empty()) return InvalidArgument("the cohort query returns no column");
-    DL_ASSIGN_OR_RETURN(SelectionKind kind, SelectionKindOf(columns.column_names[0]));
-    const char* column = kind == SelectionKind::kSeries  ? "seriesInstanceUid"
-                         : kind == SelectionKind::kStudy ? "studyInstanceUid"
-                                                         : "patientId";
-    conditions.push_back(fmt::format("{} IN (SELECT CAST({} AS VARCHAR) FROM export_cohort)",
-                                     column, lake::QuoteIdent(columns.column_names[0])));
-  }
-  if (conditions.empty()) {
-    return InvalidArgument("no cohort: give --sql, --study, --series or --patient");
-  }
-  if (Status st = RequireBronze(engine); !st.ok()) return NotFound("no series: " + st.message());
-  std::string where;
-  for (const auto& c : conditions) where += (where.empty() ? "" : " OR ") + c;
-  DL_ASSIGN_OR_RETURN(
-      lake::QueryResult r,
-      engine.Query(fmt::format(
-          "SELECT seriesInstanceUid, studyInstanceUid, patientId, modality, seriesDescription, "
-          "sopInstanceUid, filePath, archiveMember FROM (SELECT *, row_number() OVER (PARTITION "
-          "BY sopInstanceUid ORDER BY createdDatetime DESC) AS latest FROM bronze.ImagingDicom "
-          "WHERE operation IS NULL AND seriesInstanceUid IS NOT NULL AND ({})) WHERE latest = 1 "
-          "ORDER BY patientId, studyInstanceUid, seriesInstanceUid, instanceNumber, "
-          "sopInstanceUid",
-          where)));
-  std::vector<ExportSeries> out;
-  for (const auto& row : r.rows) {
-    std::string series = Text(row[0]);
-    if (out.empty() || out.back().series_instance_uid != series) {
-      ExportSeries s;
-      s.series_instance_uid = series;
-      s.study_instance_uid = Text(row[1]);
-      s.patient_id = Text(row[2]);
-      s.modality = Text(row[3]);
-      s.description = Text(row[4]);
-      out.push_back(std::move(s));
-    }
-    ExportInstance in;
-    in.sop_instance_uid = Text(row[5]);
-    in.file_path = Text(row[6]);
-    if (!in.file_path.empty() && in.file_path[0] != '/')
-      in.file_path = fs::Join(lake.root(), in.file_path);
-    in.archive_member = Text(row[7]);
-    out.back().instances.push_back(std::move(in));
-  }
-  return out;
-}
-
 std::string CsvField(const std::string& v) {
   if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
   std::string out = "\"";
@@ -159,13 +66,13 @@ std::string CsvField(const std::string& v) {
   return out + "\"";
 }
 
-Status WriteManifest(const std::string& path, const std::vector<ExportSeries>& series,
+Status WriteManifest(const std::string& path, const std::vector<CohortSeries>& series,
                      const std::vector<SeriesOutcome>& outcomes) {
   std::string csv =
       "patient_id,study_instance_uid,series_instance_uid,modality,series_description,volume,"
       "output,instances,frames,shape,spacing_mm,problem\n";
   for (size_t i = 0; i < series.size(); ++i) {
-    const ExportSeries& s = series[i];
+    const CohortSeries& s = series[i];
     for (const auto& o : outcomes[i].outputs) {
       std::vector<std::string> fields = {s.patient_id,
                                          s.study_instance_uid,
@@ -189,11 +96,11 @@ Status WriteManifest(const std::string& path, const std::vector<ExportSeries>& s
 // MONAI's decathlon datalist (monai.data.load_decathlon_datalist): {"training": [{"image":
 // path relative to the datalist's folder, ...}]}. PNG outputs list each image.
 Status WriteDatalist(const std::string& path, const std::string& root, ExportFormat format,
-                     const std::vector<ExportSeries>& series,
+                     const std::vector<CohortSeries>& series,
                      const std::vector<SeriesOutcome>& outcomes) {
   nlohmann::ordered_json training = nlohmann::ordered_json::array();
   for (size_t i = 0; i < series.size(); ++i) {
-    const ExportSeries& s = series[i];
+    const CohortSeries& s = series[i];
     for (const auto& o : outcomes[i].outputs) {
       if (o.output.empty()) continue;
       auto entry = [&](const std::string& image) {
@@ -229,8 +136,8 @@ Status WriteDatalist(const std::string& path, const std::string& root, ExportFor
 Status Export(StageRun& run, const ExportRequest& request, ExportSummary* summary) {
   std::vector<std::string> warnings;
   DL_RETURN_IF_ERROR(run.lake.RegisterViews(run.engine, &warnings));
-  DL_ASSIGN_OR_RETURN(std::vector<ExportSeries> series,
-                      SelectSeries(run.lake, run.engine, request));
+  DL_ASSIGN_OR_RETURN(std::vector<CohortSeries> series,
+                      SelectCohort(run.lake, run.engine, request));
   if (series.empty()) return NotFound("the cohort holds no series in bronze.ImagingDicom");
   std::string root = fs::Absolute(request.to);
   DL_RETURN_IF_ERROR(fs::MakeDirs(root));

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/cohort.h"
 #include "pipeline/stage.h"
 
 namespace dicomlake::pipeline {
@@ -27,11 +28,8 @@ enum class ExportFormat { kNifti, kNpy, kPng, kDicom };
 Result<ExportFormat> ParseExportFormat(const std::string& name);
 const char* ExportFormatName(ExportFormat format);
 
-struct ExportRequest {
-  // The cohort: a query whose first column holds Series Instance UIDs (or Study Instance UIDs,
-  // or Patient IDs, by its name: see SelectionKind), and/or lists of UIDs and IDs. Their union.
-  std::string sql;
-  std::vector<std::string> studies, series, patients;
+// The cohort (CohortRequest: SQL and/or UID and ID lists) and what to make of it.
+struct ExportRequest : CohortRequest {
   ExportFormat format = ExportFormat::kNifti;
   std::string to;   // the output folder (created)
   int threads = 0;  // series exported at once; 0: one per core
@@ -50,12 +48,6 @@ struct ExportSummary : StageSummary {
   std::string manifest_path, datalist_path;
   std::string ToJson() const;
 };
-
-// What the first column of a cohort query holds, by its name (case-insensitive): a name with
-// "series" in it: Series Instance UIDs; with "study": Study Instance UIDs; "patientid",
-// "patient_id" or "patient": Patient IDs. Anything else is kInvalidArgument naming the column.
-enum class SelectionKind { kSeries, kStudy, kPatient };
-Result<SelectionKind> SelectionKindOf(const std::string& column_name);
 
 Result<ExportSummary> RunExport(const lake::Lake& lake, lake::Engine& engine,
                                 const config::Config& config, const ExportRequest& request);

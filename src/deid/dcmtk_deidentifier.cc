@@ -28,18 +28,6 @@ constexpr uint32_t kPatientId = 0x00100020;
 
 bool IsDateVr(DcmEVR vr) { return vr == EVR_DA || vr == EVR_DT; }
 
-// "YYYYMMDD" moved by `days`; anything else (a partial or broken date) is emptied.
-std::string ShiftDate(const std::string& date, int days) {
-  if (date.size() != 8 || date.find_first_not_of("0123456789") != std::string::npos) return "";
-  int64_t y = std::atoi(date.substr(0, 4).c_str());
-  unsigned m = static_cast<unsigned>(std::atoi(date.substr(4, 2).c_str()));
-  unsigned d = static_cast<unsigned>(std::atoi(date.substr(6, 2).c_str()));
-  if (m < 1 || m > 12 || d < 1 || d > 31) return "";
-  int64_t shifted = DaysFromCivil(y, m, d) + days;
-  CivilFromDays(shifted, &y, &m, &d);
-  return fmt::format("{:04}{:02}{:02}", y, m, d);
-}
-
 // The dummy value of a text VR (PS3.15 E.1.1 D: "a non-zero length value that may be a dummy
 // value and consistent with the VR"), as dcm4che's de-identifier writes them.
 std::string DummyOf(DcmEVR vr) {
@@ -187,7 +175,7 @@ class Walker {
   // DA moves by the patient's shift; DT moves its date part, its time of day and offset stay.
   void ShiftDates(DcmElement* e) {
     MapValues(e, [&](const std::string& v) {
-      std::string moved = v.size() >= 8 ? ShiftDate(v.substr(0, 8), report_->shift_days) : "";
+      std::string moved = v.size() >= 8 ? ShiftDicomDate(v.substr(0, 8), report_->shift_days) : "";
       return moved.empty() ? moved : moved + v.substr(8);
     });
   }

@@ -6,9 +6,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "common/fs.h"
 #include "common/sha256.h"
+#include "common/time_util.h"
 
 namespace dicomlake::deid {
 namespace {
@@ -124,6 +126,17 @@ int Key::DateShiftDays(const std::string& patient_id, int min_days, int max_days
   int64_t days = min_days + k;
   if (has_zero && days >= 0) ++days;  // skip 0
   return static_cast<int>(days);
+}
+
+std::string ShiftDicomDate(const std::string& date, int days) {
+  if (date.size() != 8 || date.find_first_not_of("0123456789") != std::string::npos) return "";
+  int64_t y = std::atoi(date.substr(0, 4).c_str());
+  unsigned m = static_cast<unsigned>(std::atoi(date.substr(4, 2).c_str()));
+  unsigned d = static_cast<unsigned>(std::atoi(date.substr(6, 2).c_str()));
+  if (m < 1 || m > 12 || d < 1 || d > 31) return "";
+  int64_t shifted = DaysFromCivil(y, m, d) + days;
+  CivilFromDays(shifted, &y, &m, &d);
+  return fmt::format("{:04}{:02}{:02}", y, m, d);
 }
 
 }  // namespace dicomlake::deid

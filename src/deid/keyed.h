@@ -44,4 +44,7 @@ class Key {
   std::string bytes_;
 };
 
+// A DICOM date "YYYYMMDD" moved by `days`; anything else (a partial or broken date) gives "".
+std::string ShiftDicomDate(const std::string& yyyymmdd, int days);
+
 }  // namespace dicomlake::deid

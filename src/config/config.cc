@@ -59,6 +59,17 @@ const KeySpec kKeys[] = {
     {"gold.athena_vocabulary_path", Type::kString, "\"\"", 0, 0,
      "folder of an OHDSI Athena vocabulary download (CONCEPT.csv, CONCEPT_RELATIONSHIP.csv); "
      "when set, concept lookups use it instead of the shipped maps"},
+    {"deid.date_shift_min_days", Type::kInt, "-3650", -36500, 36500,
+     "de-identification with retain-longitudinal-modified-dates: the earliest a patient's dates "
+     "move (days)"},
+    {"deid.date_shift_max_days", Type::kInt, "-1", -36500, 36500,
+     "the latest a patient's dates move (days); the shift is never 0"},
+    {"deid.identified_group", Type::kString, "\"\"", 0, 0,
+     "group given the identified lake's files and folders that deid writes, and its id map "
+     "(group-readable); empty: the user's group"},
+    {"deid.research_group", Type::kString, "\"\"", 0, 0,
+     "group given every file and folder of the research lake (group-readable, not "
+     "world-readable); empty: the user's group"},
     {"delta.checkpoint_interval", Type::kInt, "10", 1, 1000000,
      "write a Delta checkpoint every N commits (Spark's default is 10)"},
     {"delta.vacuum_retain_hours", Type::kNumber, "168", 0, 1e7,
@@ -187,6 +198,10 @@ void Config::Refresh() {
       get("fhir.patient_identifier_system").get<std::string>();
   settings_.gold.dicomweb_base_url = get("gold.dicomweb_base_url").get<std::string>();
   settings_.gold.athena_vocabulary_path = get("gold.athena_vocabulary_path").get<std::string>();
+  settings_.deid.date_shift_min_days = get("deid.date_shift_min_days").get<int>();
+  settings_.deid.date_shift_max_days = get("deid.date_shift_max_days").get<int>();
+  settings_.deid.identified_group = get("deid.identified_group").get<std::string>();
+  settings_.deid.research_group = get("deid.research_group").get<std::string>();
   settings_.delta.checkpoint_interval = get("delta.checkpoint_interval").get<int>();
   settings_.delta.vacuum_retain_hours = get("delta.vacuum_retain_hours").get<double>();
   settings_.delta.tombstone_retention_hours = get("delta.tombstone_retention_hours").get<double>();

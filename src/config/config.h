@@ -51,6 +51,12 @@ struct GoldSettings {
   std::string dicomweb_base_url;       // wadors_uri base; empty: no wadors_uri
   std::string athena_vocabulary_path;  // Athena download folder; empty: the shipped maps
 };
+struct DeidSettings {
+  int date_shift_min_days = -3650;  // a patient's date shift range (never 0)
+  int date_shift_max_days = -1;
+  std::string identified_group;  // group of the identified lake's deid outputs and id maps
+  std::string research_group;    // group of the research lake
+};
 struct DeltaSettings {
   int checkpoint_interval = 10;            // a checkpoint every N commits
   double vacuum_retain_hours = 168;        // files newer than this survive vacuum
@@ -61,6 +67,7 @@ struct Settings {
   IngestSettings ingest;
   FhirSettings fhir;
   GoldSettings gold;
+  DeidSettings deid;
   DeltaSettings delta;
 };
 

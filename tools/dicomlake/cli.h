@@ -60,6 +60,8 @@ void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterGold(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterRun(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterDeid(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterDeidCheck(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 // Prints "dicomlake: <message>" to stderr and returns ExitCodeFor(status).
 int Fail(const Status& status);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -82,6 +83,15 @@ Result<Key> Key::LoadOrCreate(const std::string& path, bool* created) {
   if (created != nullptr) *created = false;
   if (fs::Exists(path)) return ReadKey(path);
   DL_ASSIGN_OR_RETURN(std::string bytes, RandomBytes(kKeyBytes));
+  // A missing folder is made for the owner alone.
+  size_t slash = path.find_last_of('/');
+  std::string folder = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
+  if (!fs::Exists(folder)) {
+    DL_RETURN_IF_ERROR(fs::MakeDirs(folder));
+    if (::chmod(folder.c_str(), 0700) != 0) {
+      return ErrnoError(errno, "cannot make the key's folder " + folder + " private");
+    }
+  }
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0 && errno == EEXIST) return ReadKey(path);  // another process made it first
   if (fd < 0) return ErrnoError(errno, "cannot create the key file " + path);
@@ -94,6 +104,7 @@ Result<Key> Key::LoadOrCreate(const std::string& path, bool* created) {
     ::unlink(path.c_str());
     return ErrnoError(err, "cannot write the key file " + path);
   }
+  DL_RETURN_IF_ERROR(fs::SyncDir(folder));
   if (created != nullptr) *created = true;
   return Key(std::move(bytes));
 }

@@ -15,7 +15,8 @@ namespace dicomlake::deid {
 // A de-identification key: 32 random bytes.
 class Key {
  public:
-  // Reads the key file at `path` (64 hex digits and a newline), or creates it when absent: 32
+  // Reads the key file at `path` (64 hex digits and a newline), or creates it (and a missing
+  // folder, mode 0700) when absent: 32
   // bytes from the system's random source, written with mode 0600 (owner only) and flushed.
   // `created` says which. A file that is not a key is an error naming it.
   static Result<Key> LoadOrCreate(const std::string& path, bool* created = nullptr);

@@ -43,13 +43,15 @@ std::string Upper(std::string s) {
   return s;
 }
 
-std::vector<std::string> Tokens(const std::string& text) {
+// The tokens of `text` (runs of letters, digits, '.', '-', '_' and non-ASCII bytes), upper-cased
+// (ASCII) unless `keep_case`.
+std::vector<std::string> Tokens(const std::string& text, bool keep_case = false) {
   std::vector<std::string> out;
   std::string t;
   for (char ch : text) {
     auto c = static_cast<unsigned char>(ch);
     if (TokenChar(c)) {
-      t.push_back(static_cast<char>(std::toupper(c)));
+      t.push_back(keep_case ? ch : static_cast<char>(std::toupper(c)));
     } else if (!t.empty()) {
       out.push_back(std::move(t));
       t.clear();
@@ -74,7 +76,7 @@ class Needles {
   }
   // A person's name: each component of 3 characters or more.
   void AddName(const std::string& kind, const std::string& value) {
-    for (const auto& t : Tokens(value)) {
+    for (const auto& t : Tokens(value, /*keep_case=*/true)) {
       if (t.size() >= 3 && !AllDigits(t)) Add(kind, t);
     }
   }

@@ -20,6 +20,7 @@
 
 #include "common/time_util.h"
 #include "deid/deidentifier.h"
+#include "dicom/dcmtk_setup.h"
 
 namespace dicomlake::deid {
 namespace {
@@ -220,6 +221,7 @@ Result<DeidReport> DeidentifyFile(const std::string& in, const std::string& out,
     return Internal("the DICOM data dictionary is not loaded (DCMDICTPATH)");
   }
   DcmFileFormat file;
+  dicom::ConfigureDcmtk();
   OFCondition cond = file.loadFile(OFFilename(in.c_str()));
   if (cond.bad()) return InvalidArgument(std::string("not readable as DICOM: ") + cond.text());
   DcmDataset& ds = *file.getDataset();

@@ -28,28 +28,11 @@
 #include "dicom/charset.h"
 #include "dicom/dcmtk_frame_index.h"
 #include "dicom/dcmtk_private_dictionary.h"
+#include "dicom/dcmtk_setup.h"
 #include "dicom/dicom_reader.h"
 
 namespace dicomlake::dicom {
 namespace {
-
-void ConfigureDcmtkOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
-    // An explicit-VR UN element whose real VR the dictionary knows is read with that VR (as
-    // pydicom does), so that e.g. a date stored as UN becomes a DA value.
-    dcmEnableUnknownVRConversion.set(OFTrue);
-    // Uncompressed data sets encoded otherwise than their meta header says (implicit VR under
-    // an explicit transfer syntax): read as they are encoded, as pydicom and GDCM read them.
-    // (dcmAcceptUnexpectedImplicitEncoding would also rescue such compressed data sets, but it
-    // makes DCMTK give up at the first element of many damaged files it otherwise reads.)
-    dcmAutoDetectDatasetXfer.set(OFTrue);
-    // Private attributes DCMTK's dictionary lacks (Siemens, GE, Philips ...), so that implicit
-    // VR private values are read with their VR instead of as UN bytes.
-    if (dcmDataDict.isDictionaryLoaded()) AddPrivateDictionaryToDcmtk();
-  });
-}
 
 bool IsTextVr(DcmEVR vr) {
   switch (vr) {
@@ -619,7 +602,7 @@ std::unique_ptr<DcmDataset> RereadAsImplicitVr(const std::string& path, DcmFileF
 }  // namespace
 
 Result<DicomFile> ReadDicomFile(const std::string& path, const ReadOptions& options) {
-  ConfigureDcmtkOnce();
+  ConfigureDcmtk();
   if (!dcmDataDict.isDictionaryLoaded()) {
     return Internal(
         "the DICOM data dictionary is not loaded: install dcmtk's dictionary "

@@ -27,6 +27,7 @@
 #include <optional>
 #include <utility>
 
+#include "dicom/dcmtk_setup.h"
 #include "dicom/dicom_reader.h"
 #include "dicom/frame_index.h"
 #include "pixels/openjpeg_decoder.h"
@@ -702,6 +703,7 @@ Result<Frame> DecodeFrameBytes(PixelFormat* format, std::string bytes) {
 }
 
 Result<std::unique_ptr<PixelReader>> PixelReader::Open(const std::string& path) {
+  dicom::ConfigureDcmtk();
   if (!dcmDataDict.isDictionaryLoaded()) {
     return Internal("the DICOM data dictionary is not loaded (DCMDICTPATH)");
   }

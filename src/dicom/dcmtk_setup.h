@@ -1,0 +1,12 @@
+// DCMTK's process-wide settings, the same for every part of dicomlake that reads DICOM with
+// DCMTK (the reader, the pixel reader, the de-identifier), so that all of them see a file alike.
+#pragma once
+
+namespace dicomlake::dicom {
+
+// Sets DCMTK's global options once (later calls do nothing): quiet logging, UN elements of
+// known attributes read with their dictionary VR, data sets read as they are encoded, and
+// dicomlake's private dictionary. Thread-safe; call before loading a file.
+void ConfigureDcmtk();
+
+}  // namespace dicomlake::dicom

@@ -16,10 +16,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "common/time_util.h"
 #include "deid/deidentifier.h"
+#include "deid/safe_private.h"
 #include "dicom/dcmtk_setup.h"
 
 namespace dicomlake::deid {
@@ -57,6 +59,11 @@ class Walker {
       : profile_(profile), key_(key), settings_(settings), report_(report) {}
 
   void Item(DcmItem& item) {
+    // A nested item is walked in the middle of its parent's walk: the parent's decisions are
+    // kept aside and restored.
+    std::set<uint32_t> parent_safe = std::move(safe_private_);
+    std::set<uint16_t> parent_overlays = std::move(removed_overlays_);
+    PrepareItem(item);
     for (unsigned long i = 0; i < item.card();) {
       DcmElement* e = item.getElement(i);
       if (e == nullptr) {
@@ -70,9 +77,40 @@ class Walker {
         ++i;
       }
     }
+    safe_private_ = std::move(parent_safe);
+    removed_overlays_ = std::move(parent_overlays);
   }
 
  private:
+  // What is decided for a whole item before its elements: the private blocks that keep a safe
+  // attribute (Retain Safe Private), and the overlay groups that go whole.
+  void PrepareItem(DcmItem& item) {
+    safe_private_.clear();
+    removed_overlays_.clear();
+    const bool retain_safe = settings_.options.Has(Option::kRetainSafePrivate);
+    for (unsigned long i = 0; i < item.card(); ++i) {
+      DcmElement* e = item.getElement(i);
+      if (e == nullptr) continue;
+      const DcmTagKey k = e->getTag();
+      const uint16_t g = k.getGroup(), el = k.getElement();
+      if (retain_safe && (g & 1) && el >= 0x1000) {
+        OFString creator;
+        const auto block = static_cast<uint16_t>(el >> 8);
+        if (item.findAndGetOFString(DcmTagKey(g, block), creator).good() &&
+            IsSafePrivate(g, creator.c_str(), static_cast<uint8_t>(el & 0xFF))) {
+          safe_private_.insert((uint32_t{g} << 16) | el);
+          safe_private_.insert((uint32_t{g} << 16) | block);
+        }
+      }
+      // An overlay (60xx) whose Overlay Data is not kept goes whole: the Overlay Plane module
+      // without its data would be invalid, and its comments, labels and dates are identity too.
+      if (g >= 0x6000 && g <= 0x601E && (g & 1) == 0 && el == 0x3000) {
+        auto action = profile_.ActionFor((uint32_t{g} << 16) | el, settings_.options);
+        if (action && *action != Action::kKeep) removed_overlays_.insert(g);
+      }
+    }
+  }
+
   // Applies the action to `e`; true when it is to be removed.
   bool Element(DcmElement* e) {
     const DcmTagKey k = e->getTag();
@@ -80,6 +118,29 @@ class Walker {
     const DcmEVR vr = e->ident();
     const bool is_sequence = vr == EVR_SQ;
     if (k.getElement() == 0x0000) return true;  // group lengths: retired, and now wrong
+    // Private attributes: removed, unless Retain Safe Private keeps one on the safe list (and
+    // its Private Creator); the value of a kept one is not touched.
+    if (k.getGroup() & 1) {
+      if (safe_private_.count(tag) == 0) return true;
+      ++report_->kept;
+      return false;
+    }
+    if (removed_overlays_.count(k.getGroup())) return true;
+    // Graphic Annotation Sequence (D in the Basic Profile, C with Clean Graphics): the graphics
+    // stay, the text objects (free text placed on the image) go.
+    if (tag == 0x00700001 && is_sequence) {
+      auto action = profile_.ActionFor(tag, settings_.options);
+      if (action && *action != Action::kKeep) {
+        auto* sq = static_cast<DcmSequenceOfItems*>(e);
+        for (unsigned long n = 0; n < sq->card(); ++n) {
+          if (DcmItem* item = sq->getItem(n)) {
+            if (item->findAndDeleteElement(DcmTagKey(0x0070, 0x0008)).good()) ++report_->cleaned;
+          }
+        }
+        Sequence(e);
+        return false;
+      }
+    }
     if (tag == kPatientId) {
       e->putString(report_->patient_pseudonym.c_str());
       ++report_->cleaned;
@@ -185,6 +246,9 @@ class Walker {
   const Key& key_;
   const DeidSettings& settings_;
   DeidReport* report_;
+  // Of the item being walked (PrepareItem).
+  std::set<uint32_t> safe_private_;
+  std::set<uint16_t> removed_overlays_;
 };
 
 // PS3.15 E.1.1: Patient Identity Removed, De-identification Method (and its code sequence), and

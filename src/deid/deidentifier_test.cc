@@ -6,10 +6,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <set>
 
 #include "common/fs.h"
 #include "common/large_stack.h"
 #include "dicom/dicom_reader.h"
+#include "dicom/dicom_writer.h"
 #include "support/test_dir.h"
 
 namespace dicomlake::deid {
@@ -118,6 +120,90 @@ TEST_F(DeidentifierTest, SequencesAreDeidentifiedAtAnyDepth) {
   ASSERT_EQ(new_uids.size(), old_uids.size());
   for (size_t i = 0; i < new_uids.size(); ++i)
     EXPECT_EQ(new_uids[i], TestKey().NewUid(old_uids[i]));
+}
+
+dicom::Element Text(uint32_t tag, const std::string& vr, const std::string& value) {
+  dicom::Element e;
+  e.tag = tag;
+  e.vr = vr;
+  e.strings = {value};
+  return e;
+}
+
+// A secondary capture with a GE private block (one attribute on the safe list, one not), an
+// overlay, and a graphic annotation with a text object.
+dicom::Dataset PrivateOverlayAndAnnotation() {
+  dicom::Dataset ds;
+  auto add = [&](dicom::Element e) { ds.elements.push_back(std::move(e)); };
+  add(Text(0x00080016, "UI", "1.2.840.10008.5.1.4.1.1.7"));
+  add(Text(0x00080018, "UI", "1.2.3.4.5.6.7"));
+  add(Text(0x00080060, "CS", "OT"));
+  add(Text(0x00100010, "PN", "Doe^Jane"));
+  add(Text(0x00100020, "LO", "P-1"));
+  add(Text(0x00190010, "LO", "GEMS_ACQU_01"));
+  add(Text(0x00191023, "DS", "12.5"));      // Table Speed: safe
+  add(Text(0x00191030, "LO", "Jane Doe"));  // not on the list
+  add(Text(0x0020000D, "UI", "1.2.3.4"));
+  add(Text(0x0020000E, "UI", "1.2.3.4.5"));
+  dicom::Dataset text_object;
+  text_object.elements.push_back(Text(0x00700006, "ST", "Jane Doe, 1970"));
+  dicom::Dataset annotation;
+  annotation.elements.push_back(Text(0x00700002, "CS", "LAYER1"));
+  dicom::Element texts;
+  texts.tag = 0x00700008;
+  texts.vr = "SQ";
+  texts.items = {text_object};
+  annotation.elements.push_back(texts);
+  dicom::Element graphic;
+  graphic.tag = 0x00700001;
+  graphic.vr = "SQ";
+  graphic.items = {annotation};
+  add(graphic);
+  dicom::Element rows;
+  rows.tag = 0x60000010;
+  rows.vr = "US";
+  rows.numbers = {"8"};
+  add(rows);
+  add(Text(0x60000022, "LO", "Jane's overlay"));
+  dicom::Element overlay;
+  overlay.tag = 0x60003000;
+  overlay.vr = "OW";
+  overlay.binary = std::string(8, '\xff');
+  add(overlay);
+  return ds;
+}
+
+TEST_F(DeidentifierTest, PrivateAttributesOverlaysAndAnnotationText) {
+  ASSERT_TRUE(dicom::WriteDicomFile(PrivateOverlayAndAnnotation(), dir_.Sub("in.dcm"),
+                                    dicom::WriteSyntax::kExplicitLittle)
+                  .ok());
+  auto run = [&](std::set<Option> options) {
+    DeidSettings settings;
+    settings.options.applied = std::move(options);
+    std::string out = dir_.Sub("out.dcm");
+    auto r = DeidentifyFile(dir_.Sub("in.dcm"), out, TestKey(), settings);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    auto f = dicom::ReadDicomFile(out);
+    EXPECT_TRUE(f.ok());
+    return f.ok() ? f->data : dicom::Dataset{};
+  };
+  // The Basic Profile: every private attribute, the whole overlay, the text objects go.
+  dicom::Dataset basic = run({});
+  EXPECT_EQ(basic.Find(0x00190010), nullptr);
+  EXPECT_EQ(basic.Find(0x00191023), nullptr);
+  EXPECT_EQ(basic.Find(0x60000010), nullptr);
+  EXPECT_EQ(basic.Find(0x60000022), nullptr);
+  EXPECT_EQ(basic.Find(0x60003000), nullptr);
+  const dicom::Element* g = basic.Find(0x00700001);
+  ASSERT_NE(g, nullptr);
+  ASSERT_EQ(g->items.size(), 1u);
+  EXPECT_EQ(g->items[0].Find(0x00700008), nullptr);
+  EXPECT_EQ(g->items[0].FirstString(0x00700002), "LAYER1");
+  // Retain Safe Private: the safe attribute and its creator stay, the other goes.
+  dicom::Dataset safe = run({Option::kRetainSafePrivate});
+  EXPECT_EQ(safe.FirstString(0x00190010), "GEMS_ACQU_01");
+  EXPECT_EQ(safe.FirstString(0x00191023), "12.5");
+  EXPECT_EQ(safe.Find(0x00191030), nullptr);
 }
 
 TEST_F(DeidentifierTest, ANonDicomFileIsRefused) {

@@ -15,11 +15,13 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <optional>
 #include <set>
 #include <vector>
 
 #include "common/time_util.h"
+#include "deid/dcmtk_pixel_cleaner.h"
 #include "deid/deidentifier.h"
 #include "deid/safe_private.h"
 #include "dicom/dcmtk_setup.h"
@@ -299,7 +301,18 @@ Result<DeidReport> DeidentifyFile(const std::string& in, const std::string& out,
         key.DateShiftDays(report.patient_id, settings.shift_min_days, settings.shift_max_days);
     if (report.shift_days == 0) return InvalidArgument("the date shift range holds no day but 0");
   }
-  const E_TransferSyntax xfer = ds.getOriginalXfer();
+  E_TransferSyntax xfer = ds.getOriginalXfer();
+  if (settings.options.Has(Option::kCleanPixelData) &&
+      MayCarryBurnedInText(ds, settings.clean_all_images)) {
+    // One OCR engine per thread, made when first needed (loading the model takes a while).
+    thread_local std::unique_ptr<TextFinder> finder;
+    if (finder == nullptr) {
+      DL_ASSIGN_OR_RETURN(finder, MakeTextFinder());
+    }
+    report.pixels_searched = true;
+    DL_RETURN_IF_ERROR(CleanBurnedInText(ds, xfer, *finder, &report.redactions, &xfer));
+  }
+  report.transfer_syntax_uid = DcmXfer(xfer).getXferID();
   Walker walker(Profile::Pinned(), key, settings, &report);
   walker.Item(ds);
   AddConformanceAttributes(ds, settings.options);

@@ -38,6 +38,8 @@ std::string DeidSummary::ToJson() const {
   j["studies"] = studies;
   j["series"] = series;
   j["clinicalResources"] = clinical_resources;
+  j["pixelsSearched"] = pixels_searched;
+  j["redactedBoxes"] = redacted_boxes;
   j["idMap"] = id_map_path;
   j["idMapRows"] = id_map_rows;
   nlohmann::ordered_json stages = nlohmann::ordered_json::object();
@@ -138,6 +140,7 @@ std::map<std::string, std::string> ReadPairs(const std::string& text) {
 
 struct SeriesResult {
   std::vector<deid::DeidReport> reports;
+  std::vector<std::string> new_sops;  // per report
   std::vector<FileFailure> failures;
   int64_t written = 0;
 };
@@ -145,10 +148,16 @@ struct SeriesResult {
 class DeidRun {
  public:
   DeidRun(StageRun& run, const DeidRequest& request, const deid::Key& key,
-          const lake::Lake& research, DeidSummary* summary)
-      : run_(run), request_(request), key_(key), research_(research), summary_(summary) {
+          const lake::Lake& research, lake::Engine& research_engine, DeidSummary* summary)
+      : run_(run),
+        request_(request),
+        key_(key),
+        research_(research),
+        research_engine_(research_engine),
+        summary_(summary) {
     const auto& s = run.config.settings().deid;
     settings_.options = request.options;
+    settings_.clean_all_images = request.clean_all_images;
     settings_.shift_min_days = s.date_shift_min_days;
     settings_.shift_max_days = s.date_shift_max_days;
   }
@@ -205,6 +214,7 @@ class DeidRun {
           continue;
         }
         r.reports.push_back(std::move(*report));
+        r.new_sops.push_back(NewUid(in.sop_instance_uid));
         ++r.written;
       }
       (void)fs::RemoveAll(own_scratch);
@@ -214,7 +224,21 @@ class DeidRun {
     }));
     (void)fs::RemoveAll(scratch);
     std::set<std::string> studies;
+    std::vector<lake::Row> redactions;
     for (size_t i = 0; i < cohort.size(); ++i) {
+      for (size_t k = 0; k < results[i].reports.size(); ++k) {
+        const deid::DeidReport& report = results[i].reports[k];
+        summary_->pixels_searched += report.pixels_searched ? 1 : 0;
+        for (const auto& b : report.redactions) {
+          redactions.push_back({lake::Value::String(results[i].new_sops[k]),
+                                lake::Value::String(NewUid(cohort[i].series_instance_uid)),
+                                lake::Value::Int(b.frame), lake::Value::Int(b.x),
+                                lake::Value::Int(b.y), lake::Value::Int(b.width),
+                                lake::Value::Int(b.height), lake::Value::Int(b.confidence),
+                                lake::Value::Int(b.characters), lake::Value::String(run_.run_id()),
+                                lake::Value::Timestamp(run_.started_us())});
+        }
+      }
       studies.insert(cohort[i].study_instance_uid);
       summary_->instances += static_cast<int64_t>(cohort[i].instances.size());
       summary_->written += results[i].written;
@@ -235,6 +259,17 @@ class DeidRun {
         e.custom_dimensions = json{{"seriesInstanceUid", cohort[i].series_instance_uid}}.dump();
         run_.AddEvent(std::move(e));
       }
+    }
+    summary_->redacted_boxes = static_cast<int64_t>(redactions.size());
+    if (!redactions.empty()) {
+      // Keyed by place, so that a re-run (the same boxes) adds nothing.
+      lake::DeltaTable table = research_.OpenTable(lake::table::kPixelRedactions);
+      DL_RETURN_IF_ERROR(table.Create(research_engine_, PixelRedactionsSchema(),
+                                      "dicomlake: burned-in text blacked out by deid"));
+      lake::UpsertOptions upsert;
+      upsert.key_columns = {"sopInstanceUid", "frameNumber", "x", "y", "width", "height"};
+      upsert.preserve_columns = {"runId", "createdDatetime"};
+      DL_RETURN_IF_ERROR(table.UpsertRows(research_engine_, redactions, upsert).status());
     }
     summary_->series = static_cast<int64_t>(cohort.size());
     summary_->studies = static_cast<int64_t>(studies.size());
@@ -349,6 +384,7 @@ class DeidRun {
                      {"options", options},
                      {"patients", std::to_string(summary_->patients)},
                      {"clinicalResources", std::to_string(summary_->clinical_resources)},
+                     {"redactedBoxes", std::to_string(summary_->redacted_boxes)},
                      {"failedFiles", std::to_string(summary_->failed)}};
   }
 
@@ -360,6 +396,7 @@ class DeidRun {
   const DeidRequest& request_;
   const deid::Key& key_;
   const lake::Lake& research_;
+  lake::Engine& research_engine_;
   DeidSummary* summary_;
   deid::DeidSettings settings_;
   std::map<std::string, std::string> id_map_;    // old -> new
@@ -376,6 +413,22 @@ std::string ResearchRecordFolder(const lake::Lake& lake, const std::string& rese
     name.push_back(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ? c : '_');
   std::string digest = Sha256Hex(canonical).substr(0, 8);
   return fs::Join(lake.FilesPath("admin"), "Deid/" + name + "-" + digest);
+}
+
+lake::Schema PixelRedactionsSchema() {
+  return lake::Schema{{
+      lake::StringField("sopInstanceUid", false),  // the research instance
+      lake::StringField("seriesInstanceUid"),
+      lake::IntField("frameNumber"),  // 1-based
+      lake::IntField("x"),            // pixels from the left
+      lake::IntField("y"),            // pixels from the top
+      lake::IntField("width"),
+      lake::IntField("height"),
+      lake::IntField("confidence"),  // the OCR's, 0..100
+      lake::IntField("characters"),  // letters and digits read (the text is not kept)
+      lake::StringField("runId"),
+      lake::TimestampField("createdDatetime"),
+  }};
 }
 
 Result<std::map<std::string, std::string>> ReadIdMap(const std::string& path) {
@@ -424,7 +477,7 @@ Result<DeidSummary> RunDeid(const lake::Lake& lake, lake::Engine& engine,
   DL_ASSIGN_OR_RETURN(
       DeidSummary summary,
       RunStageFor<DeidSummary>(kDeid, lake, engine, config, [&](StageRun& run, DeidSummary* s) {
-        DeidRun work(run, request, key, research, s);
+        DeidRun work(run, request, key, research, *research_engine, s);
         work.record_folder_ = record_folder;
         return work.Run(research_config);
       }));

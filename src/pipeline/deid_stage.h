@@ -10,7 +10,9 @@
 //   3. the old -> new map (UIDs, PatientIDs, Patient resource ids; MIDI-B's `id_old,id_new`) is
 //      merged into the identified lake's admin/Files/Deid/<research lake>/id_map.csv;
 //   4. the research lake's pipeline runs (ingest, fhir, silver, gold: pipeline.h);
-//   5. file-system access is set: the research lake group-readable by deid.research_group only,
+//   5. every box of burned-in text blacked out (Clean Pixel Data) is a row of the research lake's
+//      admin.PixelRedactions (where, not what: the text is never kept);
+//   6. file-system access is set: the research lake group-readable by deid.research_group only,
 //      the id map by deid.identified_group only (file_access.h).
 // The key is never written into either lake (a key file inside one is refused). A re-run with the
 // same key writes byte-identical files; the research lake's ingest adds only what is new.
@@ -22,6 +24,7 @@
 #include <string>
 
 #include "deid/profile.h"
+#include "lake/schema.h"
 #include "pipeline/cohort.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stage.h"
@@ -34,6 +37,9 @@ struct DeidRequest : CohortRequest {
   std::string to;        // the research lake (created when it is not a lake yet)
   std::string key_file;  // created when absent (deid/keyed.h)
   deid::Options options;
+  // With clean-pixel-data: look for burned-in text in every image, not only in those that may
+  // carry it (Burned In Annotation YES, ultrasound, secondary capture).
+  bool clean_all_images = false;
   std::string research_namespace = "research";  // the source system the research lake sees
   int threads = 0;                              // instances at once; 0: one per core
   // Called after each series with (instances done, instances in all), from one thread at a time.
@@ -49,10 +55,15 @@ struct DeidSummary : StageSummary {
   int64_t failed = 0;     // originals missing, unreadable or refused (BusinessEvents)
   int64_t patients = 0, studies = 0, series = 0;
   int64_t clinical_resources = 0;  // clinical FHIR resources de-identified
+  int64_t pixels_searched = 0;     // instances whose frames were searched for burned-in text
+  int64_t redacted_boxes = 0;      // boxes of burned-in text blacked out (admin.PixelRedactions)
   int64_t id_map_rows = 0;
   PipelineSummary research;  // what the research lake's pipeline did
   std::string ToJson() const;
 };
+
+// The research lake's admin.PixelRedactions: one row per box of burned-in text blacked out.
+lake::Schema PixelRedactionsSchema();
 
 // The folder of the identified lake holding what deid keeps about the research lake at
 // `research_root` (its id_map.csv): admin/Files/Deid/<research folder name>-<8 hex of its path>.

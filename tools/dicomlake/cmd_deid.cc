@@ -47,12 +47,14 @@ void RegisterDeid(CLI::App& app, GlobalOptions& global, int* exit_code) {
       std::printf(
           "deid run %s: %lld patients, %lld studies, %lld series, %lld instances -> %lld "
           "de-identified files, %lld clinical FHIR resources; %lld file(s) not de-identified "
-          "(admin.BusinessEvents); %.1f s\n  research lake: %s\n  key: %s%s\n  id map "
+          "(admin.BusinessEvents); %lld searched for burned-in text, %lld box(es) blacked out; "
+          "%.1f s\n  research lake: %s\n  key: %s%s\n  id map "
           "(identified side only): %s (%lld rows)\n",
           s.run_id.c_str(), static_cast<long long>(s.patients), static_cast<long long>(s.studies),
           static_cast<long long>(s.series), static_cast<long long>(s.instances),
           static_cast<long long>(s.written), static_cast<long long>(s.clinical_resources),
-          static_cast<long long>(s.failed), s.elapsed_seconds, s.research_lake.c_str(),
+          static_cast<long long>(s.failed), static_cast<long long>(s.pixels_searched),
+          static_cast<long long>(s.redacted_boxes), s.elapsed_seconds, s.research_lake.c_str(),
           s.key_file.c_str(), s.key_created ? " (new: keep it safe, it makes every pseudonym)" : "",
           s.id_map_path.c_str(), static_cast<long long>(s.id_map_rows));
       for (pipeline::Stage stage : pipeline::AllStages()) {
@@ -82,6 +84,10 @@ void RegisterDeid(CLI::App& app, GlobalOptions& global, int* exit_code) {
   for (const auto& info : deid::AllOptions())
     names += (names.empty() ? "" : ", ") + std::string(info.name);
   cmd->add_option("--option", args->options, "A PS3.15 option (repeatable): " + names);
+  cmd->add_flag(
+      "--clean-all-images", args->request.clean_all_images,
+      "With --option clean-pixel-data: search every image for burned-in text, not only "
+      "those that may carry it (Burned In Annotation YES, ultrasound, secondary capture)");
   cmd->add_option("--namespace", args->request.research_namespace,
                   "The research lake's namespace (source system) for these files (default "
                   "research)");

@@ -10,6 +10,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)  # libxxhash-dev
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)  # libdeflate-dev
 pkg_check_modules(TESSERACT REQUIRED IMPORTED_TARGET tesseract)  # libtesseract-dev (burned-in text)
+pkg_check_modules(FREETYPE REQUIRED IMPORTED_TARGET freetype2)  # libfreetype-dev (test-set text)
 pkg_check_modules(OPENJPEG REQUIRED IMPORTED_TARGET libopenjp2)  # libopenjp2-7-dev (2.5: HTJ2K)
 find_package(PNG REQUIRED)                 # libpng-dev (PNG previews)
 

@@ -19,7 +19,7 @@ namespace dicomlake::deid {
 // ultrasound image, a secondary capture (screen captures), or `all` (every image).
 bool MayCarryBurnedInText(DcmDataset& ds, bool all);
 
-// Finds text in every frame of `ds` and blacks it out (padded by 2 pixels; the darkest value of
+// Finds text in every frame of `ds` and blacks it out (the finder's boxes; the darkest value of
 // the photometric interpretation), appending each box to `boxes`. Encapsulated pixel data is
 // decoded first (RLE, JPEG, JPEG-LS; anything else is an error: the instance cannot be cleaned).
 // Sets `*write_xfer`: the original syntax when nothing changed or it is re-encoded losslessly

@@ -14,6 +14,7 @@ namespace {
 
 // Tesseract reads text of about 20 pixels or more best: small images are enlarged.
 constexpr int kMinHeight = 600;
+constexpr int kBorder = 16;
 
 class TesseractTextFinder : public TextFinder {
  public:
@@ -39,13 +40,19 @@ class TesseractTextFinder : public TextFinder {
       return InvalidArgument("not an image");
     }
     int scale = std::max(1, std::min(4, kMinHeight / std::max(1, image.height)));
-    GreyImage big = Enlarged(image, scale);
+    const GreyImage big = Enlarged(Bordered(image), scale);
+    // Three looks: the image as it is, inverted, and its brightest pixels alone as dark marks
+    // on white (burned-in text is drawn in the brightest grey; against a bright part of the
+    // image the first two looks lose it in Tesseract's own thresholding).
+    const uint8_t brightest = *std::max_element(big.pixels.begin(), big.pixels.end());
     std::vector<TextBox> boxes;
-    for (bool invert : {false, true}) {
-      if (invert) {
-        for (auto& p : big.pixels) p = static_cast<uint8_t>(255 - p);
+    for (int look = 0; look < 3; ++look) {
+      GreyImage view = big;
+      for (auto& p : view.pixels) {
+        if (look == 1) p = static_cast<uint8_t>(255 - p);
+        if (look == 2) p = p >= brightest * 85 / 100 ? 0 : 255;
       }
-      api_.SetImage(big.pixels.data(), big.width, big.height, 1, big.width);
+      api_.SetImage(view.pixels.data(), view.width, view.height, 1, view.width);
       if (api_.Recognize(nullptr) != 0) return Internal("Tesseract failed to read the image");
       std::unique_ptr<tesseract::ResultIterator> it(api_.GetIterator());
       if (it == nullptr) continue;
@@ -62,9 +69,16 @@ class TesseractTextFinder : public TextFinder {
         if (characters == 0 || (characters == 1 && confidence < min_confidence_)) continue;
         int x1, y1, x2, y2;
         if (!it->BoundingBox(tesseract::RIL_WORD, &x1, &y1, &x2, &y2)) continue;
-        TextBox b{
-            x1 / scale, y1 / scale, (x2 - x1 + scale - 1) / scale, (y2 - y1 + scale - 1) / scale,
-            confidence, characters};
+        // Back to the image's pixels (without the border), widened by a third of the text's
+        // height and two pixels on every side: word boxes are tight, strokes reach past them.
+        const int w = (x2 - x1 + scale - 1) / scale, h = (y2 - y1 + scale - 1) / scale;
+        const int pad = 2 + h / 3;
+        TextBox b{x1 / scale - kBorder - pad,
+                  y1 / scale - kBorder - pad,
+                  w + 2 * pad,
+                  h + 2 * pad,
+                  confidence,
+                  characters};
         Add(b, &boxes);
       } while (it->Next(tesseract::RIL_WORD));
     }
@@ -73,6 +87,18 @@ class TesseractTextFinder : public TextFinder {
   }
 
  private:
+  // A margin of the image's darkest value around it: Tesseract misses text at the very edge.
+  static GreyImage Bordered(const GreyImage& in) {
+    const uint8_t fill = *std::min_element(in.pixels.begin(), in.pixels.end());
+    GreyImage out{in.width + 2 * kBorder, in.height + 2 * kBorder, {}};
+    out.pixels.assign(static_cast<size_t>(out.width) * out.height, fill);
+    for (int y = 0; y < in.height; ++y) {
+      std::copy_n(&in.pixels[static_cast<size_t>(y) * in.width], in.width,
+                  &out.pixels[static_cast<size_t>(y + kBorder) * out.width + kBorder]);
+    }
+    return out;
+  }
+
   static GreyImage Enlarged(const GreyImage& in, int scale) {
     if (scale == 1) return in;
     GreyImage out{in.width * scale, in.height * scale, {}};

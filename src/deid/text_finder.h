@@ -1,7 +1,9 @@
 // Finding burned-in text in an image (issue 14, Clean Pixel Data): Tesseract OCR (Debian
-// libtesseract, English model tesseract-ocr-eng) in sparse-text mode, on an 8-bit grey image,
-// tried as it is and inverted (light text on a dark ultrasound background and dark text on a
-// light screen capture). The adapter is deid/tesseract_text_finder.cc.
+// libtesseract, English model tesseract-ocr-eng) in sparse-text mode, on an 8-bit grey image
+// with a margin, enlarged when small, looked at three ways: as it is, inverted (light text on a
+// dark ultrasound background, dark text on a light screen capture), and its brightest pixels
+// alone (text drawn over a bright part of the image). The adapter is
+// deid/tesseract_text_finder.cc.
 #pragma once
 
 #include <cstdint>

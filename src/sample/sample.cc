@@ -15,6 +15,8 @@
 #include "common/time_util.h"
 #include "dicom/dicom_writer.h"
 #include "fhir/ndjson.h"
+#include "sample/dataset_builder.h"
+#include "sample/deterministic.h"
 
 namespace dicomlake::sample {
 namespace {
@@ -22,19 +24,6 @@ namespace {
 using dicom::Dataset;
 using dicom::Element;
 using json = nlohmann::ordered_json;
-
-// --- Deterministic randomness: every value is a hash of (seed, what, index...), so the output
-// does not depend on thread scheduling. SplitMix64 finaliser.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-uint64_t H(uint64_t seed, uint64_t a, uint64_t b = 0, uint64_t c = 0) {
-  return Mix(Mix(Mix(Mix(seed) ^ a) ^ b) ^ c);
-}
-int Pick(uint64_t h, int n) { return static_cast<int>(h % static_cast<uint64_t>(n)); }
 
 enum What : uint64_t {
   kPatient = 1,
@@ -379,54 +368,6 @@ Image MakeImage(const SeriesPlan& se, int instance, uint64_t seed, PixelSize siz
 }
 
 // --- Data sets -------------------------------------------------------------------------
-
-class Builder {
- public:
-  Builder& S(uint16_t g, uint16_t e, const char* vr, const std::string& v) {
-    Element el;
-    el.tag = dicom::Tag(g, e);
-    el.vr = vr;
-    el.strings.push_back(v);
-    ds_.elements.push_back(std::move(el));
-    return *this;
-  }
-  Builder& M(uint16_t g, uint16_t e, const char* vr, const std::vector<std::string>& values) {
-    Element el;
-    el.tag = dicom::Tag(g, e);
-    el.vr = vr;
-    for (const auto& v : values) el.strings.push_back(v);
-    ds_.elements.push_back(std::move(el));
-    return *this;
-  }
-  Builder& U(uint16_t g, uint16_t e, int v) {
-    Element el;
-    el.tag = dicom::Tag(g, e);
-    el.vr = "US";
-    el.numbers.push_back(std::to_string(v));
-    ds_.elements.push_back(std::move(el));
-    return *this;
-  }
-  Builder& B(uint16_t g, uint16_t e, const char* vr, std::string bytes) {
-    Element el;
-    el.tag = dicom::Tag(g, e);
-    el.vr = vr;
-    el.binary = std::move(bytes);
-    ds_.elements.push_back(std::move(el));
-    return *this;
-  }
-  Builder& Q(uint16_t g, uint16_t e, std::vector<Dataset> items) {
-    Element el;
-    el.tag = dicom::Tag(g, e);
-    el.vr = "SQ";
-    el.items = std::move(items);
-    ds_.elements.push_back(std::move(el));
-    return *this;
-  }
-  Dataset Done() { return std::move(ds_); }
-
- private:
-  Dataset ds_;
-};
 
 std::string Num(double v) {
   char buf[32];

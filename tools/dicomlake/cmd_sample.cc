@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "common/fs.h"
+#include "sample/deid_test_set.h"
 #include "sample/sample.h"
 
 namespace dicomlake::cli {
@@ -14,7 +15,8 @@ namespace dicomlake::cli {
 namespace {
 
 struct SampleArgs {
-  std::string dir, pixels = "small", name_space = "sample", manifest;
+  std::string dir, pixels = "small", name_space = "sample", manifest, deid_answer_key;
+  int deid_patients = 8;
   uint64_t seed = 1;
   double scale = 1.0;
   int threads = 0;
@@ -24,7 +26,8 @@ struct SampleArgs {
 Result<int> Sample(const SampleArgs& args, const GlobalOptions& global) {
   lake::Lake lake(args.dir);
   std::string dicom_dir, fhir_dir;
-  std::string batch = "sample-" + std::to_string(args.seed);
+  const bool deid = !args.deid_answer_key.empty();
+  std::string batch = (deid ? "deid-test-" : "sample-") + std::to_string(args.seed);
   if (lake.Exists()) {
     dicom_dir = fs::Join(fs::Join(lake.FilesPath("bronze"), "Ingest/Imaging/DICOM"),
                          args.name_space + "/" + batch);
@@ -33,6 +36,24 @@ Result<int> Sample(const SampleArgs& args, const GlobalOptions& global) {
     std::string root = fs::Absolute(args.dir);
     dicom_dir = fs::Join(root, "Imaging/DICOM/" + args.name_space + "/" + batch);
     fhir_dir = fs::Join(root, "Clinical/FHIR-NDJSON/" + args.name_space);
+  }
+  if (deid) {
+    sample::DeidTestSetOptions o;
+    o.seed = args.seed;
+    o.patients = args.deid_patients;
+    DL_ASSIGN_OR_RETURN(sample::DeidTestSetCounts c,
+                        sample::WriteDeidTestSet(dicom_dir, fhir_dir, args.deid_answer_key, o));
+    if (!global.quiet) {
+      std::printf(
+          "de-identification test set (seed %llu): %lld patients, %lld studies, %lld instances "
+          "with planted identity; answer key: %s (%lld rows; it holds the identity: keep it on "
+          "the identified side)\n  DICOM: %s\n  FHIR:  %s\n",
+          static_cast<unsigned long long>(args.seed), static_cast<long long>(c.patients),
+          static_cast<long long>(c.studies), static_cast<long long>(c.instances),
+          args.deid_answer_key.c_str(), static_cast<long long>(c.key_rows), dicom_dir.c_str(),
+          fhir_dir.c_str());
+    }
+    return kExitOk;
   }
   sample::SampleOptions options;
   options.seed = args.seed;
@@ -82,6 +103,12 @@ void RegisterSample(CLI::App& app, GlobalOptions& global, int* exit_code) {
   cmd->add_option("--threads", args->threads, "Writer threads (0: every core)");
   cmd->add_flag("--no-archives", args->no_archives,
                 "Write every study as plain files (no ZIP archives), e.g. for benchmarks");
+  cmd->add_option("--deid-answer-key", args->deid_answer_key,
+                  "Instead of the sample: the de-identification test set (identity planted where "
+                  "de-identifiers miss it, burned-in text in ultrasound frames) and its answer key "
+                  "written to this file (docs/deid.md)");
+  cmd->add_option("--deid-patients", args->deid_patients, "Patients in the test set")
+      ->capture_default_str();
   cmd->add_option("--manifest", args->manifest,
                   "Also write one JSON line per instance (UIDs, modality, patient) to this file");
 }

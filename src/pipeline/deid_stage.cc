@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/csv.h"
 #include "common/fs.h"
 #include "common/hash.h"
 #include "common/parallel.h"
@@ -91,51 +92,6 @@ bool ValidNamespace(const std::string& ns) {
       return false;
   }
   return true;
-}
-
-std::string CsvField(const std::string& v) {
-  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
-// The rows of a two-column CSV written by CsvField (header skipped).
-std::map<std::string, std::string> ReadPairs(const std::string& text) {
-  std::map<std::string, std::string> out;
-  std::vector<std::string> fields;
-  std::string field;
-  bool quoted = false, header = true;
-  for (size_t i = 0; i <= text.size(); ++i) {
-    char c = i < text.size() ? text[i] : '\n';
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        field.push_back('"');
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        field.push_back(c);
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      fields.push_back(std::move(field));
-      field.clear();
-      if (!header && fields.size() == 2 && !fields[0].empty()) out[fields[0]] = fields[1];
-      header = false;
-      fields.clear();
-    } else if (c != '\r') {
-      field.push_back(c);
-    }
-  }
-  return out;
 }
 
 struct SeriesResult {
@@ -432,9 +388,14 @@ lake::Schema PixelRedactionsSchema() {
 }
 
 Result<std::map<std::string, std::string>> ReadIdMap(const std::string& path) {
-  if (!fs::Exists(path)) return std::map<std::string, std::string>{};
+  std::map<std::string, std::string> pairs;
+  if (!fs::Exists(path)) return pairs;
   DL_ASSIGN_OR_RETURN(std::string text, fs::ReadFile(path));
-  return ReadPairs(text);
+  auto records = ParseCsv(text);
+  for (size_t i = 1; i < records.size(); ++i) {  // after the header
+    if (records[i].size() == 2 && !records[i][0].empty()) pairs[records[i][0]] = records[i][1];
+  }
+  return pairs;
 }
 
 Result<DeidSummary> RunDeid(const lake::Lake& lake, lake::Engine& engine,

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "common/csv.h"
 #include "common/fs.h"
 #include "common/parallel.h"
 #include "config/config.h"
@@ -55,16 +56,6 @@ std::string ExportSummary::ToJson() const {
 }
 
 namespace {
-
-std::string CsvField(const std::string& v) {
-  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
 
 Status WriteManifest(const std::string& path, const std::vector<CohortSeries>& series,
                      const std::vector<SeriesOutcome>& outcomes) {

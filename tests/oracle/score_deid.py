@@ -29,10 +29,8 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import zipfile
 
 import numpy as np
 import pydicom
@@ -40,22 +38,12 @@ import pydicom
 DUMMIES = {"REMOVED", "19991111", "111111", "19991111111111", "0", "000Y"}
 
 
-def run(cmd, ok=(0,)):
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode not in ok:
-        raise RuntimeError(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip()}")
-    return r
-
-
-def rows(dicomlake, lake, query):
-    out = run([dicomlake, "sql", lake, "--format", "csv", query]).stdout
-    return list(csv.reader(io.StringIO(out)))[1:]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_deid import run, sql as rows, stored_bytes  # noqa: E402
 
 
 def stored(lake, path, member):
-    path = path if os.path.isabs(path) else os.path.join(lake, path)
-    with zipfile.ZipFile(path) as z:
-        return pydicom.dcmread(io.BytesIO(z.read(member or z.namelist()[0])))
+    return pydicom.dcmread(io.BytesIO(stored_bytes(lake, path, member)))
 
 
 def element(ds, path):
@@ -125,6 +113,25 @@ def check(row, new, old, id_map, frames):
     return f"unknown check {kind}"
 
 
+def score_intervals(key_rows, study_dates, id_map, results, failures):
+    """date_interval: the days between a patient's two studies (their research Study Dates, as
+    YYYY-MM-DD or YYYYMMDD, found through the id map) are the original's."""
+    for row in key_rows:
+        if row["check"] != "date_interval":
+            continue
+        a, b = (study_dates.get(id_map.get(s, "?"), "").replace("-", "") for s in row["studies"])
+        results["date_interval"][1] += 1
+        try:
+            days = (datetime.date(int(b[:4]), int(b[4:6]), int(b[6:8])) -
+                    datetime.date(int(a[:4]), int(a[4:6]), int(a[6:8]))).days
+        except ValueError:
+            days = None
+        if days == row["days"]:
+            results["date_interval"][0] += 1
+        else:
+            failures.append(f"date_interval: {row['patient']}: {days} days, was {row['days']}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("dicomlake")
@@ -188,19 +195,7 @@ def main():
         for study, date in rows(args.dicomlake, research,
                                 "SELECT DISTINCT studyInstanceUid, studyDate FROM bronze.ImagingDicom"):
             study_dates[study] = date
-        for row in key["rows"]:
-            if row["check"] != "date_interval":
-                continue
-            a, b = (study_dates.get(id_map.get(s, "?"), "") for s in row["studies"])
-            results["date_interval"][1] += 1
-            try:
-                days = (datetime.date.fromisoformat(b[:10]) - datetime.date.fromisoformat(a[:10])).days
-            except ValueError:
-                days = None
-            if days == row["days"]:
-                results["date_interval"][0] += 1
-            else:
-                failures.append(f"date_interval: {row['patient']}: {days} days, was {row['days']}")
+        score_intervals(key["rows"], study_dates, id_map, results, failures)
         for f in failures[:50]:
             print(f)
         passed = sum(p for p, _ in results.values())

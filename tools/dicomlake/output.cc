@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/csv.h"
+
 namespace dicomlake::cli {
 namespace {
 
@@ -61,16 +63,6 @@ void PrintTable(const lake::QueryResult& r, std::ostream& out) {
     out << "\n";
   }
   out << "(" << r.rows.size() << (r.rows.size() == 1 ? " row)\n" : " rows)\n");
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string q = "\"";
-  for (char c : s) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  return q + "\"";
 }
 
 void PrintCsv(const lake::QueryResult& r, std::ostream& out) {

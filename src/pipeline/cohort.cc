@@ -75,7 +75,9 @@ Result<std::vector<CohortSeries>> SelectCohort(const lake::Lake& lake, lake::Eng
       lake::QueryResult r,
       engine.Query(fmt::format(
           "SELECT seriesInstanceUid, studyInstanceUid, patientId, modality, seriesDescription, "
-          "sopInstanceUid, filePath, archiveMember FROM (SELECT *, row_number() OVER (PARTITION "
+          "sopInstanceUid, filePath, archiveMember, sourceFilePath, contentHash, fileSize, "
+          "sourceSystem "
+          "FROM (SELECT *, row_number() OVER (PARTITION "
           "BY sopInstanceUid ORDER BY createdDatetime DESC) AS latest FROM bronze.ImagingDicom "
           "WHERE operation IS NULL AND seriesInstanceUid IS NOT NULL AND ({})) WHERE latest = 1 "
           "ORDER BY patientId, studyInstanceUid, seriesInstanceUid, instanceNumber, "
@@ -99,6 +101,10 @@ Result<std::vector<CohortSeries>> SelectCohort(const lake::Lake& lake, lake::Eng
     if (!in.file_path.empty() && in.file_path[0] != '/')
       in.file_path = fs::Join(lake.root(), in.file_path);
     in.archive_member = Text(row[7]);
+    in.source_file_path = Text(row[8]);
+    in.content_hash = Text(row[9]);
+    in.file_size = row[10].is_null() ? -1 : row[10].i;
+    in.namespace_name = Text(row[11]);
     out.back().instances.push_back(std::move(in));
   }
   return out;

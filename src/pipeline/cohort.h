@@ -4,6 +4,7 @@
 // extracted, BYOS paths as they are).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,12 @@ Result<SelectionKind> SelectionKindOf(const std::string& column_name);
 
 struct CohortInstance {
   std::string sop_instance_uid;
-  std::string file_path;       // the stored original, or the archive holding it (absolute)
-  std::string archive_member;  // the member of `file_path`, or empty
+  std::string file_path;         // the stored original, or the archive holding it (absolute)
+  std::string archive_member;    // the member of `file_path`, or empty
+  std::string source_file_path;  // where it was delivered (bronze sourceFilePath)
+  std::string content_hash;      // XXH3-128 of the original's bytes (bronze contentHash)
+  int64_t file_size = -1;        // its size in bytes
+  std::string namespace_name;    // bronze sourceSystem
 };
 
 struct CohortSeries {

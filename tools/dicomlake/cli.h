@@ -62,6 +62,7 @@ void RegisterRun(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterDeid(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterDeidCheck(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterRestore(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 // Prints "dicomlake: <message>" to stderr and returns ExitCodeFor(status).
 int Fail(const Status& status);

@@ -18,10 +18,11 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
 
   int exit_code = kExitOk;
-  for (Register reg : {RegisterInit, RegisterConfig, RegisterTables, RegisterHistory, RegisterSql,
-                       RegisterVacuum, RegisterDump, RegisterPixels, RegisterFrames, RegisterExport,
-                       RegisterDeid, RegisterDeidCheck, RegisterIngest, RegisterFhir,
-                       RegisterSilver, RegisterSample, RegisterGold, RegisterRun, RegisterStatus}) {
+  for (Register reg :
+       {RegisterInit,   RegisterConfig,    RegisterTables,  RegisterHistory, RegisterSql,
+        RegisterVacuum, RegisterDump,      RegisterPixels,  RegisterFrames,  RegisterExport,
+        RegisterDeid,   RegisterDeidCheck, RegisterRestore, RegisterIngest,  RegisterFhir,
+        RegisterSilver, RegisterSample,    RegisterGold,    RegisterRun,     RegisterStatus}) {
     reg(app, global, &exit_code);
   }
   try {

@@ -63,6 +63,7 @@ void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterDeid(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterDeidCheck(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterRestore(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterVerify(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 // Prints "dicomlake: <message>" to stderr and returns ExitCodeFor(status).
 int Fail(const Status& status);

@@ -1,0 +1,240 @@
+#include "pipeline/verify_stage.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common/fs.h"
+#include "common/hash.h"
+#include "common/parallel.h"
+#include "config/config.h"
+#include "lake/delta_table.h"
+#include "lake/engine.h"
+#include "lake/lake.h"
+#include "pipeline/admin_tables.h"
+#include "pipeline/frame_access.h"
+#include "pipeline/stage_runner.h"
+#include "scan/archive.h"
+
+namespace dicomlake::pipeline {
+
+std::string VerifySummary::ToJson() const {
+  nlohmann::ordered_json j;
+  j["runId"] = run_id;
+  j["ok"] = ok();
+  j["originalsChecked"] = originals_checked;
+  j["missing"] = missing;
+  j["corrupt"] = corrupt;
+  j["changedInPlace"] = changed_in_place;
+  j["tablesChecked"] = tables_checked;
+  j["dataFilesChecked"] = data_files_checked;
+  j["dataFilesMissing"] = data_files_missing;
+  j["dataFilesWrongSize"] = data_files_wrong;
+  j["bytesRead"] = bytes_read;
+  j["problems"] = nlohmann::ordered_json::array();
+  for (const auto& p : problems) {
+    j["problems"].push_back(
+        {{"state", p.state}, {"path", p.path}, {"member", p.member}, {"detail", p.detail}});
+  }
+  j["elapsedSeconds"] = elapsed_seconds;
+  return j.dump(2);
+}
+
+namespace {
+
+struct Member {
+  std::string member, content_hash;
+};
+
+// One stored file and what bronze says it holds: the whole file (no member), or members.
+struct StoredFile {
+  std::string path;
+  std::vector<Member> members;
+  std::string whole_hash;  // when the file itself is the original
+};
+
+struct FileOutcome {
+  int64_t checked = 0, bytes = 0;
+  std::vector<VerifyProblem> problems;
+};
+
+FileOutcome CheckFile(const StoredFile& f, bool kept_by_lake, const std::string& scratch) {
+  FileOutcome out;
+  auto problem = [&](const std::string& state, const std::string& member, const std::string& d) {
+    out.problems.push_back({state, f.path, member, d});
+  };
+  if (!fs::Exists(f.path)) {
+    const size_t n = f.members.empty() ? 1 : f.members.size();
+    out.checked += static_cast<int64_t>(n);
+    for (size_t i = 0; i < n; ++i)
+      problem("missing", f.members.empty() ? "" : f.members[i].member, "the stored file is gone");
+    return out;
+  }
+  const char* changed = kept_by_lake ? "corrupt" : "changed-in-place";
+  if (f.members.empty()) {
+    ++out.checked;
+    auto data = fs::ReadFile(f.path);
+    if (!data.ok()) {
+      problem(changed, "", data.status().message());
+      return out;
+    }
+    out.bytes += static_cast<int64_t>(data->size());
+    std::string hash = Xxh3Hex(*data);
+    if (hash != f.whole_hash)
+      problem(changed, "", fmt::format("hash {} , bronze recorded {}", hash, f.whole_hash));
+    return out;
+  }
+  std::set<std::string> wanted;
+  for (const auto& m : f.members) wanted.insert(m.member);
+  auto extracted = scan::ExtractMembers(f.path, wanted, scratch);
+  for (const auto& m : f.members) {
+    ++out.checked;
+    if (!extracted.ok()) {
+      problem(changed, m.member, "cannot be read: " + extracted.status().message());
+      continue;
+    }
+    auto it = extracted->find(m.member);
+    if (it == extracted->end()) {
+      problem(changed, m.member, "the member is not in the archive");
+      continue;
+    }
+    auto data = fs::ReadFile(it->second);
+    if (!data.ok()) {
+      problem(changed, m.member, data.status().message());
+      continue;
+    }
+    out.bytes += static_cast<int64_t>(data->size());
+    std::string hash = Xxh3Hex(*data);
+    if (hash != m.content_hash)
+      problem(changed, m.member, fmt::format("hash {}, bronze recorded {}", hash, m.content_hash));
+    (void)fs::RemoveFile(it->second);
+  }
+  (void)fs::RemoveAll(scratch);
+  return out;
+}
+
+Status CheckOriginals(StageRun& run, const VerifyRequest& request, VerifySummary* summary) {
+  if (!RequireBronze(run.engine).ok()) return Status::Ok();  // nothing ingested yet
+  // Every stored copy bronze references (all versions of every instance), chosen by a stable
+  // hash of the SOP Instance UID when sampling.
+  std::string sample;
+  if (request.sample_percent < 100) {
+    sample = fmt::format(" AND hash(sopInstanceUid) % 10000 < {}",
+                         static_cast<int64_t>(request.sample_percent * 100));
+  }
+  DL_ASSIGN_OR_RETURN(
+      lake::QueryResult r,
+      run.engine.Query("SELECT DISTINCT filePath, coalesce(archiveMember, ''), contentHash FROM "
+                       "bronze.ImagingDicom WHERE filePath IS NOT NULL AND contentHash IS NOT "
+                       "NULL" +
+                       sample + " ORDER BY 1, 2"));
+  std::vector<StoredFile> files;
+  for (const auto& row : r.rows) {
+    std::string path = row[0].ToDisplay();
+    if (!path.empty() && path[0] != '/') path = fs::Join(run.lake.root(), path);
+    if (files.empty() || files.back().path != path) files.push_back({path, {}, ""});
+    std::string member = row[1].ToDisplay(), hash = row[2].ToDisplay();
+    if (member.empty()) {
+      files.back().whole_hash = hash;
+    } else {
+      files.back().members.push_back({member, hash});
+    }
+  }
+  const std::string kept_root = run.lake.root() + "/";
+  const std::string scratch = fs::Join(run.lake.FilesPath("admin"), ".verify-" + run.run_id());
+  std::vector<FileOutcome> outcomes(files.size());
+  std::mutex mutex;
+  int64_t done = 0, total = static_cast<int64_t>(files.size());
+  DL_RETURN_IF_ERROR(ParallelFor(files.size(), WorkerCount(request.threads), [&](size_t i) {
+    const bool kept = files[i].path.rfind(kept_root, 0) == 0;
+    outcomes[i] = CheckFile(files[i], kept, fs::Join(scratch, std::to_string(i)));
+    std::lock_guard<std::mutex> lock(mutex);
+    ++done;
+    if (request.progress) request.progress(done, total);
+  }));
+  (void)fs::RemoveAll(scratch);
+  for (auto& o : outcomes) {
+    summary->originals_checked += o.checked;
+    summary->bytes_read += o.bytes;
+    for (auto& p : o.problems) {
+      if (p.state == "missing") ++summary->missing;
+      if (p.state == "corrupt") ++summary->corrupt;
+      if (p.state == "changed-in-place") ++summary->changed_in_place;
+      summary->problems.push_back(std::move(p));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckTables(StageRun& run, VerifySummary* summary) {
+  DL_ASSIGN_OR_RETURN(std::vector<lake::TableRef> tables, run.lake.DiscoverTables());
+  for (const auto& t : tables) {
+    lake::DeltaTable table = run.lake.OpenTable(t);
+    DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, table.Load(run.engine));
+    ++summary->tables_checked;
+    for (const auto& [path, add] : snapshot.files) {
+      ++summary->data_files_checked;
+      const std::string full = fs::Join(t.root, path);
+      auto info = fs::Stat(full);
+      if (!info.ok()) {
+        ++summary->data_files_missing;
+        summary->problems.push_back(
+            {"missing-data-file", full, "",
+             fmt::format("{} version {} references it", t.display(), snapshot.version)});
+      } else if (static_cast<int64_t>(info->size) != add.size) {
+        ++summary->data_files_wrong;
+        summary->problems.push_back(
+            {"data-file-size", full, "",
+             fmt::format("{} bytes, the log of {} records {}", info->size, t.display(), add.size)});
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status Verify(StageRun& run, const VerifyRequest& request, VerifySummary* summary) {
+  std::vector<std::string> warnings;
+  DL_RETURN_IF_ERROR(run.lake.RegisterViews(run.engine, &warnings));
+  DL_RETURN_IF_ERROR(CheckOriginals(run, request, summary));
+  DL_RETURN_IF_ERROR(CheckTables(run, summary));
+  for (const auto& p : summary->problems) {
+    BusinessEvent e;
+    e.source_file_path = p.path;
+    e.record_identifier = p.member;
+    e.message = p.state + ": " + p.detail;
+    e.custom_dimensions = nlohmann::json{{"state", p.state}}.dump();
+    run.AddEvent(std::move(e));
+  }
+  ExecutionSummary& es = run.summary;
+  es.status = summary->ok() ? "Succeeded" : "SucceededWithFailures";
+  es.source_path = run.lake.root();
+  es.source_records = summary->originals_checked;
+  es.target_records = static_cast<int64_t>(summary->problems.size());
+  es.attributes = {{"checked", std::to_string(summary->originals_checked)},
+                   {"missing", std::to_string(summary->missing)},
+                   {"corrupt", std::to_string(summary->corrupt)},
+                   {"changedInPlace", std::to_string(summary->changed_in_place)},
+                   {"dataFilesChecked", std::to_string(summary->data_files_checked)},
+                   {"dataFilesMissing", std::to_string(summary->data_files_missing)},
+                   {"dataFilesWrongSize", std::to_string(summary->data_files_wrong)},
+                   {"samplePercent", fmt::format("{}", request.sample_percent)}};
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<VerifySummary> RunVerify(const lake::Lake& lake, lake::Engine& engine,
+                                const config::Config& config, const VerifyRequest& request) {
+  if (!(request.sample_percent > 0 && request.sample_percent <= 100)) {
+    return InvalidArgument("--sample must be a percentage above 0 and at most 100");
+  }
+  static const StageSpec kVerify{"verify", kVerifyActivity, "admin"};
+  return RunStageFor<VerifySummary>(
+      kVerify, lake, engine, config,
+      [&request](StageRun& run, VerifySummary* summary) { return Verify(run, request, summary); });
+}
+
+}  // namespace dicomlake::pipeline

@@ -90,4 +90,58 @@ std::string FormatTimestampDisplay(int64_t micros) {
   return buf;
 }
 
+std::optional<int64_t> ParseTimestampIso(const std::string& t) {
+  auto digits = [&](size_t at, size_t n, int* out) {
+    if (t.size() < at + n) return false;
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) {
+      if (t[i] < '0' || t[i] > '9') return false;
+      v = v * 10 + (t[i] - '0');
+    }
+    *out = v;
+    return true;
+  };
+  int y, mo, d, h = 0, mi = 0, sec = 0;
+  if (!digits(0, 4, &y) || t.size() < 10 || t[4] != '-' || !digits(5, 2, &mo) || t[7] != '-' ||
+      !digits(8, 2, &d) || mo < 1 || mo > 12 || d < 1 || d > 31) {
+    return std::nullopt;
+  }
+  int64_t micros = 0;
+  size_t at = 10;
+  if (t.size() > 10) {
+    if ((t[10] != 'T' && t[10] != ' ') || !digits(11, 2, &h) || t.size() < 16 || t[13] != ':' ||
+        !digits(14, 2, &mi) || h > 23 || mi > 59) {
+      return std::nullopt;
+    }
+    at = 16;
+    if (at < t.size() && t[at] == ':') {
+      if (!digits(at + 1, 2, &sec) || sec > 60) return std::nullopt;
+      at += 3;
+      if (at < t.size() && t[at] == '.') {
+        int64_t scale = 100000;
+        for (++at; at < t.size() && t[at] >= '0' && t[at] <= '9'; ++at) {
+          micros += (t[at] - '0') * scale;
+          scale /= 10;
+        }
+      }
+    }
+  }
+  int64_t offset_minutes = 0;
+  if (at < t.size()) {
+    if (t[at] == 'Z' && at + 1 == t.size()) {
+      ++at;
+    } else if ((t[at] == '+' || t[at] == '-') && t.size() == at + 6 && t[at + 3] == ':') {
+      int oh, om;
+      if (!digits(at + 1, 2, &oh) || !digits(at + 4, 2, &om)) return std::nullopt;
+      offset_minutes = (t[at] == '+' ? 1 : -1) * (oh * 60 + om);
+      at += 6;
+    } else {
+      return std::nullopt;
+    }
+  }
+  int64_t seconds = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
+                    h * 3600 + mi * 60 + sec - offset_minutes * 60;
+  return seconds * 1000000 + micros;
+}
+
 }  // namespace dicomlake

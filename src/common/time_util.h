@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace dicomlake {
@@ -20,5 +21,9 @@ std::string FormatDate(int64_t days);
 std::string FormatTimestampIso(int64_t micros, int fraction_digits = 6);
 // "YYYY-MM-DD HH:MM:SS[.ffffff]" without zone, trailing zero fraction dropped (for display).
 std::string FormatTimestampDisplay(int64_t micros);
+
+// Microseconds since the epoch of "YYYY-MM-DD" (midnight UTC) or "YYYY-MM-DD[T ]HH:MM[:SS[.f]]"
+// with an optional "Z" or "+HH:MM"/"-HH:MM" (UTC without one); std::nullopt for anything else.
+std::optional<int64_t> ParseTimestampIso(const std::string& text);
 
 }  // namespace dicomlake

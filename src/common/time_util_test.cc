@@ -25,5 +25,15 @@ TEST(TimeUtilTest, FormatsTimestamps) {
   EXPECT_EQ(FormatTimestampIso(-1), "1969-12-31T23:59:59.999999Z");
 }
 
+TEST(TimeUtilTest, ParseTimestampIso) {
+  EXPECT_EQ(ParseTimestampIso("1970-01-01"), 0);
+  EXPECT_EQ(ParseTimestampIso("1970-01-02T00:00:01Z"), int64_t{86401} * 1000000);
+  EXPECT_EQ(ParseTimestampIso("2026-12-03 10:00"), ParseTimestampIso("2026-12-03T10:00:00Z"));
+  EXPECT_EQ(ParseTimestampIso("2026-12-03T12:00:00+02:00"), ParseTimestampIso("2026-12-03T10:00Z"));
+  EXPECT_EQ(ParseTimestampIso("1970-01-01T00:00:00.5Z"), 500000);
+  for (const char* bad : {"", "2026", "2026-13-01", "2026-12-03T25:00", "2026-12-03X", "12"})
+    EXPECT_FALSE(ParseTimestampIso(bad).has_value()) << bad;
+}
+
 }  // namespace
 }  // namespace dicomlake

@@ -115,14 +115,42 @@ Result<TableRef> Lake::FindTable(const std::string& spec) const {
   return InvalidArgument("table name \"" + spec + "\" is ambiguous: " + names);
 }
 
-Status Lake::RegisterViews(Engine& engine, std::vector<std::string>* warnings) const {
+namespace {
+
+// The version of `table` that `as_of` asks for; std::nullopt when the table did not exist yet.
+Result<std::optional<int64_t>> VersionAsOf(const DeltaTable& table, const AsOf& as_of) {
+  if (as_of.version) {
+    DL_ASSIGN_OR_RETURN(int64_t latest, table.log().LatestVersion());
+    return std::optional<int64_t>(std::min(*as_of.version, latest));
+  }
+  if (as_of.timestamp_ms) {
+    DL_ASSIGN_OR_RETURN(std::vector<HistoryEntry> history, table.History());
+    for (const auto& e : history) {  // newest first
+      if (e.timestamp_ms <= *as_of.timestamp_ms) return std::optional<int64_t>(e.version);
+    }
+    return std::optional<int64_t>();
+  }
+  return std::optional<int64_t>(-1);  // the latest
+}
+
+}  // namespace
+
+Status Lake::RegisterViews(Engine& engine, std::vector<std::string>* warnings,
+                           const AsOf& as_of) const {
   for (const auto& lakehouse : Lakehouses()) {
     DL_RETURN_IF_ERROR(engine.Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteIdent(lakehouse)));
   }
   DL_ASSIGN_OR_RETURN(auto tables, DiscoverTables());
   for (const auto& t : tables) {
     DeltaTable table = OpenTable(t);
-    auto snapshot = table.Load(engine);
+    auto version = VersionAsOf(table, as_of);
+    if (version.ok() && !version->has_value()) {
+      warnings->push_back(t.display() + ": did not exist yet at that time");
+      continue;
+    }
+    auto snapshot = !version.ok()   ? Result<Snapshot>(version.status())
+                    : **version < 0 ? table.Load(engine)
+                                    : table.Load(engine, **version);
     Result<std::string> scan =
         snapshot.ok() ? table.ScanSql(*snapshot) : Result<std::string>(snapshot.status());
     Status st = scan.ok() ? engine.Execute("CREATE OR REPLACE VIEW " + QuoteIdent(t.lakehouse) +

@@ -3,6 +3,7 @@
 // `Tables/`; every folder under `<lakehouse>/Tables/` with a `_delta_log` is a table.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,14 @@ struct TableRef {
   std::string display() const { return lakehouse + "/" + name; }
 };
 
+// Time travel: the tables as they were. A version applies to every table (a table with fewer
+// versions is read at its latest); a timestamp picks each table's last version committed at or
+// before it (a table created later is left out, with a warning).
+struct AsOf {
+  std::optional<int64_t> version;
+  std::optional<int64_t> timestamp_ms;  // milliseconds since the epoch, UTC
+};
+
 class Lake {
  public:
   // `root` is made absolute. `table_options` apply to every table opened through this object
@@ -85,7 +94,8 @@ class Lake {
   // Creates, in `engine`, one schema per lakehouse and one view per table over its latest
   // snapshot (`bronze.ImagingDicom`, ...). Tables that cannot be read are skipped with a
   // message in `warnings`.
-  Status RegisterViews(Engine& engine, std::vector<std::string>* warnings) const;
+  Status RegisterViews(Engine& engine, std::vector<std::string>* warnings,
+                       const AsOf& as_of = {}) const;
 
  private:
   std::string root_;

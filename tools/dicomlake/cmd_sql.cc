@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "cli.h"
+#include "common/time_util.h"
 #include "output.h"
 
 namespace dicomlake::cli {
@@ -52,12 +53,25 @@ void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code) {
   struct Args {
     std::string query;
     std::string format = "table";
+    std::string as_of;
   };
   auto args = std::make_shared<Args>();
   auto body = [args](Session& session) -> Result<int> {
     DL_ASSIGN_OR_RETURN(Format format, ParseFormat(args->format));
+    lake::AsOf as_of;
+    if (!args->as_of.empty()) {
+      if (args->as_of.find_first_not_of("0123456789") == std::string::npos) {
+        as_of.version = std::stoll(args->as_of);
+      } else if (auto us = ParseTimestampIso(args->as_of)) {
+        as_of.timestamp_ms = *us / 1000;
+      } else {
+        return InvalidArgument("--as-of \"" + args->as_of +
+                               "\" is neither a version number nor a time like "
+                               "2026-12-03T10:00:00Z");
+      }
+    }
     std::vector<std::string> warnings;
-    DL_RETURN_IF_ERROR(session.lake->RegisterViews(*session.engine, &warnings));
+    DL_RETURN_IF_ERROR(session.lake->RegisterViews(*session.engine, &warnings, as_of));
     for (const auto& w : warnings) std::cerr << "dicomlake: warning: table skipped: " << w << "\n";
     if (args->query.empty() && isatty(STDIN_FILENO)) return Interactive(*session.engine, format);
     std::string sql = args->query;
@@ -71,6 +85,10 @@ void RegisterSql(CLI::App& app, GlobalOptions& global, int* exit_code) {
       "Query the lake with SQL (views like bronze.ImagingDicom over the latest versions)", global,
       exit_code, body);
   cmd->add_option("query", args->query, "SQL to run; without it SQL is read from stdin");
+  cmd->add_option("--as-of", args->as_of,
+                  "Time travel: every table as of a version number (a table with fewer versions "
+                  "at its latest) or a time (YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM], UTC by default: "
+                  "each table's last version committed by then)");
   AddFormatOption(cmd, &args->format);
 }
 

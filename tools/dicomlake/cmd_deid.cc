@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "cohort_options.h"
 #include "deid/profile.h"
 #include "pipeline/deid_stage.h"
 
@@ -74,12 +75,7 @@ void RegisterDeid(CLI::App& app, GlobalOptions& global, int* exit_code) {
                   "The research key (32 random bytes as hex; created with mode 0600 when absent; "
                   "never inside a lake)")
       ->required();
-  cmd->add_option("--sql", args->request.sql,
-                  "Cohort query; its first column holds Series Instance UIDs, Study Instance UIDs "
-                  "or Patient IDs, by its name");
-  cmd->add_option("--study", args->request.studies, "Study Instance UID (repeatable)");
-  cmd->add_option("--series", args->request.series, "Series Instance UID (repeatable)");
-  cmd->add_option("--patient", args->request.patients, "Patient ID (repeatable)");
+  AddCohortOptions(cmd, &args->request);
   std::string names;
   for (const auto& info : deid::AllOptions())
     names += (names.empty() ? "" : ", ") + std::string(info.name);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "cohort_options.h"
 #include "pipeline/export_stage.h"
 
 namespace dicomlake::cli {
@@ -46,13 +47,7 @@ void RegisterExport(CLI::App& app, GlobalOptions& global, int* exit_code) {
       "Export a cohort's images (NIfTI volumes, NumPy arrays, PNG previews or the original DICOM "
       "files) with manifest.csv and a MONAI datalist.json",
       global, exit_code, body);
-  cmd->add_option("--sql", args->request.sql,
-                  "Cohort query; its first column holds Series Instance UIDs (e.g. "
-                  "gold.image_occurrence.image_series_uid), Study Instance UIDs or Patient IDs, "
-                  "by its name");
-  cmd->add_option("--study", args->request.studies, "Study Instance UID (repeatable)");
-  cmd->add_option("--series", args->request.series, "Series Instance UID (repeatable)");
-  cmd->add_option("--patient", args->request.patients, "Patient ID (repeatable)");
+  AddCohortOptions(cmd, &args->request);
   cmd->add_option("--to", args->request.to, "Output folder (created if needed)")->required();
   cmd->add_option("--format", args->format, "nifti (default), npy, png or dicom")
       ->check(CLI::IsMember({"nifti", "npy", "png", "dicom"}));

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "cli.h"
+#include "cohort_options.h"
 #include "pipeline/restore_stage.h"
 
 namespace dicomlake::cli {
@@ -48,12 +49,7 @@ void RegisterRestore(CLI::App& app, GlobalOptions& global, int* exit_code) {
       "Write a cohort's original files back, bit-exact (each checked against its recorded hash), "
       "under their delivered names or a study/series layout",
       global, exit_code, body);
-  cmd->add_option("--sql", args->request.sql,
-                  "Cohort query; its first column holds Series Instance UIDs, Study Instance UIDs "
-                  "or Patient IDs, by its name");
-  cmd->add_option("--study", args->request.studies, "Study Instance UID (repeatable)");
-  cmd->add_option("--series", args->request.series, "Series Instance UID (repeatable)");
-  cmd->add_option("--patient", args->request.patients, "Patient ID (repeatable)");
+  AddCohortOptions(cmd, &args->request);
   cmd->add_option("--to", args->request.to, "Output folder (created if needed)")->required();
   cmd->add_option("--layout", args->layout,
                   "original (default): <namespace>/<delivered path>; study: "

@@ -273,8 +273,18 @@ class Checker {
     for (deid::Option o : options_.applied) report_->options.push_back(deid::InfoOf(o).name);
     DL_RETURN_IF_ERROR(CollectNeedles());
     report_->values = static_cast<int64_t>(needles_.size());
+    if (needles_.size() == 0) {
+      report_->notes.push_back(
+          "the identified lake holds no identifying value to look for "
+          "(no bronze.ImagingDicom or ClinicalFhir rows): nothing was checked");
+    }
     DL_RETURN_IF_ERROR(SearchTables());
     DL_RETURN_IF_ERROR(SearchFiles());
+    if (report_->cells == 0 && report_->files == 0) {
+      report_->notes.push_back(
+          "the research lake holds no table row and no text file: nothing "
+          "was searched");
+    }
     DL_RETURN_IF_ERROR(CompareBirthDates());
     for (const auto& [key, count] : found_) {
       report_->findings.push_back(

@@ -118,12 +118,8 @@ class DeidRun {
     settings_.shift_max_days = s.date_shift_max_days;
   }
 
-  Status Run(const config::Config& research_config) {
-    std::vector<std::string> warnings;
-    DL_RETURN_IF_ERROR(run_.lake.RegisterViews(run_.engine, &warnings));
-    DL_ASSIGN_OR_RETURN(std::vector<CohortSeries> cohort,
-                        SelectCohort(run_.lake, run_.engine, request_));
-    if (cohort.empty()) return NotFound("the cohort holds no instance in bronze.ImagingDicom");
+  // `cohort`: selected by RunDeid, before anything was created.
+  Status Run(const std::vector<CohortSeries>& cohort, const config::Config& research_config) {
     DL_RETURN_IF_ERROR(DeidentifyImages(cohort));
     std::string system = research_config.settings().fhir.patient_identifier_system;
     if (system.empty()) system = "urn:dicomlake:namespace:" + request_.research_namespace;
@@ -418,6 +414,11 @@ Result<DeidSummary> RunDeid(const lake::Lake& lake, lake::Engine& engine,
         shift.date_shift_min_days, shift.date_shift_max_days));
   }
   DL_RETURN_IF_ERROR(CheckPlaces(lake.root(), request.to, request.key_file));
+  // The cohort first: a run with nothing to de-identify creates no key and no research lake.
+  std::vector<std::string> warnings;
+  DL_RETURN_IF_ERROR(lake.RegisterViews(engine, &warnings));
+  DL_ASSIGN_OR_RETURN(std::vector<CohortSeries> cohort, SelectCohort(lake, engine, request));
+  if (cohort.empty()) return NotFound("the cohort holds no instance in bronze.ImagingDicom");
   bool key_created = false;
   DL_ASSIGN_OR_RETURN(deid::Key key, deid::Key::LoadOrCreate(request.key_file, &key_created));
 
@@ -440,7 +441,7 @@ Result<DeidSummary> RunDeid(const lake::Lake& lake, lake::Engine& engine,
       RunStageFor<DeidSummary>(kDeid, lake, engine, config, [&](StageRun& run, DeidSummary* s) {
         DeidRun work(run, request, key, research, *research_engine, s);
         work.record_folder_ = record_folder;
-        return work.Run(research_config);
+        return work.Run(cohort, research_config);
       }));
   summary.research_lake = research.root();
   summary.key_file = fs::Absolute(request.key_file);

@@ -11,7 +11,6 @@
 
 #include "common/csv.h"
 #include "common/fs.h"
-#include "common/hash.h"
 #include "common/parallel.h"
 #include "common/sha256.h"
 #include "config/config.h"
@@ -103,9 +102,12 @@ struct SeriesResult {
 
 class DeidRun {
  public:
+  // `record_folder`: the identified lake's folder for this research lake (ResearchRecordFolder).
   DeidRun(StageRun& run, const DeidRequest& request, const deid::Key& key,
-          const lake::Lake& research, lake::Engine& research_engine, DeidSummary* summary)
-      : run_(run),
+          const lake::Lake& research, lake::Engine& research_engine, std::string record_folder,
+          DeidSummary* summary)
+      : record_folder_(std::move(record_folder)),
+        run_(run),
         request_(request),
         key_(key),
         research_(research),
@@ -340,10 +342,8 @@ class DeidRun {
                      {"failedFiles", std::to_string(summary_->failed)}};
   }
 
- public:
-  std::string record_folder_;
-
  private:
+  const std::string record_folder_;
   StageRun& run_;
   const DeidRequest& request_;
   const deid::Key& key_;
@@ -439,8 +439,7 @@ Result<DeidSummary> RunDeid(const lake::Lake& lake, lake::Engine& engine,
   DL_ASSIGN_OR_RETURN(
       DeidSummary summary,
       RunStageFor<DeidSummary>(kDeid, lake, engine, config, [&](StageRun& run, DeidSummary* s) {
-        DeidRun work(run, request, key, research, *research_engine, s);
-        work.record_folder_ = record_folder;
+        DeidRun work(run, request, key, research, *research_engine, record_folder, s);
         return work.Run(cohort, research_config);
       }));
   summary.research_lake = research.root();

@@ -59,6 +59,18 @@ std::string Lake::ConfigPath() const {
   return fs::Join(root_, "admin/Files/system-configurations/dicomlake.json");
 }
 
+std::string Lake::StoredPath(const std::string& path) const {
+  if (path.size() > root_.size() && path.compare(0, root_.size(), root_) == 0 &&
+      path[root_.size()] == '/')
+    return path.substr(root_.size() + 1);
+  return path;
+}
+
+std::string Lake::ResolvePath(const std::string& stored) const {
+  if (stored.empty() || stored[0] == '/') return stored;
+  return fs::Join(root_, stored);
+}
+
 bool Lake::Exists() const {
   return fs::IsDirectory(fs::Join(root_, "admin/Files/system-configurations"));
 }

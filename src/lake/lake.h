@@ -78,6 +78,13 @@ class Lake {
   std::string TablePath(const std::string& lakehouse, const std::string& table) const;
   std::string ConfigPath() const;
 
+  // Paths as tables store them (ARCHITECTURE section 1): a file under the lake root is stored
+  // relative to it ("bronze/Files/Process/..."), so that a moved or copied lake works unchanged;
+  // a file elsewhere (a BYOS folder outside the lake) keeps its absolute path.
+  std::string StoredPath(const std::string& path) const;
+  // The absolute path of a stored one: a relative path is under the lake root.
+  std::string ResolvePath(const std::string& stored) const;
+
   // True when `root` holds a lake (its configuration folder exists).
   bool Exists() const;
   // Creates the lakehouse folders and the drop zones of ARCHITECTURE section 1. Idempotent.

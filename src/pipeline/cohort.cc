@@ -97,9 +97,7 @@ Result<std::vector<CohortSeries>> SelectCohort(const lake::Lake& lake, lake::Eng
     }
     CohortInstance in;
     in.sop_instance_uid = Text(row[5]);
-    in.file_path = Text(row[6]);
-    if (!in.file_path.empty() && in.file_path[0] != '/')
-      in.file_path = fs::Join(lake.root(), in.file_path);
+    in.file_path = lake.ResolvePath(Text(row[6]));
     in.archive_member = Text(row[7]);
     in.source_file_path = Text(row[8]);
     in.content_hash = Text(row[9]);

@@ -28,7 +28,7 @@ Status RequireBronze(lake::Engine& engine) {
   return Status::Ok();
 }
 
-Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const std::string& lake_root,
+Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const lake::Lake& lake,
                                           const std::string& sop_instance_uid) {
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult r,
@@ -43,9 +43,7 @@ Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const std::strin
   const lake::Row& row = r.rows[0];
   StoredInstance in;
   in.sop_instance_uid = Text(row[0]);
-  in.file_path = Text(row[1]);
-  if (!in.file_path.empty() && in.file_path[0] != '/')
-    in.file_path = fs::Join(lake_root, in.file_path);
+  in.file_path = lake.ResolvePath(Text(row[1]));
   in.archive_member = Text(row[2]);
   in.transfer_syntax_uid = Text(row[3]);
   in.metadata_json = Text(row[4]);

@@ -33,7 +33,7 @@ Status RequireBronze(lake::Engine& engine);
 
 // The latest bronze row of `sop_instance_uid` (the lake's views must be registered in
 // `engine`). kNotFound names the UID when bronze has no such instance.
-Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const std::string& lake_root,
+Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const lake::Lake& lake,
                                           const std::string& sop_instance_uid);
 
 // The bytes of frames `numbers` (1-based, ascending, no repeats) of `instance`: a native frame's

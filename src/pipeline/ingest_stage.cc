@@ -112,8 +112,10 @@ std::string HashFile(const std::string& path, int64_t* bytes, std::string* head 
   return hasher.HexDigest();
 }
 
+// The base of an instance's BulkDataURIs: a `file://` URI for a file outside the lake, a URI
+// reference relative to the lake root for one inside it.
 std::string FileUri(const std::string& path, const std::string& member) {
-  std::string uri = "file://" + path;
+  std::string uri = path.empty() || path[0] != '/' ? path : "file://" + path;
   if (!member.empty()) uri += "?member=" + member;
   return uri;
 }
@@ -211,11 +213,12 @@ void ParseItem(Context& ctx, const Original& o, Item* item) {
   }
   bronze::FileFacts facts;
   bool in_place = ctx.options.pattern != IngestPattern::kIngest;
-  facts.file_path = in_place ? o.file.source_path : o.stored_path;
+  // Paths under the lake are stored relative to its root (Lake::StoredPath).
+  facts.file_path = ctx.lake.StoredPath(in_place ? o.file.source_path : o.stored_path);
   facts.archive_member = item->file.archive_member.empty() ? (in_place ? "" : o.stored_member)
                                                            : item->file.archive_member;
-  facts.source_file_path = o.file.source_path;
-  facts.inventory_file_path = item->file.inventory_file;
+  facts.source_file_path = ctx.lake.StoredPath(o.file.source_path);
+  facts.inventory_file_path = ctx.lake.StoredPath(item->file.inventory_file);
   facts.source_modified_us = item->file.mtime_ms * 1000;
   facts.source_system = o.file.namespace_name;
   facts.file_size = static_cast<int64_t>(item->file.size);
@@ -429,7 +432,7 @@ Status RecordBatch(Context& ctx, Batch* b) {
     const Original& o = b->originals[i];
     if (o.unchanged) continue;
     ManifestEntry m;
-    m.path = o.file.source_path;
+    m.path = ctx.lake.StoredPath(o.file.source_path);
     m.namespace_name = o.file.namespace_name;
     m.pattern = PatternName(ctx.options.pattern);
     m.size = static_cast<int64_t>(o.file.size);
@@ -465,14 +468,14 @@ Status ReleaseOriginals(Context& ctx, Batch* b) {
 // failed batch leaves no unreferenced copies behind (the next run stores its files anew). A
 // commit that failed after it became visible (its directory fsync, say) keeps its copies.
 void DiscardUnreferencedCopies(Context& ctx, const Batch& b) {
-  std::vector<std::string> written;
+  std::vector<std::string> written;  // as bronze stores them
   for (const auto& o : b.originals)
-    if (o.stored) written.push_back(o.stored_path);
+    if (o.stored) written.push_back(ctx.lake.StoredPath(o.stored_path));
   if (written.empty()) return;
   auto referenced = bronze::ReferencedFilePaths(ctx.bronze, ctx.engine, written);
   if (!referenced.ok()) return;  // cannot tell: keep them (garbage, never a lost original)
   for (const auto& path : written)
-    if (referenced->count(path) == 0) (void)fs::RemoveFile(path);
+    if (referenced->count(path) == 0) (void)fs::RemoveFile(ctx.lake.ResolvePath(path));
 }
 
 Status RunBatch(Context& ctx, Batch* b) {
@@ -661,7 +664,7 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
                                        "dicomlake: one row per DICOM instance file version"));
   Listing listing;
   DL_RETURN_IF_ERROR(listing.Open(ctx));
-  scan::KnownFiles known(run.engine);
+  scan::KnownFiles known(run.engine, lake);
   int64_t known_paths = 0;
   if (options.pattern == IngestPattern::kByos) {
     DL_ASSIGN_OR_RETURN(known_paths, known.Load(ctx.manifest, "byos"));

@@ -153,7 +153,8 @@ void ReadLine(Context& ctx, const NdjsonFile& file, const std::string& run_id,
   }
   std::string type = type_it->get<std::string>();
   round->resources++;
-  silver::Lineage lineage{file.namespace_name, file.path, ctx.now_us, file.mtime_us};
+  std::string stored_path = ctx.lake.StoredPath(file.path);
+  silver::Lineage lineage{file.namespace_name, stored_path, ctx.now_us, file.mtime_us};
   if (type == "ImagingStudy") return AddStudy(ctx, resource, lineage, where, round);
   std::string id = resource.contains("id") && resource["id"].is_string()
                        ? resource["id"].get<std::string>()
@@ -166,7 +167,7 @@ void ReadLine(Context& ctx, const NdjsonFile& file, const std::string& run_id,
   round->clinical.push_back({lake::Value::String(type), lake::Value::String(id),
                              lake::Value::String(file.namespace_name),
                              lake::Value::Timestamp(last_updated), lake::Value::String(line),
-                             lake::Value::String(file.path), lake::Value::Int(line_no),
+                             lake::Value::String(stored_path), lake::Value::Int(line_no),
                              lake::Value::String(run_id), lake::Value::Timestamp(ctx.now_us)});
   if (type == "Patient") {
     AddPatient(ctx, resource, lineage, where, round);
@@ -287,7 +288,7 @@ Status CommitRound(Context& ctx, Round* round) {
       moves.emplace_back(f.path, final_path);
     }
     ManifestEntry e;
-    e.path = final_path;
+    e.path = ctx.lake.StoredPath(final_path);
     e.namespace_name = f.namespace_name;
     e.pattern = kManifestPattern;
     e.state = "processed";
@@ -314,9 +315,7 @@ Status ReadNdjson(Context& ctx) {
                                 false, &files));
   DL_RETURN_IF_ERROR(
       ListNdjson(fs::Join(bronze_files, "Ingest/Clinical/FHIR-NDJSON"), default_ns, true, &files));
-  DL_ASSIGN_OR_RETURN(
-      auto known, scan::ReadKnownFiles(ctx.lake.OpenTable(lake::table::kFileManifest), ctx.engine,
-                                       kManifestPattern));
+  DL_ASSIGN_OR_RETURN(auto known, scan::ReadKnownFiles(ctx.lake, ctx.engine, kManifestPattern));
   // Oldest first, so that within a round later files come later.
   std::sort(files.begin(), files.end(), [](const NdjsonFile& a, const NdjsonFile& b) {
     return std::tie(a.mtime_us, a.path) < std::tie(b.mtime_us, b.path);

@@ -133,8 +133,7 @@ Status CheckOriginals(StageRun& run, const VerifyRequest& request, VerifySummary
                        sample + " ORDER BY 1, 2"));
   std::vector<StoredFile> files;
   for (const auto& row : r.rows) {
-    std::string path = row[0].ToDisplay();
-    if (!path.empty() && path[0] != '/') path = fs::Join(run.lake.root(), path);
+    std::string path = run.lake.ResolvePath(row[0].ToDisplay());
     if (files.empty() || files.back().path != path) files.push_back({path, {}, ""});
     std::string member = row[1].ToDisplay(), hash = row[2].ToDisplay();
     if (member.empty()) {

@@ -2,6 +2,7 @@
 
 #include "lake/delta_table.h"
 #include "lake/engine.h"
+#include "lake/lake.h"
 
 namespace dicomlake::scan {
 
@@ -25,8 +26,8 @@ Result<std::set<std::string>> KnownFiles::Unchanged(const std::vector<SourceFile
   std::string values;
   for (const auto& f : files) {
     values += values.empty() ? "(" : ",(";
-    values += lake::QuoteLiteral(f.source_path) + "," + std::to_string(f.size) + "," +
-              std::to_string(f.mtime_ms * 1000) + ")";
+    values += lake::QuoteLiteral(lake_.StoredPath(f.source_path)) + "," + std::to_string(f.size) +
+              "," + std::to_string(f.mtime_ms * 1000) + ")";
   }
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult r,
@@ -34,12 +35,13 @@ Result<std::set<std::string>> KnownFiles::Unchanged(const std::vector<SourceFile
                     lake::QuoteIdent(table_) +
                     " m ON m.path = v.path AND m.size = v.size AND m.modified_us = "
                     "v.modified_us"));
-  for (const auto& row : r.rows) out.insert(row[0].s);
+  for (const auto& row : r.rows) out.insert(lake_.ResolvePath(row[0].s));
   return out;
 }
 
 Result<std::map<std::string, std::pair<int64_t, int64_t>>> ReadKnownFiles(
-    const lake::DeltaTable& manifest, lake::Engine& engine, const std::string& pattern) {
+    const lake::Lake& lake, lake::Engine& engine, const std::string& pattern) {
+  lake::DeltaTable manifest = lake.OpenTable(lake::table::kFileManifest);
   std::map<std::string, std::pair<int64_t, int64_t>> out;
   DL_ASSIGN_OR_RETURN(lake::Snapshot snap, manifest.Load(engine));
   if (snap.files.empty()) return out;
@@ -47,7 +49,7 @@ Result<std::map<std::string, std::pair<int64_t, int64_t>>> ReadKnownFiles(
   DL_ASSIGN_OR_RETURN(lake::QueryResult r,
                       engine.Query("SELECT path, size, epoch_us(modifiedAt) FROM (" + scan +
                                    ") WHERE pattern = " + lake::QuoteLiteral(pattern)));
-  for (const auto& row : r.rows) out[row[0].s] = {row[1].i, row[2].i};
+  for (const auto& row : r.rows) out[lake.ResolvePath(row[0].s)] = {row[1].i, row[2].i};
   return out;
 }
 

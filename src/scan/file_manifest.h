@@ -1,6 +1,7 @@
 // Change detection against admin FileManifest (ARCHITECTURE section 2): a file read in place (the
 // BYOS pattern) or an NDJSON file is read again only when its (path, size, mtime) differ from
-// what the newest FileManifest entry of its pattern recorded.
+// what the newest FileManifest entry of its pattern recorded. Paths are compared as the lake stores
+// them (Lake::StoredPath) and handed out absolute.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 namespace dicomlake::lake {
 class DeltaTable;
 class Engine;
+class Lake;
 }  // namespace dicomlake::lake
 
 namespace dicomlake::scan {
@@ -25,7 +27,8 @@ namespace dicomlake::scan {
 // engine (so that millions of paths need not be in memory) and dropped with this object.
 class KnownFiles {
  public:
-  explicit KnownFiles(lake::Engine& engine) : engine_(engine), temps_(engine) {}
+  KnownFiles(lake::Engine& engine, const lake::Lake& lake)
+      : engine_(engine), lake_(lake), temps_(engine) {}
 
   // Loads the entries of `pattern` ("byos", ...) from `manifest`; returns how many paths.
   Result<int64_t> Load(const lake::DeltaTable& manifest, const std::string& pattern);
@@ -34,13 +37,14 @@ class KnownFiles {
 
  private:
   lake::Engine& engine_;
+  const lake::Lake& lake_;
   lake::TempTables temps_;
   std::string table_;
 };
 
-// Every FileManifest entry of `pattern` as path -> (size, modified microseconds); for small sets
-// (the NDJSON files of the silver stage).
+// Every FileManifest entry of `pattern` in `lake` as absolute path -> (size, modified
+// microseconds); for small sets (the NDJSON files of the silver stage).
 Result<std::map<std::string, std::pair<int64_t, int64_t>>> ReadKnownFiles(
-    const lake::DeltaTable& manifest, lake::Engine& engine, const std::string& pattern);
+    const lake::Lake& lake, lake::Engine& engine, const std::string& pattern);
 
 }  // namespace dicomlake::scan

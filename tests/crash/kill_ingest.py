@@ -98,7 +98,7 @@ def main():
         if len(failed) != 3:
             problems.append(f"expected the 3 non-DICOM files under Failed, found {len(failed)}")
         stored = sql(args.dicomlake, lake, "SELECT DISTINCT filePath AS p FROM bronze.ImagingDicom")
-        lost = [r["p"] for r in stored if not os.path.exists(r["p"])]
+        lost = [r["p"] for r in stored if not os.path.exists(os.path.join(lake, r["p"]))]
         if lost:
             problems.append(f"bronze rows point at missing files: {lost[:3]}")
         tables = run(args.dicomlake, "tables", lake)

@@ -98,7 +98,7 @@ TEST_F(IngestTest, IngestPatternStoresOriginalsAndRecordsFailuresAsData) {
                   "/Failed/Imaging/DICOM/HOSP/*/*/*/notes.dcm')"),
             1);
   for (const auto& row : Sql("SELECT DISTINCT filePath FROM bronze.ImagingDicom").rows) {
-    EXPECT_TRUE(fs::Exists(row[0].s)) << row[0].s;
+    EXPECT_TRUE(fs::Exists(lake_->ResolvePath(row[0].s))) << row[0].s;
   }
   EXPECT_FALSE(fs::Exists(dir_.Sub("escape.dcm")));
   // Failures are rows with reasons; the run has its summary row and every file a manifest row.

@@ -111,8 +111,8 @@ TEST(RestoreTest, EveryOriginalComesBackBitExactFromEachStorageForm) {
       "SELECT filePath FROM bronze.ImagingDicom WHERE archiveMember NOT "
       "LIKE '%/%' ORDER BY filePath LIMIT 2");
   ASSERT_EQ(stored.size(), 2u);
-  std::string damaged = stored[0].substr(0, stored[0].size() - 1);
-  std::string missing = stored[1].substr(0, stored[1].size() - 1);
+  std::string damaged = ingest.lake_.ResolvePath(stored[0].substr(0, stored[0].size() - 1));
+  std::string missing = ingest.lake_.ResolvePath(stored[1].substr(0, stored[1].size() - 1));
   std::string bytes = *fs::ReadFile(damaged);
   bytes[bytes.size() / 2] ^= 0x01;
   ASSERT_TRUE(fs::WriteFileAtomic(damaged, bytes).ok());
@@ -181,7 +181,7 @@ TEST(VerifyTest, FindsEveryKindOfDamage) {
       "SELECT DISTINCT filePath FROM bronze.ImagingDicom WHERE filePath LIKE "
       "'%/Process/%.dcm.zip' ORDER BY 1 LIMIT 3");
   ASSERT_EQ(stored.size(), 3u);
-  auto path = [](std::string row) { return row.substr(0, row.size() - 1); };
+  auto path = [&f](std::string row) { return f.lake_.ResolvePath(row.substr(0, row.size() - 1)); };
   const std::string flipped = path(stored[0]), truncated = path(stored[1]), gone = path(stored[2]);
   std::string bytes = *fs::ReadFile(flipped);
   bytes[bytes.size() / 2] ^= 0x40;

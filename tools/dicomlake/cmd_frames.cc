@@ -59,7 +59,7 @@ struct FramesArgs {
 Status WriteInstanceFrames(Session& session, const std::string& sop, const FramesArgs& args,
                            bool quiet) {
   DL_ASSIGN_OR_RETURN(pipeline::StoredInstance instance,
-                      pipeline::FindStoredInstance(*session.engine, session.lake->root(), sop));
+                      pipeline::FindStoredInstance(*session.engine, *session.lake, sop));
   std::vector<uint32_t> numbers = args.frames;
   if (numbers.empty()) {
     for (uint32_t n = 1; n <= instance.FrameCount(); ++n) numbers.push_back(n);

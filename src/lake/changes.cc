@@ -15,9 +15,33 @@ Result<std::vector<std::string>> FilesAddedSince(const DeltaTable& table, Engine
     DL_ASSIGN_OR_RETURN(Snapshot old, table.Load(engine, since));
     for (const auto& [path, add] : old.files) before.insert(path);
   }
+  // Files that only rearrange rows already there (Rewrite: dataChange=false) hold nothing new:
+  // left out, read from the commits after `since`. Unless such a rewrite swallowed a file added
+  // after `since` (its rows are now only in the rewritten files), or a commit cannot be read:
+  // then every file `since` had not is taken, as always safe.
+  std::set<std::string> rearranged;
+  if (since >= 0) {
+    std::set<std::string> added_since;
+    for (int64_t v = since + 1; v <= now.version; ++v) {
+      auto commit = table.log().ReadCommit(v);
+      if (!commit.ok()) {
+        rearranged.clear();
+        break;
+      }
+      bool swallowed = false;
+      for (const auto& r : commit->removes)
+        swallowed = swallowed || (!r.data_change && added_since.count(r.path) != 0);
+      if (swallowed) {
+        rearranged.clear();
+        break;
+      }
+      for (const auto& a : commit->adds) (a.data_change ? added_since : rearranged).insert(a.path);
+    }
+  }
   std::vector<std::string> out;
   for (const auto& [path, add] : now.files)
-    if (before.count(path) == 0) out.push_back(fs::Join(table.root(), path));
+    if (before.count(path) == 0 && rearranged.count(path) == 0)
+      out.push_back(fs::Join(table.root(), path));
   return out;
 }
 

@@ -366,6 +366,23 @@ Result<CommitOutcome> DeltaTable::Overwrite(Engine& engine, const std::string& s
                });
 }
 
+Result<CommitOutcome> DeltaTable::Rewrite(
+    Engine& engine, const std::function<std::string(const std::string&)>& select,
+    const std::string& operation) {
+  return Write(engine, operation, false, "{}", [&](const Snapshot& s) -> Result<Plan> {
+    Plan plan;
+    if (s.files.empty()) return plan;
+    DL_ASSIGN_OR_RETURN(std::string scan, ScanSql(s));
+    DL_RETURN_IF_ERROR(WriteDataFile(engine, s.schema, select("(" + scan + ")"), &plan));
+    for (auto& add : plan.adds) add.data_change = false;
+    int64_t now = NowMillis();
+    for (const auto& [path, file] : s.files) {
+      plan.removes.push_back(RemoveAction{path, now, false, file.size});
+    }
+    return plan;
+  });
+}
+
 Result<DeltaTable::Plan> DeltaTable::PlanRewrite(Engine& engine, const Snapshot& s,
                                                  const std::vector<std::string>& key_columns,
                                                  const std::string& keys_table,

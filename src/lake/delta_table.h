@@ -90,6 +90,13 @@ class DeltaTable {
   // Appends rows given as Values in schema order.
   Result<CommitOutcome> AppendRows(Engine& engine, const std::vector<Row>& rows);
   Result<CommitOutcome> Overwrite(Engine& engine, const std::string& source_sql);
+  // Replaces every row by the rows of `select(scan)`, `scan` being a relation over the snapshot
+  // the attempt read, without changing what the data means (stored paths rewritten, say): its
+  // adds and removes carry dataChange=false, so readers of what changed (FilesAddedSince) skip
+  // them. `operation` names it in the table's history.
+  Result<CommitOutcome> Rewrite(Engine& engine,
+                                const std::function<std::string(const std::string&)>& select,
+                                const std::string& operation);
   // Deletes the rows whose key columns equal a row of `keys_sql` (which selects those columns).
   Result<CommitOutcome> DeleteByKey(Engine& engine, const std::vector<std::string>& key_columns,
                                     const std::string& keys_sql);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "lake/changes.h"
 #include "lake/engine.h"
 #include "support/delta_conformance.h"
 #include "support/test_dir.h"
@@ -216,6 +217,44 @@ TEST_F(DeltaTableTest, OverwriteReplacesEverything) {
   EXPECT_EQ(out->files_removed, 1);
   EXPECT_EQ(Rows(t), (std::vector<std::string>{"z:1:c9"}));
   EXPECT_EQ(Rows(t, 1), (std::vector<std::string>{"a:30:c1", "b:40:c1", "c:-:c1"}));
+}
+
+TEST_F(DeltaTableTest, RewriteChangesNoDataForReadersOfChanges) {
+  DeltaTable t = MakeTable();
+  ASSERT_TRUE(t.Append(*engine_, kThree).ok());  // version 1
+  auto rewrite = [&] {
+    return t.Rewrite(
+        *engine_,
+        [](const std::string& rel) {
+          return "SELECT * REPLACE ('r' || created AS created) FROM " + rel;
+        },
+        "REWRITE");
+  };
+  auto out = rewrite();  // version 2
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(out->version, 2);
+  EXPECT_EQ(Rows(t), (std::vector<std::string>{"a:30:rc1", "b:40:rc1", "c:-:rc1"}));
+  auto commit = t.log().ReadCommit(2);
+  ASSERT_TRUE(commit.ok());
+  ASSERT_EQ(commit->adds.size(), 1u);
+  EXPECT_FALSE(commit->adds[0].data_change);
+  EXPECT_FALSE(commit->removes.at(0).data_change);
+  // Since version 1 the rewrite added nothing; a later append is what was added.
+  auto now = t.Load(*engine_);
+  EXPECT_TRUE(FilesAddedSince(t, *engine_, *now, 1)->empty());
+  ASSERT_TRUE(t.Append(*engine_,
+                       "SELECT 'd' AS id, 1 AS age, NULL AS updated, 'c2' AS created, "
+                       "NULL AS tags")
+                  .ok());  // version 3
+  now = t.Load(*engine_);
+  EXPECT_EQ(FilesAddedSince(t, *engine_, *now, 1)->size(), 1u);
+  // A rewrite that swallows a file added since: that file's rows are only in the rewrite now,
+  // so every file the older snapshot had not is taken.
+  ASSERT_TRUE(rewrite().ok());  // version 4
+  now = t.Load(*engine_);
+  EXPECT_EQ(FilesAddedSince(t, *engine_, *now, 2)->size(), 1u);
+  EXPECT_TRUE(FilesAddedSince(t, *engine_, *now, 3)->empty());
+  EXPECT_TRUE(testing::CheckDeltaTable(t.root()).empty());
 }
 
 TEST_F(DeltaTableTest, DeleteByKeyRewritesOnlyFilesHoldingTheKeys) {

@@ -38,9 +38,19 @@ void RegisterVerify(CLI::App& app, GlobalOptions& global, int* exit_code) {
           static_cast<long long>(s.data_files_checked), static_cast<long long>(s.tables_checked),
           static_cast<long long>(s.data_files_missing), static_cast<long long>(s.data_files_wrong),
           s.elapsed_seconds);
+      bool moved = false;  // a lake of dicomlake 0.1 (absolute paths) moved elsewhere
       for (const auto& p : s.problems) {
         std::printf("  %s: %s%s%s: %s\n", p.state.c_str(), p.path.c_str(),
                     p.member.empty() ? "" : " ! ", p.member.c_str(), p.detail.c_str());
+        moved =
+            moved || (p.state == "missing" && p.path.rfind(session.lake->root() + "/", 0) != 0 &&
+                      p.path.find("/bronze/Files/Process/") != std::string::npos);
+      }
+      if (moved) {
+        std::printf(
+            "hint: these paths are where the lake was before it was moved; `dicomlake migrate "
+            "%s` makes them relative to the lake (docs/lifecycle.md)\n",
+            session.lake->root().c_str());
       }
     }
     return s.ok() ? kExitOk : kExitCorrupt;

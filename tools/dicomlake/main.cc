@@ -21,9 +21,9 @@ int main(int argc, char** argv) {
   for (Register reg :
        {RegisterInit,   RegisterConfig,    RegisterTables,  RegisterHistory, RegisterSql,
         RegisterVacuum, RegisterDump,      RegisterPixels,  RegisterFrames,  RegisterExport,
-        RegisterDeid,   RegisterDeidCheck, RegisterRestore, RegisterVerify,  RegisterIngest,
-        RegisterFhir,   RegisterSilver,    RegisterSample,  RegisterGold,    RegisterRun,
-        RegisterStatus}) {
+        RegisterDeid,   RegisterDeidCheck, RegisterRestore, RegisterVerify,  RegisterMigrate,
+        RegisterIngest, RegisterFhir,      RegisterSilver,  RegisterSample,  RegisterGold,
+        RegisterRun,    RegisterStatus}) {
     reg(app, global, &exit_code);
   }
   try {

@@ -15,6 +15,7 @@
 #include "lake/engine.h"
 #include "lake/lake.h"
 #include "pipeline/admin_tables.h"
+#include "pipeline/fixity.h"
 #include "pipeline/frame_access.h"
 #include "pipeline/stage_runner.h"
 #include "scan/archive.h"
@@ -45,111 +46,26 @@ std::string VerifySummary::ToJson() const {
 
 namespace {
 
-struct Member {
-  std::string member, content_hash;
-};
-
-// One stored file and what bronze says it holds: the whole file (no member), or members.
-struct StoredFile {
-  std::string path;
-  std::vector<Member> members;
-  std::string whole_hash;  // when the file itself is the original
-};
-
-struct FileOutcome {
-  int64_t checked = 0, bytes = 0;
-  std::vector<VerifyProblem> problems;
-};
-
-FileOutcome CheckFile(const StoredFile& f, bool kept_by_lake, const std::string& scratch) {
-  FileOutcome out;
-  auto problem = [&](const std::string& state, const std::string& member, const std::string& d) {
-    out.problems.push_back({state, f.path, member, d});
-  };
-  if (!fs::Exists(f.path)) {
-    const size_t n = f.members.empty() ? 1 : f.members.size();
-    out.checked += static_cast<int64_t>(n);
-    for (size_t i = 0; i < n; ++i)
-      problem("missing", f.members.empty() ? "" : f.members[i].member, "the stored file is gone");
-    return out;
-  }
-  const char* changed = kept_by_lake ? "corrupt" : "changed-in-place";
-  if (f.members.empty()) {
-    ++out.checked;
-    auto data = fs::ReadFile(f.path);
-    if (!data.ok()) {
-      problem(changed, "", data.status().message());
-      return out;
-    }
-    out.bytes += static_cast<int64_t>(data->size());
-    std::string hash = Xxh3Hex(*data);
-    if (hash != f.whole_hash)
-      problem(changed, "", fmt::format("hash {} , bronze recorded {}", hash, f.whole_hash));
-    return out;
-  }
-  std::set<std::string> wanted;
-  for (const auto& m : f.members) wanted.insert(m.member);
-  auto extracted = scan::ExtractMembers(f.path, wanted, scratch);
-  for (const auto& m : f.members) {
-    ++out.checked;
-    if (!extracted.ok()) {
-      problem(changed, m.member, "cannot be read: " + extracted.status().message());
-      continue;
-    }
-    auto it = extracted->find(m.member);
-    if (it == extracted->end()) {
-      problem(changed, m.member, "the member is not in the archive");
-      continue;
-    }
-    auto data = fs::ReadFile(it->second);
-    if (!data.ok()) {
-      problem(changed, m.member, data.status().message());
-      continue;
-    }
-    out.bytes += static_cast<int64_t>(data->size());
-    std::string hash = Xxh3Hex(*data);
-    if (hash != m.content_hash)
-      problem(changed, m.member, fmt::format("hash {}, bronze recorded {}", hash, m.content_hash));
-    (void)fs::RemoveFile(it->second);
-  }
-  (void)fs::RemoveAll(scratch);
-  return out;
-}
-
 Status CheckOriginals(StageRun& run, const VerifyRequest& request, VerifySummary* summary) {
   if (!RequireBronze(run.engine).ok()) return Status::Ok();  // nothing ingested yet
   // Every stored copy bronze references (all versions of every instance), chosen by a stable
   // hash of the SOP Instance UID when sampling.
   std::string sample;
   if (request.sample_percent < 100) {
-    sample = fmt::format(" AND hash(sopInstanceUid) % 10000 < {}",
+    sample = fmt::format("hash(sopInstanceUid) % 10000 < {}",
                          static_cast<int64_t>(request.sample_percent * 100));
   }
-  DL_ASSIGN_OR_RETURN(
-      lake::QueryResult r,
-      run.engine.Query("SELECT DISTINCT filePath, coalesce(archiveMember, ''), contentHash FROM "
-                       "bronze.ImagingDicom WHERE filePath IS NOT NULL AND contentHash IS NOT "
-                       "NULL" +
-                       sample + " ORDER BY 1, 2"));
-  std::vector<StoredFile> files;
-  for (const auto& row : r.rows) {
-    std::string path = run.lake.ResolvePath(row[0].ToDisplay());
-    if (files.empty() || files.back().path != path) files.push_back({path, {}, ""});
-    std::string member = row[1].ToDisplay(), hash = row[2].ToDisplay();
-    if (member.empty()) {
-      files.back().whole_hash = hash;
-    } else {
-      files.back().members.push_back({member, hash});
-    }
-  }
+  DL_ASSIGN_OR_RETURN(std::vector<StoredOriginal> files,
+                      ListStoredOriginals(run.engine, run.lake, "bronze.ImagingDicom", sample));
   const std::string kept_root = run.lake.root() + "/";
   const std::string scratch = fs::Join(run.lake.FilesPath("admin"), ".verify-" + run.run_id());
-  std::vector<FileOutcome> outcomes(files.size());
+  std::vector<FixityOutcome> outcomes(files.size());
   std::mutex mutex;
   int64_t done = 0, total = static_cast<int64_t>(files.size());
   DL_RETURN_IF_ERROR(ParallelFor(files.size(), WorkerCount(request.threads), [&](size_t i) {
     const bool kept = files[i].path.rfind(kept_root, 0) == 0;
-    outcomes[i] = CheckFile(files[i], kept, fs::Join(scratch, std::to_string(i)));
+    outcomes[i] =
+        CheckStoredOriginal(files[i], files[i].path, kept, fs::Join(scratch, std::to_string(i)));
     std::lock_guard<std::mutex> lock(mutex);
     ++done;
     if (request.progress) request.progress(done, total);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/fixity.h"
 #include "pipeline/stage.h"
 
 namespace dicomlake::pipeline {
@@ -22,12 +23,9 @@ struct VerifyRequest {
   std::function<void(int64_t, int64_t)> progress;  // (originals checked, to check)
 };
 
-struct VerifyProblem {
-  // "missing", "corrupt" (a copy the lake keeps: its bytes changed), "changed-in-place" (a file
-  // read in place, BYOS, that changed since ingest), "missing-data-file", "data-file-size".
-  std::string state;
-  std::string path, member, detail;
-};
+// A problem found: "missing", "corrupt", "changed-in-place" (fixity.h), "missing-data-file" or
+// "data-file-size".
+using VerifyProblem = FixityProblem;
 
 struct VerifySummary : StageSummary {
   int64_t originals_checked = 0, missing = 0, corrupt = 0, changed_in_place = 0;

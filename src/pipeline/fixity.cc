@@ -1,0 +1,94 @@
+#include "pipeline/fixity.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "common/fs.h"
+#include "common/hash.h"
+#include "lake/engine.h"
+#include "lake/lake.h"
+#include "scan/archive.h"
+
+namespace dicomlake::pipeline {
+
+Result<std::vector<StoredOriginal>> ListStoredOriginals(lake::Engine& engine,
+                                                        const lake::Lake& lake,
+                                                        const std::string& bronze_relation,
+                                                        const std::string& where) {
+  DL_ASSIGN_OR_RETURN(
+      lake::QueryResult r,
+      engine.Query("SELECT DISTINCT filePath, coalesce(archiveMember, ''), contentHash FROM " +
+                   bronze_relation + " WHERE filePath IS NOT NULL AND contentHash IS NOT NULL" +
+                   (where.empty() ? "" : " AND (" + where + ")") + " ORDER BY 1, 2"));
+  std::vector<StoredOriginal> files;
+  for (const auto& row : r.rows) {
+    std::string path = lake.ResolvePath(row[0].ToDisplay());
+    if (files.empty() || files.back().path != path) files.push_back({path, {}, ""});
+    std::string member = row[1].ToDisplay(), hash = row[2].ToDisplay();
+    if (member.empty()) {
+      files.back().whole_hash = hash;
+    } else {
+      files.back().members.push_back({member, hash});
+    }
+  }
+  return files;
+}
+
+FixityOutcome CheckStoredOriginal(const StoredOriginal& f, const std::string& read_path,
+                                  bool kept_by_lake, const std::string& scratch) {
+  FixityOutcome out;
+  auto problem = [&](const std::string& state, const std::string& member, const std::string& d) {
+    out.problems.push_back({state, f.path, member, d});
+  };
+  if (!fs::Exists(read_path)) {
+    const size_t n = f.members.empty() ? 1 : f.members.size();
+    out.checked += static_cast<int64_t>(n);
+    for (size_t i = 0; i < n; ++i)
+      problem("missing", f.members.empty() ? "" : f.members[i].member, "the stored file is gone");
+    return out;
+  }
+  const char* changed = kept_by_lake ? "corrupt" : "changed-in-place";
+  if (f.members.empty()) {
+    ++out.checked;
+    auto data = fs::ReadFile(read_path);
+    if (!data.ok()) {
+      problem(changed, "", data.status().message());
+      return out;
+    }
+    out.bytes += static_cast<int64_t>(data->size());
+    std::string hash = Xxh3Hex(*data);
+    if (hash != f.whole_hash)
+      problem(changed, "", fmt::format("hash {}, bronze recorded {}", hash, f.whole_hash));
+    return out;
+  }
+  std::set<std::string> wanted;
+  for (const auto& m : f.members) wanted.insert(m.member);
+  auto extracted = scan::ExtractMembers(read_path, wanted, scratch);
+  for (const auto& m : f.members) {
+    ++out.checked;
+    if (!extracted.ok()) {
+      problem(changed, m.member, "cannot be read: " + extracted.status().message());
+      continue;
+    }
+    auto it = extracted->find(m.member);
+    if (it == extracted->end()) {
+      problem(changed, m.member, "the member is not in the archive");
+      continue;
+    }
+    auto data = fs::ReadFile(it->second);
+    if (!data.ok()) {
+      problem(changed, m.member, data.status().message());
+      continue;
+    }
+    out.bytes += static_cast<int64_t>(data->size());
+    std::string hash = Xxh3Hex(*data);
+    if (hash != m.content_hash)
+      problem(changed, m.member, fmt::format("hash {}, bronze recorded {}", hash, m.content_hash));
+    (void)fs::RemoveFile(it->second);
+  }
+  (void)fs::RemoveAll(scratch);
+  return out;
+}
+
+}  // namespace dicomlake::pipeline

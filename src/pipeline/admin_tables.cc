@@ -170,6 +170,31 @@ lake::Row ManifestRow(const ManifestEntry& m, int64_t now_us) {
           Value::Timestamp(now_us)};
 }
 
+Result<bool> CreateAdminTable(const lake::Lake& lake, lake::Engine& engine, const lake::TableId& id,
+                              bool missing_only) {
+  struct Spec {
+    const lake::TableId* id;
+    Schema schema;
+    const char* description;
+  };
+  static const Spec kSpecs[] = {
+      {&lake::table::kBusinessEvents, BusinessEventsSchema(),
+       "dicomlake: one row per failure or notable event"},
+      {&lake::table::kExecutionSummary, ExecutionSummarySchema(),
+       "dicomlake: one row per run and activity"},
+      {&lake::table::kFileManifest, FileManifestSchema(), "dicomlake: every source file seen"},
+  };
+  for (const auto& spec : kSpecs) {
+    if (spec.id->display() != id.display()) continue;
+    lake::DeltaTable table = lake.OpenTable(id);
+    const bool existed = table.Exists();
+    if (existed && missing_only) return false;
+    DL_RETURN_IF_ERROR(table.Create(engine, spec.schema, spec.description));
+    return !existed;
+  }
+  return InvalidArgument("not an admin table: " + id.display());
+}
+
 Result<InitReport> InitLake(const lake::Lake& lake, lake::Engine& engine) {
   InitReport report;
   DL_RETURN_IF_ERROR(lake.CreateLayout());
@@ -177,23 +202,10 @@ Result<InitReport> InitLake(const lake::Lake& lake, lake::Engine& engine) {
     DL_RETURN_IF_ERROR(fs::WriteFileAtomic(lake.ConfigPath(), config::Config::DefaultFileJson()));
     report.created_config = true;
   }
-  struct Spec {
-    lake::TableId id;
-    Schema schema;
-    const char* description;
-  };
-  const Spec specs[] = {
-      {lake::table::kBusinessEvents, BusinessEventsSchema(),
-       "dicomlake: one row per failure or notable event"},
-      {lake::table::kExecutionSummary, ExecutionSummarySchema(),
-       "dicomlake: one row per run and activity"},
-      {lake::table::kFileManifest, FileManifestSchema(), "dicomlake: every source file seen"},
-  };
-  for (const auto& spec : specs) {
-    lake::DeltaTable table = lake.OpenTable(spec.id);
-    bool existed = table.Exists();
-    DL_RETURN_IF_ERROR(table.Create(engine, spec.schema, spec.description));
-    if (!existed) ++report.tables_created;
+  for (const auto& id :
+       {lake::table::kBusinessEvents, lake::table::kExecutionSummary, lake::table::kFileManifest}) {
+    DL_ASSIGN_OR_RETURN(bool created, CreateAdminTable(lake, engine, id, false));
+    report.tables_created += created ? 1 : 0;
   }
   return report;
 }

@@ -14,6 +14,7 @@
 namespace dicomlake::lake {
 class Engine;
 class Lake;
+struct TableId;
 }  // namespace dicomlake::lake
 
 namespace dicomlake::pipeline {
@@ -64,6 +65,12 @@ struct InitReport {
   bool created_config = false;  // false when a configuration file was already there
   int tables_created = 0;       // tables that did not exist before
 };
+
+// Creates admin table `id` (BusinessEvents, ExecutionSummary or FileManifest) when it is missing;
+// when it is there and not `missing_only`, checks its schema, adding new nullable columns.
+// Returns whether it was created.
+Result<bool> CreateAdminTable(const lake::Lake& lake, lake::Engine& engine, const lake::TableId& id,
+                              bool missing_only);
 
 // Creates the lake folders, the default configuration file (unless one exists) and the admin
 // tables. Idempotent: running it on an existing lake changes nothing that is there.

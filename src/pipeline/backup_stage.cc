@@ -211,48 +211,53 @@ Status Backup::PinTables() {
   std::stable_sort(refs.begin(), refs.end(), [&](const lake::TableRef& a, const lake::TableRef& b) {
     return rank(a.lakehouse) < rank(b.lakehouse);
   });
+  std::vector<std::string> replace;  // log tables of DEST to replace
   for (const auto& ref : refs) {
     lake::DeltaTable table = run_.lake.OpenTable(ref);
     DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, table.Load(run_.engine));
     std::string rel = ref.root.substr(lake_root_.size() + 1);
     // DEST must hold a prefix of this table's history or none of it: a table created
-    // separately, or written to after an earlier backup, would be silently mixed. Every commit
-    // carries a unique txnId, so comparing the newest commit DEST holds finds any divergence.
-    // The two logs are the exception: a command run on the copy (`verify` of the backup)
-    // records itself there, and the lake's logs simply replace the copy's.
+    // separately (another lake: its first commit differs) or written to after an earlier backup
+    // would be silently mixed. Every commit carries a unique txnId, so comparing the newest
+    // commit DEST holds finds any divergence. The two logs are the exception: a command run on
+    // the copy (`verify` of the backup) records itself there, and the lake's logs replace the
+    // copy's (once every table has been checked).
     const std::string dest_log = fs::Join(fs::Join(dest_, rel), "_delta_log");
+    auto same_commit = [&](int64_t v) {
+      const std::string name = lake::CommitFileName(v);
+      auto ours = fs::ReadFile(fs::Join(table.log().log_dir(), name));
+      auto theirs = fs::ReadFile(fs::Join(dest_log, name));
+      return !ours.ok() || (theirs.ok() && *ours == *theirs);  // ours cleaned up: cannot tell
+    };
     std::string diverged;
     FileStamp stamp;
+    int64_t held = -1;
+    while (held < snapshot.version &&
+           StatFile(fs::Join(dest_log, lake::CommitFileName(held + 1)), &stamp))
+      ++held;
+    const bool log = ref.lakehouse == "admin" && (ref.name == lake::table::kBusinessEvents.name ||
+                                                  ref.name == lake::table::kExecutionSummary.name);
+    if (held >= 0 && !same_commit(0) && !log) {
+      return Conflict("the backup folder holds another lake: its " + ref.display() +
+                      " was created separately; back up to a new folder");
+    }
     if (StatFile(fs::Join(dest_log, lake::CommitFileName(snapshot.version + 1)), &stamp)) {
       diverged = "is ahead of the lake (version " + std::to_string(snapshot.version + 1) + ")";
-    } else {
-      int64_t held = -1;
-      while (held < snapshot.version &&
-             StatFile(fs::Join(dest_log, lake::CommitFileName(held + 1)), &stamp))
-        ++held;
-      if (held >= 0) {
-        const std::string name = lake::CommitFileName(held);
-        auto ours = fs::ReadFile(fs::Join(table.log().log_dir(), name));
-        auto theirs = fs::ReadFile(fs::Join(dest_log, name));
-        if (ours.ok() && (!theirs.ok() || *ours != *theirs))
-          diverged = "differs from the lake's at version " + std::to_string(held);
-      }
+    } else if (held >= 0 && !same_commit(held)) {
+      diverged = "differs from the lake's at version " + std::to_string(held);
     }
     if (!diverged.empty()) {
-      const bool log =
-          ref.lakehouse == "admin" && (ref.name == lake::table::kBusinessEvents.name ||
-                                       ref.name == lake::table::kExecutionSummary.name);
       if (!log) {
         return Conflict("the backup folder's " + ref.display() + " " + diverged +
-                        ": it is another lake, or was written to after an earlier backup; back "
-                        "up to a new folder");
+                        ": it was written to after an earlier backup; back up to a new folder");
       }
-      DL_RETURN_IF_ERROR(fs::RemoveAll(fs::Join(dest_, rel)));
+      replace.push_back(rel);
       summary_->replaced.push_back(ref.display());
     }
     summary_->versions[ref.display()] = snapshot.version;
     tables_.push_back({ref, std::move(snapshot), rel});
   }
+  for (const auto& rel : replace) DL_RETURN_IF_ERROR(fs::RemoveAll(fs::Join(dest_, rel)));
   // The stored originals the pinned bronze references (for the hash check of their copies).
   for (const auto& t : tables_) {
     if (t.ref.lakehouse != "bronze" || t.ref.name != "ImagingDicom" || t.snapshot.files.empty())
@@ -432,6 +437,8 @@ Status Backup::Run() {
   total_ = static_cast<int64_t>(files.size() + data.size() + logs.size());
   summary_->files_considered = total_;
   DL_RETURN_IF_ERROR(CopyPhase(files, false, nullptr));
+  // The lake's folders, the drop zones the copy did not take among them.
+  DL_RETURN_IF_ERROR(lake::Lake(dest_).CreateLayout());
   DL_RETURN_IF_ERROR(CopyPhase(data, false, &summary_->data_files_copied));
   return CopyPhase(logs, true, &summary_->log_entries_copied);
 }

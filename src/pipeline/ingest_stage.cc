@@ -660,6 +660,7 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
               lake.OpenTable(lake::table::kBusinessEvents),
               lake.OpenTable(lake::table::kFileManifest)};
   summary->source = ctx.source_root;
+  DL_RETURN_IF_ERROR(CreateAdminTable(lake, run.engine, lake::table::kFileManifest, true).status());
   DL_RETURN_IF_ERROR(ctx.bronze.Create(run.engine, bronze::ImagingDicomSchema(),
                                        "dicomlake: one row per DICOM instance file version"));
   Listing listing;

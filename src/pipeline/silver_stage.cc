@@ -297,6 +297,8 @@ Status CommitRound(Context& ctx, Round* round) {
     e.modified_us = f.mtime_us;
     manifest.push_back(ManifestRow(e, ctx.now_us));
   }
+  DL_RETURN_IF_ERROR(
+      CreateAdminTable(ctx.lake, ctx.engine, lake::table::kFileManifest, true).status());
   lake::DeltaTable manifest_table = ctx.lake.OpenTable(lake::table::kFileManifest);
   DL_RETURN_IF_ERROR(manifest_table.AppendRows(ctx.engine, manifest).status());
   for (const auto& [from, to] : moves) {

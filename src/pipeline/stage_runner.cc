@@ -70,6 +70,10 @@ Result<double> RunStage(const StageSpec& spec, const lake::Lake& lake, lake::Eng
       spec.command));
   StageRun run(spec, lake, engine, config);
   *run_id = run.run_id();
+  // A lake whose log tables are gone (deleted, or a backup killed before it copied them) gets
+  // them anew: every stage records itself there.
+  for (const auto& id : {lake::table::kBusinessEvents, lake::table::kExecutionSummary})
+    DL_RETURN_IF_ERROR(CreateAdminTable(run.lake, engine, id, true).status());
   DL_RETURN_IF_ERROR(work(run));
   DL_RETURN_IF_ERROR(AppendEvents(run.lake, engine, run.events_));
   double elapsed = run.ElapsedSeconds();

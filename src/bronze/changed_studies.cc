@@ -15,7 +15,7 @@ constexpr const char* kRows = "__dl_fhir_rows";
 
 Status ChangedStudies::Stage(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
                              const std::vector<std::string>& added_files,
-                             const std::string& only_namespace) {
+                             const std::string& only_namespace, const std::string& purged) {
   temps_.AddAll({kKeys, kRows});
   studies_ = instances_ = 0;
   if (added_files.empty()) return Status::Ok();
@@ -27,19 +27,32 @@ Status ChangedStudies::Stage(const lake::DeltaTable& bronze, const lake::Snapsho
       "CREATE OR REPLACE TEMP TABLE " + std::string(kKeys) + " AS SELECT DISTINCT sourceSystem, " +
       gkey + " AS gkey FROM " + lake::ParquetScan(added_files) + ns_filter));
   // The newest version of each instance of those studies (operation rows are not instances),
-  // numbered by study so that rounds can take a range of studies.
-  Status st = engine_.Execute(
-      "CREATE OR REPLACE TEMP TABLE " + std::string(kRows) +
-      " AS SELECT dense_rank() OVER (ORDER BY b.sourceSystem, b.gkey) - 1 AS study_no, b.* FROM "
-      "(SELECT sourceSystem, " +
-      gkey +
-      " AS gkey, nullif(trim(studyInstanceUid), '') AS study_uid, sourceModifiedAt, "
-      "createdDatetime, filePath, metadata_string FROM (" +
+  // numbered by study so that rounds can take a range of studies. Instances purged from bronze
+  // come from `purged` when bronze holds no version of them.
+  std::string instances =
+      "SELECT sourceSystem, " + gkey +
+      " AS gkey, nullif(trim(studyInstanceUid), '') AS study_uid, sopInstanceUid, "
+      "sourceModifiedAt, createdDatetime, filePath, metadata_string FROM (" +
       scan + ") WHERE operation IS NULL QUALIFY row_number() OVER (PARTITION BY sourceSystem, " +
       gkey +
       ", coalesce(sopInstanceUid, contentHash) ORDER BY sourceModifiedAt DESC NULLS LAST, "
-      "createdDatetime DESC) = 1) b SEMI JOIN " +
-      kKeys + " k ON b.sourceSystem = k.sourceSystem AND b.gkey = k.gkey");
+      "createdDatetime DESC) = 1";
+  if (!purged.empty()) {
+    instances = "WITH bronze_rows AS (" + instances +
+                ") SELECT * FROM bronze_rows UNION ALL SELECT p.sourceSystem, "
+                "nullif(trim(p.studyInstanceUid), '') AS gkey, nullif(trim(p.studyInstanceUid), "
+                "'') AS study_uid, p.sopInstanceUid, p.sourceModifiedAt, "
+                "p.createdDatetime, p.filePath, p.metadata_string FROM " +
+                purged +
+                " p WHERE NOT EXISTS (SELECT 1 FROM bronze_rows r WHERE r.sourceSystem = "
+                "p.sourceSystem AND r.sopInstanceUid = p.sopInstanceUid)";
+  }
+  Status st = engine_.Execute(
+      "CREATE OR REPLACE TEMP TABLE " + std::string(kRows) +
+      " AS SELECT dense_rank() OVER (ORDER BY b.sourceSystem, b.gkey) - 1 AS study_no, b.* "
+      "EXCLUDE (sopInstanceUid) FROM (" +
+      instances + ") b SEMI JOIN " + kKeys +
+      " k ON b.sourceSystem = k.sourceSystem AND b.gkey = k.gkey");
   DL_RETURN_IF_ERROR(st.WithContext("bronze/ImagingDicom: reading the affected studies"));
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult count,

@@ -36,9 +36,13 @@ class ChangedStudies {
   explicit ChangedStudies(lake::Engine& engine) : engine_(engine), temps_(engine) {}
 
   // Finds the studies with an instance in `added_files` (data files of `snapshot` of bronze;
-  // only namespace `only_namespace` when it is not empty) and stages their instances.
+  // only namespace `only_namespace` when it is not empty) and stages their instances: those of
+  // bronze, and those of `purged` that bronze no longer holds (`dicomlake purge`: a SQL relation
+  // with sourceSystem, studyInstanceUid, sopInstanceUid, sourceModifiedAt, createdDatetime,
+  // filePath, metadata_string, from silver.ImagingMetastore; empty for none).
   Status Stage(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
-               const std::vector<std::string>& added_files, const std::string& only_namespace);
+               const std::vector<std::string>& added_files, const std::string& only_namespace,
+               const std::string& purged = "");
   int64_t studies() const { return studies_; }
   int64_t instances() const { return instances_; }
   // The instances of studies [first, first + count), ordered by study number.

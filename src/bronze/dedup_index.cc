@@ -34,10 +34,17 @@ std::string DedupKey(const lake::Row& row) {
 uint64_t DedupKeyHash(const lake::Row& row) { return Xxh3_64(DedupKey(row)); }
 
 Status DedupIndex::Load(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
-                        lake::Engine& engine) {
+                        lake::Engine& engine, const std::string& purged) {
   loaded_ = true;
-  if (snapshot.files.empty()) return Status::Ok();
-  DL_ASSIGN_OR_RETURN(std::string scan, bronze.ScanSql(snapshot));
+  if (snapshot.files.empty() && purged.empty()) return Status::Ok();
+  std::string scan = "SELECT NULL::VARCHAR AS contentHash, NULL::VARCHAR AS sopInstanceUid LIMIT 0";
+  if (!snapshot.files.empty()) {
+    DL_ASSIGN_OR_RETURN(scan, bronze.ScanSql(snapshot));
+  }
+  if (!purged.empty()) {
+    scan = "SELECT contentHash, sopInstanceUid FROM (" + scan +
+           ") UNION ALL SELECT contentHash, sopInstanceUid FROM " + purged;
+  }
   // Slices of about 200,000 keys: no query result holds all of bronze.
   const int64_t records = snapshot.NumRecords();
   const int64_t slices = records < 0 ? 16 : records / 200000 + 1;
@@ -66,17 +73,25 @@ void DedupIndex::Add(const std::vector<uint64_t>& key_hashes) {
 
 Result<std::set<size_t>> FindNewRows(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
                                      lake::Engine& engine, const std::string& staging,
-                                     const std::vector<size_t>& candidates) {
+                                     const std::vector<size_t>& candidates,
+                                     const std::string& purged) {
   std::set<size_t> out;
   if (candidates.empty()) return out;
-  if (snapshot.files.empty()) return std::set<size_t>(candidates.begin(), candidates.end());
-  DL_ASSIGN_OR_RETURN(std::string scan, bronze.ScanSql(snapshot));
-  DL_ASSIGN_OR_RETURN(
-      lake::QueryResult keep,
-      engine.Query("SELECT __idx FROM " + lake::QuoteIdent(staging) + " s WHERE __idx IN (" +
-                   IndexList(candidates) + ") AND NOT EXISTS (SELECT 1 FROM (" + scan +
-                   ") b WHERE b.contentHash IS NOT DISTINCT FROM s.contentHash AND "
-                   "b.sopInstanceUid IS NOT DISTINCT FROM s.sopInstanceUid)"));
+  if (snapshot.files.empty() && purged.empty())
+    return std::set<size_t>(candidates.begin(), candidates.end());
+  auto absent_from = [](const std::string& relation) {
+    return " AND NOT EXISTS (SELECT 1 FROM " + relation +
+           " b WHERE b.contentHash IS NOT DISTINCT FROM s.contentHash AND "
+           "b.sopInstanceUid IS NOT DISTINCT FROM s.sopInstanceUid)";
+  };
+  std::string sql = "SELECT __idx FROM " + lake::QuoteIdent(staging) + " s WHERE __idx IN (" +
+                    IndexList(candidates) + ")";
+  if (!snapshot.files.empty()) {
+    DL_ASSIGN_OR_RETURN(std::string scan, bronze.ScanSql(snapshot));
+    sql += absent_from("(" + scan + ")");
+  }
+  if (!purged.empty()) sql += absent_from(purged);
+  DL_ASSIGN_OR_RETURN(lake::QueryResult keep, engine.Query(sql));
   for (const auto& row : keep.rows) out.insert(static_cast<size_t>(row[0].i));
   return out;
 }

@@ -1,5 +1,6 @@
 // Deduplication in bronze ImagingDicom (ARCHITECTURE section 3): an instance whose
-// (contentHash, sopInstanceUid) bronze already holds is not appended again. DedupIndex holds
+// (contentHash, sopInstanceUid) bronze already holds, or held before `dicomlake purge` removed
+// it (admin.PurgedInstances), is not appended again. DedupIndex holds
 // bronze's keys as sorted 64-bit hashes (8 bytes per instance), read once per run in slices, so
 // a batch does not scan all of bronze; a key whose hash is present (a re-delivery, or a rare
 // collision) is checked exactly against bronze (FindNewRows).
@@ -27,8 +28,10 @@ uint64_t DedupKeyHash(const lake::Row& row);
 
 class DedupIndex {
  public:
-  // Reads every key of `snapshot` of bronze.
-  Status Load(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot, lake::Engine& engine);
+  // Reads every key of `snapshot` of bronze, and of `purged` (a SQL relation with contentHash and
+  // sopInstanceUid: the records of rows `dicomlake purge` removed; empty for none).
+  Status Load(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot, lake::Engine& engine,
+              const std::string& purged = "");
   bool loaded() const { return loaded_; }
   // False: bronze certainly does not hold the key. True: it may.
   bool MayContain(uint64_t key_hash) const;
@@ -41,10 +44,11 @@ class DedupIndex {
 };
 
 // Of the rows staged in temp table `staging` (ImagingDicom columns plus __idx), the indexes in
-// `candidates` whose key `snapshot` of bronze does not hold.
+// `candidates` whose key neither `snapshot` of bronze nor `purged` (as for Load) holds.
 Result<std::set<size_t>> FindNewRows(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
                                      lake::Engine& engine, const std::string& staging,
-                                     const std::vector<size_t>& candidates);
+                                     const std::vector<size_t>& candidates,
+                                     const std::string& purged = "");
 
 // Appends the rows of `staging` whose __idx is in `indexes` to bronze.
 Result<lake::CommitOutcome> AppendStagedRows(lake::DeltaTable& bronze, lake::Engine& engine,

@@ -15,10 +15,10 @@ Result<std::vector<std::string>> FilesAddedSince(const DeltaTable& table, Engine
     DL_ASSIGN_OR_RETURN(Snapshot old, table.Load(engine, since));
     for (const auto& [path, add] : old.files) before.insert(path);
   }
-  // Files that only rearrange rows already there (Rewrite: dataChange=false) hold nothing new:
-  // left out, read from the commits after `since`. Unless such a rewrite swallowed a file added
-  // after `since` (its rows are now only in the rewritten files), or a commit cannot be read:
-  // then every file `since` had not is taken, as always safe.
+  // Files that only rearrange rows already there (dataChange=false: Rewrite, the kept rows of
+  // DeleteByKey) hold nothing new: left out, read from the commits after `since`. Unless such a
+  // commit removed a file added after `since` (its rows may now be only in the rearranged
+  // files), or a commit cannot be read: then every file `since` had not is taken, as always safe.
   std::set<std::string> rearranged;
   if (since >= 0) {
     std::set<std::string> added_since;
@@ -28,9 +28,10 @@ Result<std::vector<std::string>> FilesAddedSince(const DeltaTable& table, Engine
         rearranged.clear();
         break;
       }
-      bool swallowed = false;
+      bool rearranges = false, swallowed = false;
+      for (const auto& a : commit->adds) rearranges = rearranges || !a.data_change;
       for (const auto& r : commit->removes)
-        swallowed = swallowed || (!r.data_change && added_since.count(r.path) != 0);
+        swallowed = swallowed || (rearranges && added_since.count(r.path) != 0);
       if (swallowed) {
         rearranged.clear();
         break;

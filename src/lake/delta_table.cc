@@ -444,8 +444,13 @@ Result<CommitOutcome> DeltaTable::DeleteByKey(Engine& engine,
                                     keys_sql + ")"));
   json params;
   params["predicate"] = "key in (" + KeyList(key_columns) + ")";
-  return Write(engine, "DELETE", false, params.dump(),
-               [&](const Snapshot& s) { return PlanRewrite(engine, s, key_columns, keys, ""); });
+  // The files written hold only rows of the files removed: dataChange=false (PROTOCOL), so
+  // readers of what was added (FilesAddedSince) do not take the kept rows for new ones.
+  return Write(engine, "DELETE", false, params.dump(), [&](const Snapshot& s) -> Result<Plan> {
+    DL_ASSIGN_OR_RETURN(Plan plan, PlanRewrite(engine, s, key_columns, keys, ""));
+    for (auto& add : plan.adds) add.data_change = false;
+    return plan;
+  });
 }
 
 Result<CommitOutcome> DeltaTable::Upsert(Engine& engine, const std::string& source_sql,

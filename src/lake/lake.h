@@ -27,6 +27,7 @@ inline constexpr TableId kBusinessEvents{"admin", "BusinessEvents"};
 inline constexpr TableId kExecutionSummary{"admin", "ExecutionSummary"};
 inline constexpr TableId kFileManifest{"admin", "FileManifest"};
 inline constexpr TableId kPixelRedactions{"admin", "PixelRedactions"};  // research lakes (deid)
+inline constexpr TableId kPurgedInstances{"admin", "PurgedInstances"};  // `purge bronze`
 inline constexpr TableId kImagingDicom{"bronze", "ImagingDicom"};
 inline constexpr TableId kClinicalFhir{"bronze", "ClinicalFhir"};
 inline constexpr TableId kImagingStudy{"silver", "ImagingStudy"};

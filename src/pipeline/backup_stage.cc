@@ -259,11 +259,15 @@ Status Backup::PinTables() {
   }
   for (const auto& rel : replace) DL_RETURN_IF_ERROR(fs::RemoveAll(fs::Join(dest_, rel)));
   // The stored originals the pinned bronze references (for the hash check of their copies).
+  // (bronze's, and those of the rows `purge` removed.)
   for (const auto& t : tables_) {
-    if (t.ref.lakehouse != "bronze" || t.ref.name != "ImagingDicom" || t.snapshot.files.empty())
-      continue;
+    const bool bronze = t.ref.lakehouse == "bronze" && t.ref.name == "ImagingDicom";
+    const bool purged = t.ref.lakehouse == "admin" && t.ref.name == "PurgedInstances";
+    if (!(bronze || purged) || t.snapshot.files.empty()) continue;
     DL_ASSIGN_OR_RETURN(std::string scan, run_.lake.OpenTable(t.ref).ScanSql(t.snapshot));
-    DL_ASSIGN_OR_RETURN(originals_, ListStoredOriginals(run_.engine, run_.lake, "(" + scan + ")"));
+    DL_ASSIGN_OR_RETURN(auto listed, ListStoredOriginals(run_.engine, run_.lake, "(" + scan + ")"));
+    originals_.insert(originals_.end(), std::make_move_iterator(listed.begin()),
+                      std::make_move_iterator(listed.end()));
   }
   for (const auto& o : originals_) {
     if (o.path.rfind(lake_root_ + "/", 0) == 0)

@@ -71,6 +71,7 @@ Result<std::vector<CohortSeries>> SelectCohort(const lake::Lake& lake, lake::Eng
   if (Status st = RequireBronze(engine); !st.ok()) return NotFound("no series: " + st.message());
   std::string where;
   for (const auto& c : conditions) where += (where.empty() ? "" : " OR ") + c;
+  DL_ASSIGN_OR_RETURN(std::string instances, InstancesRelation(engine));
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult r,
       engine.Query(fmt::format(
@@ -78,11 +79,11 @@ Result<std::vector<CohortSeries>> SelectCohort(const lake::Lake& lake, lake::Eng
           "sopInstanceUid, filePath, archiveMember, sourceFilePath, contentHash, fileSize, "
           "sourceSystem "
           "FROM (SELECT *, row_number() OVER (PARTITION "
-          "BY sopInstanceUid ORDER BY createdDatetime DESC) AS latest FROM bronze.ImagingDicom "
+          "BY sopInstanceUid ORDER BY createdDatetime DESC) AS latest FROM {} "
           "WHERE operation IS NULL AND seriesInstanceUid IS NOT NULL AND ({})) WHERE latest = 1 "
           "ORDER BY patientId, studyInstanceUid, seriesInstanceUid, instanceNumber, "
           "sopInstanceUid",
-          where)));
+          instances, where)));
   std::vector<CohortSeries> out;
   for (const auto& row : r.rows) {
     std::string series = Text(row[0]);

@@ -137,6 +137,24 @@ Status MapRound(StageRun& run, const std::vector<fhir::StudyInput>& inputs,
   return Status::Ok();
 }
 
+// The instances `dicomlake purge` removed from bronze, as silver.ImagingMetastore holds them
+// (ChangedStudies::Stage's `purged`); "" when nothing was purged.
+Result<std::string> PurgedInstancesFromSilver(const lake::Lake& lake, lake::Engine& engine) {
+  lake::DeltaTable purged = lake.OpenTable(lake::table::kPurgedInstances);
+  lake::DeltaTable meta = lake.OpenTable(lake::table::kImagingMetastore);
+  if (!purged.Exists() || !meta.Exists()) return std::string();
+  DL_ASSIGN_OR_RETURN(lake::Snapshot purged_snap, purged.Load(engine));
+  DL_ASSIGN_OR_RETURN(lake::Snapshot meta_snap, meta.Load(engine));
+  if (purged_snap.files.empty() || meta_snap.files.empty()) return std::string();
+  DL_ASSIGN_OR_RETURN(std::string purged_scan, purged.ScanSql(purged_snap));
+  DL_ASSIGN_OR_RETURN(std::string meta_scan, meta.ScanSql(meta_snap));
+  return "(SELECT m.msftSourceSystem AS sourceSystem, m.studyInstanceUid, m.sopInstanceUid, "
+         "m.sourceModifiedAt, m.msftCreatedDatetime AS createdDatetime, m.filePath, "
+         "m.metadata_string FROM (" +
+         meta_scan + ") m SEMI JOIN (" + purged_scan +
+         ") p ON p.sourceSystem = m.msftSourceSystem AND p.sopInstanceUid = m.sopInstanceUid)";
+}
+
 // The work of the fhir stage: every study with an instance added to bronze since the version the
 // last run consumed, mapped whole and written as NDJSON.
 Status MapChangedStudies(StageRun& run, const FhirOptions& options, FhirSummary* out) {
@@ -164,7 +182,8 @@ Status MapChangedStudies(StageRun& run, const FhirOptions& options, FhirSummary*
   mapping.default_timezone = settings.fhir.default_timezone;
   mapping.patient_identifier_system = settings.fhir.patient_identifier_system;
   bronze::ChangedStudies changed(run.engine);
-  DL_RETURN_IF_ERROR(changed.Stage(bronze, snap, added, options.only_namespace));
+  DL_ASSIGN_OR_RETURN(std::string purged, PurgedInstancesFromSilver(lake, run.engine));
+  DL_RETURN_IF_ERROR(changed.Stage(bronze, snap, added, options.only_namespace, purged));
   summary.instances_read = changed.instances();
   for (int64_t first = 0; first < changed.studies(); first += kStudiesPerRound) {
     DL_ASSIGN_OR_RETURN(auto instances, changed.Read(first, kStudiesPerRound));

@@ -28,6 +28,15 @@ Status RequireBronze(lake::Engine& engine) {
   return Status::Ok();
 }
 
+Result<std::string> InstancesRelation(lake::Engine& engine) {
+  DL_ASSIGN_OR_RETURN(lake::QueryResult r,
+                      engine.Query("SELECT count(*) FROM information_schema.tables WHERE "
+                                   "table_schema = 'admin' AND table_name = 'PurgedInstances'"));
+  if (r.rows.at(0).at(0).i == 0) return std::string("bronze.ImagingDicom");
+  return std::string(
+      "(SELECT * FROM bronze.ImagingDicom UNION ALL BY NAME SELECT * FROM admin.PurgedInstances)");
+}
+
 Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const lake::Lake& lake,
                                           const std::string& sop_instance_uid) {
   DL_ASSIGN_OR_RETURN(

@@ -31,6 +31,11 @@ struct StoredInstance {
 // must be registered in `engine`).
 Status RequireBronze(lake::Engine& engine);
 
+// The lake's instance rows as a SQL relation: bronze.ImagingDicom, with the records of rows
+// `dicomlake purge` removed beside it (admin.PurgedInstances, UNION ALL BY NAME: the columns a
+// record lacks, metadata_string among them, read NULL). The lake's views must be registered.
+Result<std::string> InstancesRelation(lake::Engine& engine);
+
 // The latest bronze row of `sop_instance_uid` (the lake's views must be registered in
 // `engine`). kNotFound names the UID when bronze has no such instance.
 Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const lake::Lake& lake,

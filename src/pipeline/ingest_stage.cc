@@ -83,6 +83,9 @@ struct Context {
   int64_t total = 0;
   // The dedup keys bronze holds; loaded on first use.
   bronze::DedupIndex bronze_keys;
+  // The keys of rows `purge` removed from bronze: a relation over admin.PurgedInstances ("" when
+  // nothing was purged), read once at the start of the run (purge takes the ingest lock).
+  std::string purged_keys;
 };
 
 // XXH3-128 of a whole file (hex; "" when it cannot be read), its size into `*bytes` and its first
@@ -240,7 +243,7 @@ void ParseItem(Context& ctx, const Original& o, Item* item) {
 Result<std::set<size_t>> NewRows(Context& ctx, const lake::Snapshot& snapshot,
                                  const std::vector<lake::Row>& rows, const std::string& staging) {
   if (!ctx.bronze_keys.loaded())
-    DL_RETURN_IF_ERROR(ctx.bronze_keys.Load(ctx.bronze, snapshot, ctx.engine));
+    DL_RETURN_IF_ERROR(ctx.bronze_keys.Load(ctx.bronze, snapshot, ctx.engine, ctx.purged_keys));
   std::set<size_t> out;
   std::set<std::string> in_batch;
   std::vector<size_t> candidates;
@@ -255,8 +258,9 @@ Result<std::set<size_t>> NewRows(Context& ctx, const lake::Snapshot& snapshot,
       out.insert(k);
     }
   }
-  DL_ASSIGN_OR_RETURN(std::set<size_t> unseen,
-                      bronze::FindNewRows(ctx.bronze, snapshot, ctx.engine, staging, candidates));
+  DL_ASSIGN_OR_RETURN(
+      std::set<size_t> unseen,
+      bronze::FindNewRows(ctx.bronze, snapshot, ctx.engine, staging, candidates, ctx.purged_keys));
   out.insert(unseen.begin(), unseen.end());
   return out;
 }
@@ -660,6 +664,14 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
               lake.OpenTable(lake::table::kBusinessEvents),
               lake.OpenTable(lake::table::kFileManifest)};
   summary->source = ctx.source_root;
+  lake::DeltaTable purged = lake.OpenTable(lake::table::kPurgedInstances);
+  if (purged.Exists()) {
+    DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, purged.Load(run.engine));
+    if (!snapshot.files.empty()) {
+      DL_ASSIGN_OR_RETURN(std::string scan, purged.ScanSql(snapshot));
+      ctx.purged_keys = "(" + scan + ")";
+    }
+  }
   DL_RETURN_IF_ERROR(CreateAdminTable(lake, run.engine, lake::table::kFileManifest, true).status());
   DL_RETURN_IF_ERROR(ctx.bronze.Create(run.engine, bronze::ImagingDicomSchema(),
                                        "dicomlake: one row per DICOM instance file version"));

@@ -55,8 +55,9 @@ Status CheckOriginals(StageRun& run, const VerifyRequest& request, VerifySummary
     sample = fmt::format("hash(sopInstanceUid) % 10000 < {}",
                          static_cast<int64_t>(request.sample_percent * 100));
   }
+  DL_ASSIGN_OR_RETURN(std::string instances, InstancesRelation(run.engine));
   DL_ASSIGN_OR_RETURN(std::vector<StoredOriginal> files,
-                      ListStoredOriginals(run.engine, run.lake, "bronze.ImagingDicom", sample));
+                      ListStoredOriginals(run.engine, run.lake, instances, sample));
   const std::string kept_root = run.lake.root() + "/";
   const std::string scratch = fs::Join(run.lake.FilesPath("admin"), ".verify-" + run.run_id());
   std::vector<FixityOutcome> outcomes(files.size());

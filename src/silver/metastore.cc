@@ -14,6 +14,14 @@ constexpr const char* kMetastoreApp = "dicomlake.silver.ImagingMetastore<-bronze
 
 }  // namespace
 
+Result<int64_t> MetastoreConsumedVersion(const lake::Lake& lake, lake::Engine& engine) {
+  lake::DeltaTable meta = lake.OpenTable(lake::table::kImagingMetastore);
+  if (!meta.Exists()) return int64_t{-1};
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snap, meta.Load(engine));
+  auto txn = snap.txns.find(kMetastoreApp);
+  return txn == snap.txns.end() ? int64_t{-1} : txn->second.version;
+}
+
 Result<int64_t> UpdateMetastore(const lake::Lake& lake, lake::Engine& engine, int64_t now_us) {
   int64_t rows = 0;
   lake::DeltaTable bronze = lake.OpenTable(lake::table::kImagingDicom);

@@ -19,4 +19,7 @@ namespace dicomlake::silver {
 // Replaying it after a crash changes nothing.
 Result<int64_t> UpdateMetastore(const lake::Lake& lake, lake::Engine& engine, int64_t now_us);
 
+// The bronze ImagingDicom version the metastore has consumed; -1 when none (or no metastore).
+Result<int64_t> MetastoreConsumedVersion(const lake::Lake& lake, lake::Engine& engine);
+
 }  // namespace dicomlake::silver

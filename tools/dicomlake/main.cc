@@ -22,8 +22,8 @@ int main(int argc, char** argv) {
        {RegisterInit,   RegisterConfig,    RegisterTables,  RegisterHistory, RegisterSql,
         RegisterVacuum, RegisterDump,      RegisterPixels,  RegisterFrames,  RegisterExport,
         RegisterDeid,   RegisterDeidCheck, RegisterRestore, RegisterVerify,  RegisterMigrate,
-        RegisterBackup, RegisterIngest,    RegisterFhir,    RegisterSilver,  RegisterSample,
-        RegisterGold,   RegisterRun,       RegisterStatus}) {
+        RegisterBackup, RegisterPurge,     RegisterIngest,  RegisterFhir,    RegisterSilver,
+        RegisterSample, RegisterGold,      RegisterRun,     RegisterStatus}) {
     reg(app, global, &exit_code);
   }
   try {

@@ -40,11 +40,7 @@ std::string BackupSummary::ToJson() const {
   j["logEntriesCopied"] = log_entries_copied;
   j["versions"] = versions;
   j["replaced"] = replaced;
-  j["problems"] = nlohmann::ordered_json::array();
-  for (const auto& p : problems) {
-    j["problems"].push_back(
-        {{"state", p.state}, {"path", p.path}, {"member", p.member}, {"detail", p.detail}});
-  }
+  j["problems"] = FixityProblemsJson(problems);
   j["elapsedSeconds"] = elapsed_seconds;
   return j.dump(2);
 }
@@ -450,14 +446,7 @@ Status Backup::Run() {
 Status RunBackupWork(StageRun& run, const BackupRequest& request, BackupSummary* summary) {
   Backup backup(run, request, summary);
   DL_RETURN_IF_ERROR(backup.Run());
-  for (const auto& p : summary->problems) {
-    BusinessEvent e;
-    e.source_file_path = p.path;
-    e.record_identifier = p.member;
-    e.message = p.state + ": " + p.detail;
-    e.custom_dimensions = nlohmann::json{{"state", p.state}}.dump();
-    run.AddEvent(std::move(e));
-  }
+  RecordFixityProblems(run, summary->problems);
   ExecutionSummary& es = run.summary;
   es.status = summary->ok() ? "Succeeded" : "SucceededWithFailures";
   es.source_path = run.lake.root();

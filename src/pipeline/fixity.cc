@@ -8,6 +8,8 @@
 #include "common/hash.h"
 #include "lake/engine.h"
 #include "lake/lake.h"
+#include "pipeline/admin_tables.h"
+#include "pipeline/stage_runner.h"
 #include "scan/archive.h"
 
 namespace dicomlake::pipeline {
@@ -89,6 +91,26 @@ FixityOutcome CheckStoredOriginal(const StoredOriginal& f, const std::string& re
   }
   (void)fs::RemoveAll(scratch);
   return out;
+}
+
+nlohmann::ordered_json FixityProblemsJson(const std::vector<FixityProblem>& problems) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const auto& p : problems) {
+    out.push_back(
+        {{"state", p.state}, {"path", p.path}, {"member", p.member}, {"detail", p.detail}});
+  }
+  return out;
+}
+
+void RecordFixityProblems(StageRun& run, const std::vector<FixityProblem>& problems) {
+  for (const auto& p : problems) {
+    BusinessEvent e;
+    e.source_file_path = p.path;
+    e.record_identifier = p.member;
+    e.message = p.state + ": " + p.detail;
+    e.custom_dimensions = nlohmann::json{{"state", p.state}}.dump();
+    run.AddEvent(std::move(e));
+  }
 }
 
 }  // namespace dicomlake::pipeline

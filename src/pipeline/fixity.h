@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/status.h"
 
 namespace dicomlake::lake {
@@ -15,6 +17,8 @@ class Lake;
 }  // namespace dicomlake::lake
 
 namespace dicomlake::pipeline {
+
+class StageRun;
 
 struct StoredMember {
   std::string member, content_hash;
@@ -53,5 +57,10 @@ Result<std::vector<StoredOriginal>> ListStoredOriginals(lake::Engine& engine,
 // (removed afterwards).
 FixityOutcome CheckStoredOriginal(const StoredOriginal& f, const std::string& read_path,
                                   bool kept_by_lake, const std::string& scratch);
+
+// The problems as a JSON array of {state, path, member, detail} (the commands' --json).
+nlohmann::ordered_json FixityProblemsJson(const std::vector<FixityProblem>& problems);
+// Records each problem as an admin.BusinessEvents row of `run` (its state in customDimensions).
+void RecordFixityProblems(StageRun& run, const std::vector<FixityProblem>& problems);
 
 }  // namespace dicomlake::pipeline

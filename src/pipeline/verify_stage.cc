@@ -35,11 +35,7 @@ std::string VerifySummary::ToJson() const {
   j["dataFilesMissing"] = data_files_missing;
   j["dataFilesWrongSize"] = data_files_wrong;
   j["bytesRead"] = bytes_read;
-  j["problems"] = nlohmann::ordered_json::array();
-  for (const auto& p : problems) {
-    j["problems"].push_back(
-        {{"state", p.state}, {"path", p.path}, {"member", p.member}, {"detail", p.detail}});
-  }
+  j["problems"] = FixityProblemsJson(problems);
   j["elapsedSeconds"] = elapsed_seconds;
   return j.dump(2);
 }
@@ -116,14 +112,7 @@ Status Verify(StageRun& run, const VerifyRequest& request, VerifySummary* summar
   DL_RETURN_IF_ERROR(run.lake.RegisterViews(run.engine, &warnings));
   DL_RETURN_IF_ERROR(CheckOriginals(run, request, summary));
   DL_RETURN_IF_ERROR(CheckTables(run, summary));
-  for (const auto& p : summary->problems) {
-    BusinessEvent e;
-    e.source_file_path = p.path;
-    e.record_identifier = p.member;
-    e.message = p.state + ": " + p.detail;
-    e.custom_dimensions = nlohmann::json{{"state", p.state}}.dump();
-    run.AddEvent(std::move(e));
-  }
+  RecordFixityProblems(run, summary->problems);
   ExecutionSummary& es = run.summary;
   es.status = summary->ok() ? "Succeeded" : "SucceededWithFailures";
   es.source_path = run.lake.root();

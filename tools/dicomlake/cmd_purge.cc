@@ -54,7 +54,7 @@ void RegisterPurge(CLI::App& app, GlobalOptions& global, int* exit_code) {
                              "Remove bronze ImagingDicom rows already carried into FHIR and "
                              "silver (a compact record of each is kept)",
                              global, exit_code, body);
-  cmd->add_option("what", args->target, "What to purge: bronze")
+  cmd->add_option("lakehouse", args->target, "What to purge: bronze (its ImagingDicom rows)")
       ->required()
       ->check(CLI::IsMember({"bronze"}));
   cmd->add_option("--before", args->before,

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/hash.h"
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -46,6 +48,27 @@ TEST_F(FsTest, JoinAndAbsolute) {
   EXPECT_EQ(fs::Join("a/", "/b"), "a/b");
   EXPECT_EQ(fs::Join("a", "b"), "a/b");
   EXPECT_EQ(fs::Absolute("/x/./y/../z/"), "/x/z");
+}
+
+}  // namespace
+}  // namespace dicomlake
+
+namespace dicomlake {
+namespace {
+
+// common/hash.h's file hash, here for its files.
+TEST_F(FsTest, FileHashEqualsTheHashOfItsBytesAndNamesAMissingFile) {
+  std::string data;
+  for (int i = 0; i < (3 << 20) + 17; ++i) data.push_back(static_cast<char>(i * 31));
+  ASSERT_TRUE(fs::WriteFileAtomic(dir_ + "/big", data).ok());
+  int64_t bytes = 0;
+  auto hash = Xxh3File(dir_ + "/big", &bytes);
+  ASSERT_TRUE(hash.ok());
+  EXPECT_EQ(*hash, Xxh3Hex(data));
+  EXPECT_EQ(bytes, static_cast<int64_t>(data.size()));
+  auto missing = Xxh3File(dir_ + "/gone", &bytes);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find(dir_ + "/gone"), std::string::npos);
 }
 
 }  // namespace

@@ -5,12 +5,18 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
+
 namespace dicomlake {
 
 std::string Xxh3Hex(std::string_view data);
 
 // XXH3-64 of `data`: for in-memory sets, never stored.
 uint64_t Xxh3_64(std::string_view data);
+
+// XXH3-128 hex of the file at `path`, read in pieces (any size, little memory); its size into
+// `*bytes`. Errors name the path.
+Result<std::string> Xxh3File(const std::string& path, int64_t* bytes);
 
 // Incremental form for data read in pieces.
 class Xxh3Hasher {

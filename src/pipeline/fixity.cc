@@ -53,15 +53,15 @@ FixityOutcome CheckStoredOriginal(const StoredOriginal& f, const std::string& re
   const char* changed = kept_by_lake ? "corrupt" : "changed-in-place";
   if (f.members.empty()) {
     ++out.checked;
-    auto data = fs::ReadFile(read_path);
-    if (!data.ok()) {
-      problem(changed, "", data.status().message());
+    int64_t bytes = 0;
+    auto hash = Xxh3File(read_path, &bytes);
+    if (!hash.ok()) {
+      problem(changed, "", hash.status().message());
       return out;
     }
-    out.bytes += static_cast<int64_t>(data->size());
-    std::string hash = Xxh3Hex(*data);
-    if (hash != f.whole_hash)
-      problem(changed, "", fmt::format("hash {}, bronze recorded {}", hash, f.whole_hash));
+    out.bytes += bytes;
+    if (*hash != f.whole_hash)
+      problem(changed, "", fmt::format("hash {}, bronze recorded {}", *hash, f.whole_hash));
     return out;
   }
   std::set<std::string> wanted;
@@ -78,15 +78,15 @@ FixityOutcome CheckStoredOriginal(const StoredOriginal& f, const std::string& re
       problem(changed, m.member, "the member is not in the archive");
       continue;
     }
-    auto data = fs::ReadFile(it->second);
-    if (!data.ok()) {
-      problem(changed, m.member, data.status().message());
+    int64_t bytes = 0;
+    auto hash = Xxh3File(it->second, &bytes);
+    if (!hash.ok()) {
+      problem(changed, m.member, hash.status().message());
       continue;
     }
-    out.bytes += static_cast<int64_t>(data->size());
-    std::string hash = Xxh3Hex(*data);
-    if (hash != m.content_hash)
-      problem(changed, m.member, fmt::format("hash {}, bronze recorded {}", hash, m.content_hash));
+    out.bytes += bytes;
+    if (*hash != m.content_hash)
+      problem(changed, m.member, fmt::format("hash {}, bronze recorded {}", *hash, m.content_hash));
     (void)fs::RemoveFile(it->second);
   }
   (void)fs::RemoveAll(scratch);

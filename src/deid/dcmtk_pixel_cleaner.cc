@@ -16,21 +16,10 @@
 #include <mutex>
 #include <string>
 
+#include "dicom/dcmtk_setup.h"
+
 namespace dicomlake::deid {
 namespace {
-
-void RegisterCodecsOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    DJDecoderRegistration::registerCodecs(EDC_photometricInterpretation, EUC_default,
-                                          EPC_colorByPixel);
-    DJLSDecoderRegistration::registerCodecs(EJLSUC_default, EJLSPC_colorByPixel);
-    DcmRLEDecoderRegistration::registerCodecs();
-    DJEncoderRegistration::registerCodecs();
-    DJLSEncoderRegistration::registerCodecs();
-    DcmRLEEncoderRegistration::registerCodecs();
-  });
-}
 
 std::string Str(DcmDataset& ds, const DcmTagKey& key) {
   OFString v;
@@ -116,7 +105,7 @@ bool MayCarryBurnedInText(DcmDataset& ds, bool all) {
 
 Status CleanBurnedInText(DcmDataset& ds, E_TransferSyntax original, TextFinder& finder,
                          std::vector<RedactedBox>* boxes, E_TransferSyntax* write_xfer) {
-  RegisterCodecsOnce();
+  dicom::RegisterDcmtkCodecs();
   *write_xfer = original;
   DcmXfer xfer(original);
   if (xfer.isEncapsulated() && ds.chooseRepresentation(EXS_LittleEndianExplicit, nullptr).bad()) {

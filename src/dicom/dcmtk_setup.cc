@@ -3,6 +3,12 @@
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmdata/dcdict.h>
 #include <dcmtk/dcmdata/dcobject.h>
+#include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcrleerg.h>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpeg/djencode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+#include <dcmtk/dcmjpls/djencode.h>
 #include <dcmtk/oflog/oflog.h>
 
 #include <mutex>
@@ -26,6 +32,20 @@ void ConfigureDcmtk() {
     // Private attributes DCMTK's dictionary lacks (Siemens, GE, Philips ...), so that implicit
     // VR private values are read with their VR instead of as UN bytes.
     if (dcmDataDict.isDictionaryLoaded()) AddPrivateDictionaryToDcmtk();
+  });
+}
+
+void RegisterDcmtkCodecs() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    ConfigureDcmtk();
+    DJDecoderRegistration::registerCodecs(EDC_photometricInterpretation, EUC_default,
+                                          EPC_colorByPixel);
+    DJLSDecoderRegistration::registerCodecs(EJLSUC_default, EJLSPC_colorByPixel);
+    DcmRLEDecoderRegistration::registerCodecs();
+    DJEncoderRegistration::registerCodecs();
+    DJLSEncoderRegistration::registerCodecs();
+    DcmRLEEncoderRegistration::registerCodecs();
   });
 }
 

@@ -9,4 +9,9 @@ namespace dicomlake::dicom {
 // dicomlake's private dictionary. Thread-safe; call before loading a file.
 void ConfigureDcmtk();
 
+// Registers DCMTK's JPEG, JPEG-LS and RLE decoders and encoders once (process-wide state, the
+// same for every caller): colour JPEG frames come out by pixel, YBR converted to RGB as the
+// stream's photometric interpretation says. Thread-safe.
+void RegisterDcmtkCodecs();
+
 }  // namespace dicomlake::dicom

@@ -10,15 +10,11 @@
 
 #include <mutex>
 
+#include "dicom/dcmtk_setup.h"
 #include "dicom/dicom_writer.h"
 
 namespace dicomlake::dicom {
 namespace {
-
-void RegisterCodecsOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { DcmRLEEncoderRegistration::registerCodecs(); });
-}
 
 std::string Join(const std::vector<std::optional<std::string>>& values) {
   std::string out;
@@ -101,7 +97,7 @@ Status PutElements(const Dataset& data, DcmItem* item, const std::string& where)
 }  // namespace
 
 Status WriteDicomFile(const Dataset& data, const std::string& path, WriteSyntax syntax) {
-  RegisterCodecsOnce();
+  RegisterDcmtkCodecs();
   DcmFileFormat file;
   DcmDataset* ds = file.getDataset();
   DL_RETURN_IF_ERROR(PutElements(data, ds, ""));

@@ -40,19 +40,6 @@ namespace {
 // the reader allocate gigabytes.
 constexpr uint64_t kMaxFrameBytes = uint64_t{1} << 30;
 
-void RegisterCodecsOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
-    // Colour JPEG frames come out by pixel; YBR is converted to RGB as the stream's
-    // photometric interpretation says (Frame::photometric reports the result).
-    DJDecoderRegistration::registerCodecs(EDC_photometricInterpretation, EUC_default,
-                                          EPC_colorByPixel);
-    DJLSDecoderRegistration::registerCodecs(EJLSUC_default, EJLSPC_colorByPixel);
-    DcmRLEDecoderRegistration::registerCodecs();
-  });
-}
-
 uint16_t GetUint16(DcmItem& item, const DcmTagKey& key, uint16_t fallback) {
   Uint16 v = 0;
   return item.findAndGetUint16(key, v).good() ? v : fallback;
@@ -221,7 +208,7 @@ Status CheckIsDicom(const std::string& path) {
 class DcmtkPixelReader : public PixelReader {
  public:
   Status Load(const std::string& path) {
-    RegisterCodecsOnce();
+    dicom::RegisterDcmtkCodecs();
     DL_RETURN_IF_ERROR(CheckIsDicom(path));
     // Values larger than 4 KiB (the pixel data) stay in the file; frames are read from it.
     OFCondition cond =
@@ -233,7 +220,7 @@ class DcmtkPixelReader : public PixelReader {
   // A one-frame object in memory: the image pixel description of `format` and `bytes`, one
   // frame as the frame index gives it (native: its bytes; encapsulated: its fragments, joined).
   Status LoadFrame(const PixelFormat& format, std::string bytes) {
-    RegisterCodecsOnce();
+    dicom::RegisterDcmtkCodecs();
     DcmDataset& ds = *file_.getDataset();
     ds.putAndInsertUint16(DCM_Rows, static_cast<Uint16>(format.rows));
     ds.putAndInsertUint16(DCM_Columns, static_cast<Uint16>(format.columns));

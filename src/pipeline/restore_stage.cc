@@ -5,6 +5,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "bronze/file_store.h"
 #include "common/fs.h"
 #include "common/hash.h"
 #include "common/parallel.h"
@@ -69,15 +70,6 @@ std::string DeliveredRelative(const std::string& path, const std::string& name_s
   return start == std::string::npos ? path : path.substr(start);
 }
 
-// Copies `from` to `to` (created whole or not at all), returning the XXH3-128 of the bytes.
-Result<std::string> CopyHashing(const std::string& from, const std::string& to, int64_t* bytes) {
-  DL_ASSIGN_OR_RETURN(std::string data, fs::ReadFile(from));
-  *bytes = static_cast<int64_t>(data.size());
-  std::string hash = Xxh3Hex(data);
-  DL_RETURN_IF_ERROR(fs::WriteFileAtomic(to, data));
-  return hash;
-}
-
 struct SeriesRestore {
   int64_t restored = 0, bytes = 0;
   std::vector<RestoreFailure> failures;
@@ -111,13 +103,12 @@ SeriesRestore RestoreSeries(const CohortSeries& s, const RestoreRequest& request
     std::string hash;
     if (!in.archive_member.empty()) {
       // Extracted into the scratch folder: hash it, then move it into place.
-      auto data = fs::ReadFile(readable[k]);
-      if (!data.ok()) {
-        fail(data.status().message());
+      auto hashed = Xxh3File(readable[k], &bytes);
+      if (!hashed.ok()) {
+        fail(hashed.status().message());
         continue;
       }
-      bytes = static_cast<int64_t>(data->size());
-      hash = Xxh3Hex(*data);
+      hash = *hashed;
       if (hash == in.content_hash) {
         if (Status moved = fs::Rename(readable[k], dest); !moved.ok()) {
           fail(moved.message());
@@ -125,13 +116,20 @@ SeriesRestore RestoreSeries(const CohortSeries& s, const RestoreRequest& request
         }
       }
     } else {
-      auto copied = CopyHashing(readable[k], dest, &bytes);
-      if (!copied.ok()) {
-        fail(copied.status().message());
+      // Hashed in pieces first; only a copy with the recorded hash is written (temporary file,
+      // fsync, rename), the second read mostly from the page cache.
+      auto hashed = Xxh3File(readable[k], &bytes);
+      if (!hashed.ok()) {
+        fail(hashed.status().message());
         continue;
       }
-      hash = *copied;
-      if (hash != in.content_hash) (void)fs::RemoveFile(dest);
+      hash = *hashed;
+      if (hash == in.content_hash) {
+        if (Status copied = bronze::CopyFileDurable(readable[k], dest); !copied.ok()) {
+          fail(copied.message());
+          continue;
+        }
+      }
     }
     if (hash != in.content_hash) {
       fail(

@@ -47,21 +47,30 @@ lake=$work/identified research_lake=$work/research key=$work/keys/research.key
   --sql "SELECT DISTINCT patientId FROM bronze.ImagingDicom" || { echo "deid failed"; exit 1; }
 id_map=$(ls "$lake"/admin/Files/Deid/*/id_map.csv)
 
-as_user() { (cd "$work" && runuser -u "$user" -- "$@"); }
-as_user_setpriv() { (cd "$work" && setpriv --reuid="$user" --regid="$research" --init-groups "$@"); }
+# The user runs a copy of the binary and of its DuckDB library: the build folder may sit where
+# the user cannot reach it (a clone inside a 0700 folder, a private home).
+mkdir -p "$work/bin" && cp "$dicomlake" "$work/bin/dicomlake" &&
+  cp "$(ldd "$dicomlake" | awk '/libduckdb/ {print $3}')" "$work/bin/" && chmod -R a+rX "$work/bin" ||
+  { echo "cannot copy the binary for the user"; exit 1; }
+user_dicomlake=$work/bin/dicomlake
+as_user() { (cd "$work" && runuser -u "$user" -- env LD_LIBRARY_PATH="$work/bin" "$@"); }
+as_user_setpriv() {
+  (cd "$work" && setpriv --reuid="$user" --regid="$research" --init-groups \
+    env LD_LIBRARY_PATH="$work/bin" "$@")
+}
 
 check "the research lake's group is $research" ok test "$(stat -c %G "$research_lake/gold")" = "$research"
 check "the identified lake's group is $phi" ok test "$(stat -c %G "$lake/bronze")" = "$phi"
 check "nobody else may read the research lake" ok test "$(stat -c %A "$research_lake" | cut -c8-10)" = "---"
 check "the key is its owner's alone" ok test "$(stat -c %a "$key")" = 600
 check "the user queries the research lake (runuser)" ok \
-  as_user "$dicomlake" -q sql "$research_lake" "SELECT count(*) FROM gold.person"
+  as_user "$user_dicomlake" -q sql "$research_lake" "SELECT count(*) FROM gold.person"
 check "the user queries the research lake (setpriv)" ok \
-  as_user_setpriv "$dicomlake" -q sql "$research_lake" "SELECT count(*) FROM gold.image_occurrence"
+  as_user_setpriv "$user_dicomlake" -q sql "$research_lake" "SELECT count(*) FROM gold.image_occurrence"
 check "the user reads a research original" ok \
   as_user cat "$(find "$research_lake/bronze/Files/Process" -type f | head -1)"
 check "the user cannot query the identified lake" refused \
-  as_user "$dicomlake" -q sql "$lake" "SELECT count(*) FROM bronze.ImagingDicom"
+  as_user "$user_dicomlake" -q sql "$lake" "SELECT count(*) FROM bronze.ImagingDicom"
 check "the user cannot list the identified lake" refused as_user ls "$lake/bronze"
 check "the user cannot read the id map" refused as_user cat "$id_map"
 check "the user cannot read the key" refused as_user cat "$key"

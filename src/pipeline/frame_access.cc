@@ -39,13 +39,26 @@ Result<std::string> InstancesRelation(lake::Engine& engine) {
 
 Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const lake::Lake& lake,
                                           const std::string& sop_instance_uid) {
+  const std::string uid = lake::QuoteLiteral(sop_instance_uid);
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult r,
       engine.Query(fmt::format(
           "SELECT sopInstanceUid, filePath, archiveMember, transferSyntaxUid, metadata_string, "
           "frameIndex FROM bronze.ImagingDicom WHERE sopInstanceUid = {} AND operation IS NULL "
           "ORDER BY createdDatetime DESC LIMIT 1",
-          lake::QuoteLiteral(sop_instance_uid))));
+          uid)));
+  // Purged from bronze (`dicomlake purge`): its record, with the DICOM JSON from silver.
+  DL_ASSIGN_OR_RETURN(std::string instances, InstancesRelation(engine));
+  if (r.rows.empty() && instances != "bronze.ImagingDicom") {
+    DL_ASSIGN_OR_RETURN(
+        r, engine.Query(fmt::format(
+               "SELECT p.sopInstanceUid, p.filePath, p.archiveMember, p.transferSyntaxUid, "
+               "(SELECT m.metadata_string FROM silver.ImagingMetastore m WHERE m.sopInstanceUid "
+               "= p.sopInstanceUid AND m.msftSourceSystem = p.sourceSystem ORDER BY "
+               "m.sourceModifiedAt DESC LIMIT 1), p.frameIndex FROM admin.PurgedInstances p "
+               "WHERE p.sopInstanceUid = {} ORDER BY p.createdDatetime DESC LIMIT 1",
+               uid)));
+  }
   if (r.rows.empty()) {
     return NotFound("no instance " + sop_instance_uid + " in bronze.ImagingDicom");
   }

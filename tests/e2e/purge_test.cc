@@ -106,7 +106,18 @@ TEST(PurgeTest, BronzeGoesAndEverythingKeepsWorking) {
               study + "\"%'"),
       in_study + 1);
 
-  // The originals of purged rows: verified, restored bit-exact.
+  // The originals of purged rows: verified, restored bit-exact, their frames read.
+  const std::string framed =
+      f.Rows(
+           "SELECT sopInstanceUid FROM admin.PurgedInstances WHERE frameIndex IS NOT NULL "
+           "ORDER BY 1 LIMIT 1")
+          .at(0);
+  ASSERT_EQ(f.Cli("frames " + root + " --sop " + framed.substr(0, framed.size() - 1) + " --to " +
+                      dir.Sub("frames"),
+                  &out),
+            0)
+      << out;
+  EXPECT_NE(out.find("read through the frame index"), std::string::npos) << out;
   ASSERT_EQ(f.Cli("verify " + root, &out), 0) << out;
   EXPECT_NE(out.find(std::to_string(instances + 1) + " stored originals re-read"),
             std::string::npos)

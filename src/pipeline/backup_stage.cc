@@ -371,7 +371,7 @@ void Backup::CopyOne(const Entry& e) {
     return;
   }
   if (e.original != nullptr) {
-    FixityOutcome check = CheckStoredOriginal(*e.original, tmp, true, tmp + ".members");
+    FixityOutcome check = CheckStoredOriginal(*e.original, tmp, true);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       summary_->originals_checked += check.checked;
@@ -418,7 +418,7 @@ Status Backup::CopyPhase(const std::vector<Entry>& entries, bool ordered, int64_
 
 Status Backup::Run() {
   DL_RETURN_IF_ERROR(CheckDestination());
-  // Temporary copies (and their scratch folders) left by a backup that was killed.
+  // Temporary copies left by a backup that was killed.
   std::vector<std::string> leftovers;
   std::error_code ec;
   for (stdfs::recursive_directory_iterator it(dest_, ec), end; !ec && it != end; it.increment(ec)) {

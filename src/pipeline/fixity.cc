@@ -38,7 +38,7 @@ Result<std::vector<StoredOriginal>> ListStoredOriginals(lake::Engine& engine,
 }
 
 FixityOutcome CheckStoredOriginal(const StoredOriginal& f, const std::string& read_path,
-                                  bool kept_by_lake, const std::string& scratch) {
+                                  bool kept_by_lake) {
   FixityOutcome out;
   auto problem = [&](const std::string& state, const std::string& member, const std::string& d) {
     out.problems.push_back({state, f.path, member, d});
@@ -66,30 +66,24 @@ FixityOutcome CheckStoredOriginal(const StoredOriginal& f, const std::string& re
   }
   std::set<std::string> wanted;
   for (const auto& m : f.members) wanted.insert(m.member);
-  auto extracted = scan::ExtractMembers(read_path, wanted, scratch);
+  auto hashed = scan::HashMembers(read_path, wanted);
   for (const auto& m : f.members) {
     ++out.checked;
-    if (!extracted.ok()) {
-      problem(changed, m.member, "cannot be read: " + extracted.status().message());
+    if (!hashed.ok()) {
+      problem(changed, m.member, "cannot be read: " + hashed.status().message());
       continue;
     }
-    auto it = extracted->find(m.member);
-    if (it == extracted->end()) {
+    auto it = hashed->find(m.member);
+    if (it == hashed->end()) {
       problem(changed, m.member, "the member is not in the archive");
       continue;
     }
-    int64_t bytes = 0;
-    auto hash = Xxh3File(it->second, &bytes);
-    if (!hash.ok()) {
-      problem(changed, m.member, hash.status().message());
-      continue;
+    out.bytes += it->second.bytes;
+    if (it->second.hash != m.content_hash) {
+      problem(changed, m.member,
+              fmt::format("hash {}, bronze recorded {}", it->second.hash, m.content_hash));
     }
-    out.bytes += bytes;
-    if (*hash != m.content_hash)
-      problem(changed, m.member, fmt::format("hash {}, bronze recorded {}", *hash, m.content_hash));
-    (void)fs::RemoveFile(it->second);
   }
-  (void)fs::RemoveAll(scratch);
   return out;
 }
 

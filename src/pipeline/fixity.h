@@ -52,11 +52,11 @@ Result<std::vector<StoredOriginal>> ListStoredOriginals(lake::Engine& engine,
                                                         const std::string& where = "");
 
 // Re-reads the file at `read_path` (`f.path` itself, or a copy of it) and compares its hashes
-// with those bronze recorded; problems name `f.path`. A changed file is "corrupt" when
-// `kept_by_lake`, else "changed-in-place". Archive members are extracted under `scratch`
-// (removed afterwards).
+// with those bronze recorded (archive members hashed as they are read, not written anywhere);
+// problems name `f.path`. A changed file is "corrupt" when `kept_by_lake`, else
+// "changed-in-place".
 FixityOutcome CheckStoredOriginal(const StoredOriginal& f, const std::string& read_path,
-                                  bool kept_by_lake, const std::string& scratch);
+                                  bool kept_by_lake);
 
 // The problems as a JSON array of {state, path, member, detail} (the commands' --json).
 nlohmann::ordered_json FixityProblemsJson(const std::vector<FixityProblem>& problems);

@@ -55,19 +55,16 @@ Status CheckOriginals(StageRun& run, const VerifyRequest& request, VerifySummary
   DL_ASSIGN_OR_RETURN(std::vector<StoredOriginal> files,
                       ListStoredOriginals(run.engine, run.lake, instances, sample));
   const std::string kept_root = run.lake.root() + "/";
-  const std::string scratch = fs::Join(run.lake.FilesPath("admin"), ".verify-" + run.run_id());
   std::vector<FixityOutcome> outcomes(files.size());
   std::mutex mutex;
   int64_t done = 0, total = static_cast<int64_t>(files.size());
   DL_RETURN_IF_ERROR(ParallelFor(files.size(), WorkerCount(request.threads), [&](size_t i) {
     const bool kept = files[i].path.rfind(kept_root, 0) == 0;
-    outcomes[i] =
-        CheckStoredOriginal(files[i], files[i].path, kept, fs::Join(scratch, std::to_string(i)));
+    outcomes[i] = CheckStoredOriginal(files[i], files[i].path, kept);
     std::lock_guard<std::mutex> lock(mutex);
     ++done;
     if (request.progress) request.progress(done, total);
   }));
-  (void)fs::RemoveAll(scratch);
   for (auto& o : outcomes) {
     summary->originals_checked += o.checked;
     summary->bytes_read += o.bytes;

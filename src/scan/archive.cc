@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "common/fs.h"
+#include "common/hash.h"
 
 namespace dicomlake::scan {
 namespace {
@@ -214,6 +215,40 @@ Result<std::map<std::string, std::string>> ExtractMembers(const std::string& arc
     });
     if (!st.ok()) return st;
     out.emplace(name, path);
+  }
+  return out;
+}
+
+Result<std::map<std::string, MemberHash>> HashMembers(const std::string& archive_path,
+                                                      const std::set<std::string>& wanted) {
+  DL_ASSIGN_OR_RETURN(ArchiveReader a, OpenArchive(archive_path));
+  std::map<std::string, MemberHash> out;
+  std::vector<char> buf(1 << 16);
+  struct archive_entry* entry = nullptr;
+  while (out.size() < wanted.size()) {
+    int rc = archive_read_next_header(a.get(), &entry);
+    if (rc == ARCHIVE_EOF) break;
+    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+      return InvalidArgument(std::string("damaged archive: ") + archive_error_string(a.get()));
+    }
+    std::string name = MemberName(a.get(), entry, archive_path);
+    if (archive_entry_filetype(entry) != AE_IFREG || wanted.count(name) == 0 ||
+        out.count(name) != 0)
+      continue;
+    Xxh3Hasher hasher;
+    MemberHash h;
+    for (;;) {
+      la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
+      if (n == 0) break;
+      if (n < 0) {
+        return InvalidArgument("member " + name + " of " + archive_path +
+                               " cannot be read: " + archive_error_string(a.get()));
+      }
+      hasher.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+      h.bytes += n;
+    }
+    h.hash = hasher.HexDigest();
+    out.emplace(name, std::move(h));
   }
   return out;
 }

@@ -47,6 +47,18 @@ Result<std::map<std::string, std::string>> ExtractMembers(const std::string& arc
                                                           const std::string& dest_dir,
                                                           const ArchiveLimits& limits = {});
 
+// The XXH3-128 (hex) and size of a member's bytes.
+struct MemberHash {
+  std::string hash;
+  int64_t bytes = 0;
+};
+
+// Hashes the members named in `wanted` of `archive_path` (the archives ExtractMembers reads), in
+// one pass and without writing them anywhere: fixity checks of stored originals. A wanted member
+// that is not in the archive is absent from the result.
+Result<std::map<std::string, MemberHash>> HashMembers(const std::string& archive_path,
+                                                      const std::set<std::string>& wanted);
+
 // A byte range of a stored original (the DICOM file's own bytes, as a frame index gives them).
 struct ByteRange {
   int64_t offset = 0;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/fs.h"
+#include "common/hash.h"
 #include "support/test_dir.h"
 
 namespace dicomlake::scan {
@@ -61,6 +62,22 @@ TEST(ArchiveTest, ExtractsTheWantedMembersInOnePass) {
   EXPECT_EQ(*fs::ReadFile(got->at("s/1.dcm")), "one");
   EXPECT_EQ(*fs::ReadFile(got->at("s/3.dcm")), "three");
   EXPECT_FALSE(ExtractMembers(dir.Sub("nothing.zip"), {"x"}, dir.Sub("out2")).ok());
+}
+
+TEST(ArchiveTest, HashesTheWantedMembersWithoutWritingThem) {
+  testing::TestDir dir;
+  std::string zip = dir.Sub("a.zip");
+  Python("import zipfile; z=zipfile.ZipFile(\"" + zip +
+         "\",\"w\",zipfile.ZIP_DEFLATED); z.writestr(\"s/1.dcm\",b\"one\"); "
+         "z.writestr(\"s/2.dcm\",b\"two\"*100000); z.close()");
+  auto got = HashMembers(zip, {"s/2.dcm", "missing"});
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  ASSERT_EQ(got->size(), 1u);
+  std::string two;
+  for (int i = 0; i < 100000; ++i) two += "two";
+  EXPECT_EQ(got->at("s/2.dcm").hash, Xxh3Hex(two));
+  EXPECT_EQ(got->at("s/2.dcm").bytes, 300000);
+  EXPECT_FALSE(HashMembers(dir.Sub("nothing.zip"), {"x"}).ok());
 }
 
 TEST(ArchiveTest, ReadsZip64) {

@@ -186,17 +186,17 @@ Status ExpandArchive(const SourceFile& archive_file, const std::string& staging_
   return Status::Ok();
 }
 
-Result<std::map<std::string, std::string>> ExtractMembers(const std::string& archive_path,
-                                                          const std::set<std::string>& wanted,
-                                                          const std::string& dest_dir,
-                                                          const ArchiveLimits& limits) {
+namespace {
+
+// Calls `visit(reader, name)` once for each regular member of `archive_path` named in `wanted`,
+// in one pass, positioned at the member's data; stops when every wanted member was visited.
+Status ForEachWantedMember(
+    const std::string& archive_path, const std::set<std::string>& wanted,
+    const std::function<Status(struct archive*, const std::string&)>& visit) {
   DL_ASSIGN_OR_RETURN(ArchiveReader a, OpenArchive(archive_path));
-  DL_RETURN_IF_ERROR(fs::MakeDirs(dest_dir));
-  std::map<std::string, std::string> out;
-  uint64_t total = 0;
-  std::vector<char> buf(1 << 16);
+  std::set<std::string> seen;
   struct archive_entry* entry = nullptr;
-  while (out.size() < wanted.size()) {
+  while (seen.size() < wanted.size()) {
     int rc = archive_read_next_header(a.get(), &entry);
     if (rc == ARCHIVE_EOF) break;
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
@@ -204,52 +204,60 @@ Result<std::map<std::string, std::string>> ExtractMembers(const std::string& arc
     }
     std::string name = MemberName(a.get(), entry, archive_path);
     if (archive_entry_filetype(entry) != AE_IFREG || wanted.count(name) == 0 ||
-        out.count(name) != 0)
+        !seen.insert(name).second)
       continue;
-    std::string path = fs::Join(dest_dir, "member-" + std::to_string(out.size()));
-    Status st = CopyMember(a.get(), name, path, &buf, [&](uint64_t n) {
-      total += n;
-      if (total <= limits.max_total_bytes) return Status::Ok();
-      return InvalidArgument("the members expand beyond " + std::to_string(limits.max_total_bytes) +
-                             " bytes");
-    });
-    if (!st.ok()) return st;
-    out.emplace(name, path);
+    DL_RETURN_IF_ERROR(visit(a.get(), name));
   }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::map<std::string, std::string>> ExtractMembers(const std::string& archive_path,
+                                                          const std::set<std::string>& wanted,
+                                                          const std::string& dest_dir,
+                                                          const ArchiveLimits& limits) {
+  DL_RETURN_IF_ERROR(fs::MakeDirs(dest_dir));
+  std::map<std::string, std::string> out;
+  uint64_t total = 0;
+  std::vector<char> buf(1 << 16);
+  DL_RETURN_IF_ERROR(ForEachWantedMember(
+      archive_path, wanted, [&](struct archive* a, const std::string& name) -> Status {
+        std::string path = fs::Join(dest_dir, "member-" + std::to_string(out.size()));
+        DL_RETURN_IF_ERROR(CopyMember(a, name, path, &buf, [&](uint64_t n) {
+          total += n;
+          if (total <= limits.max_total_bytes) return Status::Ok();
+          return InvalidArgument("the members expand beyond " +
+                                 std::to_string(limits.max_total_bytes) + " bytes");
+        }));
+        out.emplace(name, path);
+        return Status::Ok();
+      }));
   return out;
 }
 
 Result<std::map<std::string, MemberHash>> HashMembers(const std::string& archive_path,
                                                       const std::set<std::string>& wanted) {
-  DL_ASSIGN_OR_RETURN(ArchiveReader a, OpenArchive(archive_path));
   std::map<std::string, MemberHash> out;
   std::vector<char> buf(1 << 16);
-  struct archive_entry* entry = nullptr;
-  while (out.size() < wanted.size()) {
-    int rc = archive_read_next_header(a.get(), &entry);
-    if (rc == ARCHIVE_EOF) break;
-    if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      return InvalidArgument(std::string("damaged archive: ") + archive_error_string(a.get()));
-    }
-    std::string name = MemberName(a.get(), entry, archive_path);
-    if (archive_entry_filetype(entry) != AE_IFREG || wanted.count(name) == 0 ||
-        out.count(name) != 0)
-      continue;
-    Xxh3Hasher hasher;
-    MemberHash h;
-    for (;;) {
-      la_ssize_t n = archive_read_data(a.get(), buf.data(), buf.size());
-      if (n == 0) break;
-      if (n < 0) {
-        return InvalidArgument("member " + name + " of " + archive_path +
-                               " cannot be read: " + archive_error_string(a.get()));
-      }
-      hasher.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
-      h.bytes += n;
-    }
-    h.hash = hasher.HexDigest();
-    out.emplace(name, std::move(h));
-  }
+  DL_RETURN_IF_ERROR(ForEachWantedMember(
+      archive_path, wanted, [&](struct archive* a, const std::string& name) -> Status {
+        Xxh3Hasher hasher;
+        MemberHash h;
+        for (;;) {
+          la_ssize_t n = archive_read_data(a, buf.data(), buf.size());
+          if (n == 0) break;
+          if (n < 0) {
+            return InvalidArgument("member " + name + " of " + archive_path +
+                                   " cannot be read: " + archive_error_string(a));
+          }
+          hasher.Update(std::string_view(buf.data(), static_cast<size_t>(n)));
+          h.bytes += n;
+        }
+        h.hash = hasher.HexDigest();
+        out.emplace(name, std::move(h));
+        return Status::Ok();
+      }));
   return out;
 }
 

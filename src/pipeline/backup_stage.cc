@@ -131,6 +131,7 @@ class Backup {
     lake::TableRef ref;
     lake::Snapshot snapshot;
     std::string rel;  // the table folder relative to the lake root
+    int64_t held;     // the last version DEST holds of it (-1: none, or replaced)
   };
 
   Status CheckDestination();
@@ -249,9 +250,10 @@ Status Backup::PinTables() {
       }
       replace.push_back(rel);
       summary_->replaced.push_back(ref.display());
+      held = -1;
     }
     summary_->versions[ref.display()] = snapshot.version;
-    tables_.push_back({ref, std::move(snapshot), rel});
+    tables_.push_back({ref, std::move(snapshot), rel, held});
   }
   for (const auto& rel : replace) DL_RETURN_IF_ERROR(fs::RemoveAll(fs::Join(dest_, rel)));
   // The stored originals the pinned bronze references (for the hash check of their copies).
@@ -304,14 +306,8 @@ Status Backup::ListFiles(std::vector<Entry>* out) {
 Status Backup::ListDataFiles(const Table& t, std::vector<Entry>* out) {
   std::set<std::string> files;
   for (const auto& [path, add] : t.snapshot.files) files.insert(path);
-  int64_t held = -1;
-  const std::string dest_log = fs::Join(fs::Join(dest_, t.rel), "_delta_log");
-  FileStamp stamp;
-  while (held < t.snapshot.version &&
-         StatFile(fs::Join(dest_log, lake::CommitFileName(held + 1)), &stamp))
-    ++held;
   lake::DeltaLog log(t.ref.root, t.ref.display());
-  for (int64_t v = held + 1; v <= t.snapshot.version; ++v) {
+  for (int64_t v = t.held + 1; v <= t.snapshot.version; ++v) {
     auto commit = log.ReadCommit(v);
     if (!commit.ok()) continue;  // cleaned up: the pinned snapshot's files are enough
     for (const auto& a : commit->adds)

@@ -48,7 +48,10 @@ Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const lake::Lake
           "ORDER BY createdDatetime DESC LIMIT 1",
           uid)));
   // Purged from bronze (`dicomlake purge`): its record, with the DICOM JSON from silver.
-  DL_ASSIGN_OR_RETURN(std::string instances, InstancesRelation(engine));
+  std::string instances = "bronze.ImagingDicom";
+  if (r.rows.empty()) {
+    DL_ASSIGN_OR_RETURN(instances, InstancesRelation(engine));
+  }
   if (r.rows.empty() && instances != "bronze.ImagingDicom") {
     DL_ASSIGN_OR_RETURN(
         r, engine.Query(fmt::format(

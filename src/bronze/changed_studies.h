@@ -28,7 +28,9 @@ struct StudyInstance {
   int64_t source_modified_us = 0;
   int64_t created_us = 0;
   std::string file_path;
-  std::string metadata_json;
+  std::string metadata_json;  // with the patches that apply to it applied (bronze/operations.h)
+  bool deleted = false;       // a soft-delete applies to it
+  int64_t operated_us = 0;    // when the newest operation that applies to it was recorded; 0: none
 };
 
 class ChangedStudies {
@@ -38,8 +40,10 @@ class ChangedStudies {
   // Finds the studies with an instance in `added_files` (data files of `snapshot` of bronze;
   // only namespace `only_namespace` when it is not empty) and stages their instances: those of
   // bronze, and those of `purged` that bronze no longer holds (`dicomlake purge`: a SQL relation
-  // with sourceSystem, studyInstanceUid, sopInstanceUid, sourceModifiedAt, createdDatetime,
-  // filePath, metadata_string, from silver.ImagingMetastore; empty for none).
+  // with sourceSystem, studyInstanceUid, seriesInstanceUid, sopInstanceUid, sourceModifiedAt,
+  // createdDatetime, filePath, metadata_string, from silver.ImagingMetastore; empty for none).
+  // The operation rows of bronze (patch, soft-delete) are applied to them; a study with an
+  // operation among `added_files` is staged as a changed one.
   Status Stage(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
                const std::vector<std::string>& added_files, const std::string& only_namespace,
                const std::string& purged = "");

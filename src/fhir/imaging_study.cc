@@ -529,8 +529,30 @@ void MapStudyContext(const json& study, json* r) {
 
 }  // namespace
 
-MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
+MappedStudy MapStudy(const StudyInput& all, const MappingOptions& options) {
   MappedStudy out;
+  // Deleted instances leave the resource, unless nothing else is left: then they give the
+  // identity of a study marked entered-in-error.
+  StudyInput kept;
+  bool every_one_deleted = !all.instances.empty();
+  for (const auto& in : all.instances) {
+    out.last_updated_us = std::max(out.last_updated_us, in.operated_us);
+    if (in.deleted) {
+      out.last_updated_us = std::max({out.last_updated_us, in.source_modified_us, in.created_us});
+    } else {
+      every_one_deleted = false;
+    }
+  }
+  bool some_deleted = false;
+  for (const auto& in : all.instances) some_deleted = some_deleted || in.deleted;
+  if (some_deleted && !every_one_deleted) {
+    kept.namespace_name = all.namespace_name;
+    kept.study_uid = all.study_uid;
+    kept.group_key = all.group_key;
+    for (const auto& in : all.instances)
+      if (!in.deleted) kept.instances.push_back(in);
+  }
+  const StudyInput& input = some_deleted && !every_one_deleted ? kept : all;
   out.id = ResourceId(input.namespace_name, input.group_key);
   Mapping m{input, options,
             "study " + (input.study_uid.empty() ? input.group_key : input.study_uid) +
@@ -586,6 +608,15 @@ MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options) {
     for (auto& s : series_list) series.push_back(std::move(s.resource));
     r["series"] = std::move(series);
   }
+  if (every_one_deleted) {
+    r["status"] = "entered-in-error";
+    r["extension"] = json::array({{{"url", kDeletedStateUrl}, {"valueString", "soft-deleted"}}});
+    r.erase("modality");
+    r.erase("series");
+    r["numberOfSeries"] = 0;
+    r["numberOfInstances"] = 0;
+  }
+  r["meta"] = {{"lastUpdated", FormatTimestampIso(out.last_updated_us, 3)}};
   out.resource = std::move(r);
   return out;
 }

@@ -27,6 +27,8 @@ struct InstanceInput {
   int64_t source_modified_us = 0;
   int64_t created_us = 0;  // when the row reached bronze
   std::string file_path;
+  bool deleted = false;     // soft-deleted (bronze/operations.h): left out of the resource
+  int64_t operated_us = 0;  // when the newest operation on it was recorded; 0: none
 };
 
 struct StudyInput {
@@ -63,6 +65,14 @@ struct MappedStudy {
 // the same on every run and machine.
 std::string ResourceId(const std::string& namespace_name, const std::string& group_key);
 
+// Fabric's extension on a study whose every instance was soft-deleted.
+inline constexpr const char* kDeletedStateUrl =
+    "http://azurehealthcareapis.com/data-extensions/deleted-state";
+
+// The ImagingStudy of the instances of `input` that are not deleted. When every instance is
+// deleted, the resource keeps the study's identity (identifiers, subject, dates) with status
+// "entered-in-error", the extension kDeletedStateUrl "soft-deleted", no series and counts of 0.
+// meta.lastUpdated is the newest time of any instance, deleted ones and operations included.
 MappedStudy MapStudy(const StudyInput& input, const MappingOptions& options);
 
 // Adds the literal reference "Patient/<patient_id>" to the subject.

@@ -1,5 +1,7 @@
 #include "omop/gold_mapping.h"
 
+#include <cctype>
+
 #include "lake/changes.h"
 #include "lake/delta_table.h"
 #include "lake/engine.h"
@@ -26,7 +28,8 @@ constexpr const char* kNoPatients =
 constexpr const char* kNoMetastore =
     "(SELECT NULL::VARCHAR AS id, NULL::VARCHAR AS seriesInstanceUid, "
     "NULL::VARCHAR AS studyInstanceUid, NULL::VARCHAR AS metadata_string, "
-    "NULL::VARCHAR AS filePath, NULL::TIMESTAMPTZ AS sourceModifiedAt LIMIT 0)";
+    "NULL::VARCHAR AS filePath, NULL::TIMESTAMPTZ AS sourceModifiedAt, "
+    "NULL::BOOLEAN AS msftIsDeleted LIMIT 0)";
 
 // One update of gold: the engine, the temporary tables it owns, and the SQL variables.
 class GoldUpdate {
@@ -37,11 +40,12 @@ class GoldUpdate {
     vars_["now"] = "make_timestamp(" + std::to_string(options.now_us) + "::BIGINT)";
     vars_["type_concept"] = std::to_string(kTypeConceptEhr);
     // Every table a step may create: dropped when this object goes, whatever happened.
-    temps_.AddAll({"__gold_study", "__gold_meta", "__gold_person_src", "__gold_person_ids",
-                   "__gold_person", "__gold_study_person", "__gold_proc_concept",
-                   "__gold_procedure_src", "__gold_procedure_ids", "__gold_procedure",
-                   "__gold_series", "__gold_image_ids", "__gold_image", "__gold_modality_map",
-                   "__gold_body_part_map", "__athena_concept", "__athena_relationship"});
+    temps_.AddAll({"__gold_changed", "__gold_study", "__gold_meta", "__gold_person_src",
+                   "__gold_person_ids", "__gold_person", "__gold_study_person",
+                   "__gold_proc_concept", "__gold_procedure_src", "__gold_procedure_ids",
+                   "__gold_procedure", "__gold_series", "__gold_image_ids", "__gold_image",
+                   "__gold_modality_map", "__gold_body_part_map", "__athena_concept",
+                   "__athena_relationship"});
   }
 
   Result<GoldCounts> Run();
@@ -75,6 +79,7 @@ class GoldUpdate {
                         const std::string& staged, const std::string& key,
                         const Progress* progress = nullptr);
   Status StageInputs(bool* any_change);
+  Status RemoveStale(const lake::TableId& id, const std::string& file, const std::string& key);
   Status MapPersons();
   Status MapProcedures(bool athena);
   Status MapImages();
@@ -187,10 +192,32 @@ Status GoldUpdate::StageInputs(bool* any_change) {
       vars_["metastore"] = "(" + scan + ")";
     }
   }
+  DL_RETURN_IF_ERROR(Execute("inputs", "changed"));
   DL_RETURN_IF_ERROR(Execute("inputs", "study"));
   DL_RETURN_IF_ERROR(Execute("inputs", "meta"));
   DL_ASSIGN_OR_RETURN(counts_.studies_read, Count("inputs", "count_studies"));
   return Status::Ok();
+}
+
+// Deletes the rows of `id` that `file`'s `stale` step names by `key`: rows of changed studies
+// that the mapping no longer gives (every instance deleted, a series deleted, a study now left
+// out), so that gold holds what silver holds.
+Status GoldUpdate::RemoveStale(const lake::TableId& id, const std::string& file,
+                               const std::string& key) {
+  lake::DeltaTable table = lake_.OpenTable(id);
+  if (!table.Exists()) return Status::Ok();
+  DL_ASSIGN_OR_RETURN(lake::Snapshot snap, table.Load(engine_));
+  if (snap.files.empty()) return Status::Ok();
+  DL_ASSIGN_OR_RETURN(std::string scan, table.ScanSql(snap));
+  vars_["gold_table"] = "(" + scan + ")";
+  DL_ASSIGN_OR_RETURN(std::string stale, GoldSql(file, "stale", vars_));
+  while (!stale.empty() &&
+         (stale.back() == ';' || std::isspace(static_cast<unsigned char>(stale.back()))))
+    stale.pop_back();  // a subquery below
+  DL_ASSIGN_OR_RETURN(lake::QueryResult n, engine_.Query("SELECT count(*) FROM (" + stale + ")"));
+  if (n.rows.at(0).at(0).i == 0) return Status::Ok();
+  counts_.removed += n.rows.at(0).at(0).i;
+  return table.DeleteByKey(engine_, {key}, stale).status();
 }
 
 Status GoldUpdate::MapPersons() {
@@ -227,7 +254,8 @@ Status GoldUpdate::MapProcedures(bool athena) {
   DL_ASSIGN_OR_RETURN(counts_.procedures,
                       Write(lake::table::kProcedureOccurrence, ProcedureOccurrenceSchema(),
                             "__gold_procedure", "procedure_occurrence_id"));
-  return Status::Ok();
+  return RemoveStale(lake::table::kProcedureOccurrence, "procedure_occurrence",
+                     "procedure_occurrence_id");
 }
 
 Status GoldUpdate::MapImages() {
@@ -240,6 +268,9 @@ Status GoldUpdate::MapImages() {
   DL_RETURN_IF_ERROR(Skip("image_occurrence"));
   DL_RETURN_IF_ERROR(AssignIds("image_occurrence", "image_occurrence", "__gold_image_ids"));
   DL_RETURN_IF_ERROR(Execute("image_occurrence", "rows"));
+  // Before the write that records the progress: a replay deletes the same rows again.
+  DL_RETURN_IF_ERROR(
+      RemoveStale(lake::table::kImageOccurrence, "image_occurrence", "image_occurrence_id"));
   Progress progress{kStudyApp, study_consumed_, study_version_};
   DL_ASSIGN_OR_RETURN(counts_.images, Write(lake::table::kImageOccurrence, ImageOccurrenceSchema(),
                                             "__gold_image", "image_occurrence_id", &progress));

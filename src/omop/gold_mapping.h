@@ -35,6 +35,7 @@ struct GoldCounts {
   int64_t procedures = 0;     // procedure_occurrence rows written
   int64_t images = 0;         // image_occurrence rows written
   int64_t skipped = 0;        // records OMOP cannot take (no birth year, no date, no UID)
+  int64_t removed = 0;        // procedure/image rows of changed studies the mapping no longer gives
   int64_t athena_overrides = 0;
 };
 

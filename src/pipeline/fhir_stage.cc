@@ -103,6 +103,8 @@ std::vector<fhir::StudyInput> StudyInputs(std::vector<bronze::StudyInstance> ins
     in.created_us = i.created_us;
     in.file_path = std::move(i.file_path);
     in.metadata_json = std::move(i.metadata_json);
+    in.deleted = i.deleted;
+    in.operated_us = i.operated_us;
     inputs.back().instances.push_back(std::move(in));
   }
   return inputs;
@@ -148,7 +150,8 @@ Result<std::string> PurgedInstancesFromSilver(const lake::Lake& lake, lake::Engi
   if (purged_snap.files.empty() || meta_snap.files.empty()) return std::string();
   DL_ASSIGN_OR_RETURN(std::string purged_scan, purged.ScanSql(purged_snap));
   DL_ASSIGN_OR_RETURN(std::string meta_scan, meta.ScanSql(meta_snap));
-  return "(SELECT m.msftSourceSystem AS sourceSystem, m.studyInstanceUid, m.sopInstanceUid, "
+  return "(SELECT m.msftSourceSystem AS sourceSystem, m.studyInstanceUid, m.seriesInstanceUid, "
+         "m.sopInstanceUid, "
          "m.sourceModifiedAt, m.msftCreatedDatetime AS createdDatetime, m.filePath, "
          "m.metadata_string FROM (" +
          meta_scan + ") m SEMI JOIN (" + purged_scan +

@@ -18,6 +18,7 @@ std::string GoldSummary::ToJson() const {
   j["proceduresWritten"] = procedures;
   j["imagesWritten"] = images;
   j["skipped"] = skipped;
+  j["rowsRemoved"] = removed;
   j["athenaOverrides"] = athena_overrides;
   j["elapsedSeconds"] = elapsed_seconds;
   return j.dump(2);
@@ -47,6 +48,7 @@ Status MapToGold(StageRun& run, GoldSummary* summary) {
                         {"procedure_occurrence", counts.procedures},
                         {"image_occurrence", counts.images}};
   es.attributes = {{"skippedCount", std::to_string(counts.skipped)},
+                   {"removedCount", std::to_string(counts.removed)},
                    {"athenaOverrides", std::to_string(counts.athena_overrides)}};
   return Status::Ok();
 }

@@ -30,6 +30,7 @@
 #include "lake/lake.h"
 #include "lake/temp_tables.h"
 #include "pipeline/admin_tables.h"
+#include "pipeline/operations_stage.h"
 #include "pipeline/stage_runner.h"
 #include "pipeline/stage_support.h"
 #include "scan/archive.h"
@@ -519,6 +520,8 @@ std::string IngestSummary::ToJson() const {
   j["duplicatesSkipped"] = duplicates_skipped;
   j["directoriesSkipped"] = directories_skipped;
   j["failed"] = failed;
+  j["operationsRecorded"] = operations_recorded;
+  j["operationFilesFailed"] = operation_files_failed;
   j["bytesRead"] = bytes_read;
   j["bytesWritten"] = bytes_written;
   j["batches"] = batches;
@@ -643,6 +646,7 @@ void FillExecutionSummary(const Context& ctx, ExecutionSummary* es) {
                     {"failedCount", std::to_string(summary.failed)},
                     {"duplicateCount", std::to_string(summary.duplicates_skipped)},
                     {"unchangedFileCount", std::to_string(summary.files_unchanged)},
+                    {"operationsRecorded", std::to_string(summary.operations_recorded)},
                     {"pattern", PatternName(ctx.options.pattern)}};
 }
 
@@ -692,6 +696,17 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
         IngestListed(ctx, std::move(files), refused, known_paths > 0 ? &known : nullptr));
   }
   (void)fs::RemoveAll(fs::Join(lake.FilesPath("bronze"), ".staging/" + summary->run_id));
+  // After the instances: an operation dropped with the files it targets applies to them.
+  if (options.pattern == IngestPattern::kIngest) {
+    std::vector<std::pair<std::string, std::string>> refused;
+    DL_ASSIGN_OR_RETURN(summary->operations_recorded, IngestOperationFiles(run, &refused));
+    summary->operation_files_failed = static_cast<int64_t>(refused.size());
+    summary->failed += summary->operation_files_failed;
+    for (auto& [path, reason] : refused) {
+      summary->failure_kinds["operations"]++;
+      if (summary->failures.size() < 1000) summary->failures.push_back({path, reason});
+    }
+  }
   FillExecutionSummary(ctx, &run.summary);
   return Status::Ok();
 }

@@ -50,6 +50,8 @@ struct IngestSummary : StageSummary {
   int64_t bytes_read = 0;
   int64_t bytes_written = 0;  // Parquet and Process copies
   int64_t batches = 0;
+  int64_t operations_recorded = 0;      // from files of the operations folder (Ingest pattern)
+  int64_t operation_files_failed = 0;   // operations files refused (moved to Failed)
   std::vector<IngestFailure> failures;  // the first 1,000
   // How many failures of each kind (the reason up to its first ':', e.g. "not DICOM").
   std::map<std::string, int64_t> failure_kinds;

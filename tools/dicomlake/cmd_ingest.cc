@@ -25,7 +25,9 @@ Result<pipeline::IngestSummary> Ingest(Session& session, const SourceArgs& args,
 
 // When nothing was read, says why: an empty source, or files none of which is DICOM.
 void ExplainNothingRead(const pipeline::IngestSummary& s) {
-  if (s.instances_read > 0 || s.files_unchanged > 0 || s.directories_skipped > 0) return;
+  if (s.instances_read > 0 || s.files_unchanged > 0 || s.directories_skipped > 0 ||
+      s.operations_recorded > 0 || s.operation_files_failed > 0)
+    return;
   if (s.files_seen == 0) {
     std::printf(
         "  nothing to ingest: no files in %s (hidden files are skipped); drop DICOM files "
@@ -55,6 +57,13 @@ void Print(const pipeline::IngestSummary& s) {
   if (s.failed > static_cast<int64_t>(s.failures.size())) {
     std::printf("  ... and %lld more failures (admin.BusinessEvents has them all)\n",
                 static_cast<long long>(s.failed - static_cast<int64_t>(s.failures.size())));
+  }
+  if (s.operations_recorded > 0 || s.operation_files_failed > 0) {
+    std::printf(
+        "  operations folder: %lld operations recorded, %lld files refused (moved to "
+        "Failed/Imaging/OPERATIONS; admin.BusinessEvents says why)\n",
+        static_cast<long long>(s.operations_recorded),
+        static_cast<long long>(s.operation_files_failed));
   }
   ExplainNothingRead(s);
 }

@@ -45,3 +45,10 @@ JOIN __gold_image_ids i ON i.source_id = g.source_id
 LEFT JOIN __gold_modality_map mo ON mo.value = g.modality
 LEFT JOIN __gold_body_part_map b
   ON b.value = upper(replace(replace(replace(g.body_part, ' ', ''), '_', ''), '-', ''));
+
+-- step: stale
+-- The rows of series of changed studies that the mapping no longer gives (the series deleted,
+-- or its study): deleted from gold. {{gold_table}} is gold.image_occurrence.
+SELECT g.image_occurrence_id FROM {{gold_table}} g
+WHERE split_part(g.msftSourceRecordId, '/', 1) IN (SELECT id FROM __gold_changed)
+  AND g.image_occurrence_id NOT IN (SELECT image_occurrence_id FROM __gold_image);

@@ -2,9 +2,15 @@
 -- Statements are separated by "-- step: <name>" lines; {{name}} is filled in by the driver and
 -- {{tag:Keyword}} is the DICOM JSON path of that attribute's first value (dicom/tags.h).
 
+-- step: changed
+-- The ids of the silver ImagingStudy rows that changed since the last run: their rows in gold
+-- are replaced by what the mapping gives now (none for a study entered-in-error).
+CREATE OR REPLACE TEMP TABLE __gold_changed AS SELECT id FROM {{changed_studies}};
+
 -- step: study
 -- The silver ImagingStudy rows that changed since the last run, with the key of their person:
--- the linked Patient's id, else the patient identifier, else the study itself.
+-- the linked Patient's id, else the patient identifier, else the study itself. A study whose
+-- every instance was deleted (status entered-in-error, `dicomlake delete`) is not mapped.
 CREATE OR REPLACE TEMP TABLE __gold_study AS
 SELECT s.id, s.msftSourceSystem, s.subject, s.started, s.description, s.procedureCode, s.series,
        s.meta_lastUpdated,
@@ -13,10 +19,12 @@ SELECT s.id, s.msftSourceSystem, s.subject, s.started, s.description, s.procedur
               THEN 'identifier:' || coalesce(s.subject.identifier.system, '') || '|' ||
                    s.subject.identifier.value
             ELSE 'study:' || s.id END AS person_source
-FROM {{changed_studies}} s;
+FROM {{changed_studies}} s
+WHERE s.status IS DISTINCT FROM 'entered-in-error';
 
 -- step: meta
--- The DICOM facts gold needs, for every instance of those studies (silver ImagingMetastore).
+-- The DICOM facts gold needs, for every instance of those studies (silver ImagingMetastore) that
+-- is not deleted.
 -- PatientBirthDate and PatientAge are read by the rules of the DICOM value layer
 -- (dicom/values.h), so gold agrees with bronze: DA is YYYYMMDD or the ACR-NEMA YYYY.MM.DD, padding
 -- (spaces, NULs) ignored, year 0001 or later, a day that exists; AS is nnnD/W/M/Y.
@@ -40,7 +48,7 @@ FROM (
          trim(json_extract_string(metadata_string, {{tag:PatientAge}}), ' ' || chr(0)) AS age_as,
          json_extract_string(metadata_string, {{tag:BodyPartExamined}}) AS body_part
   FROM {{metastore}} m
-  WHERE m.id IN (SELECT id FROM __gold_study));
+  WHERE m.id IN (SELECT id FROM __gold_study) AND NOT coalesce(m.msftIsDeleted, false));
 
 -- step: count_studies
 SELECT count(*) FROM __gold_study;

@@ -60,3 +60,10 @@ SELECT i.omop_id AS procedure_occurrence_id, s.person_id,
        s.id AS msftSourceRecordId, 'ImagingStudy' AS msftSourceTableName,
        {{now}} AS msftModifiedDatetime
 FROM __gold_procedure_src s JOIN __gold_procedure_ids i ON i.source_id = s.id;
+
+-- step: stale
+-- The rows of changed studies that the mapping no longer gives (every instance deleted, or the
+-- study left out now): deleted from gold. {{gold_table}} is gold.procedure_occurrence.
+SELECT g.procedure_occurrence_id FROM {{gold_table}} g
+WHERE g.msftSourceRecordId IN (SELECT id FROM __gold_changed)
+  AND g.procedure_occurrence_id NOT IN (SELECT procedure_occurrence_id FROM __gold_procedure);

@@ -6,44 +6,51 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "lake/engine.h"
 
 namespace dicomlake::omop {
 namespace {
 
-// Three changed silver ImagingStudy rows: s1 with a patient identifier (no Patient), s2 linked
-// to Patient pat-9, s3 whose patient has only an age, s4 with nothing to date or age it by.
+// Changed silver ImagingStudy rows: s1 with a patient identifier (no Patient), s2 linked to
+// Patient pat-9, s3 whose patient has only an age, s4 with nothing to date or age it by, s5 whose
+// every instance was deleted (entered-in-error: not mapped).
 constexpr const char* kChangedStudies = R"sql((SELECT * FROM (VALUES
   ('s1', 'HOSP', {'id': NULL::VARCHAR, 'identifier': {'system': 'urn:x', 'value': 'P1'}},
    '2024-01-15T10:15:30+01:00', 'CT chest',
    [{'coding': [{'system': 'http://loinc.org', 'code': '24627-2'}], 'text': 'CT chest'}],
    [{'uid': '1.2.3.1', 'modality': {'code': 'CT'}, 'started': '2024-01-15T10:20:00+01:00'},
     {'uid': '1.2.3.2', 'modality': {'code': 'XX'}, 'started': NULL}],
-   TIMESTAMPTZ '2024-01-16 00:00:00+00'),
+   TIMESTAMPTZ '2024-01-16 00:00:00+00', 'available'),
   ('s2', 'HOSP', {'id': 'pat-9', 'identifier': {'system': 'urn:x', 'value': 'P2'}},
    '2023-06-01', NULL, NULL,
    [{'uid': '1.2.4.1', 'modality': {'code': 'MR'}, 'started': NULL}],
-   TIMESTAMPTZ '2024-01-16 00:00:00+00'),
+   TIMESTAMPTZ '2024-01-16 00:00:00+00', 'available'),
   ('s3', 'HOSP', {'id': NULL, 'identifier': {'system': 'urn:x', 'value': 'P3'}},
    '2020-03-04T08:00:00Z', 'Chest X-ray', NULL,
    [{'uid': '1.2.5.1', 'modality': {'code': 'DX'}, 'started': NULL}],
-   TIMESTAMPTZ '2024-01-16 00:00:00+00'),
+   TIMESTAMPTZ '2024-01-16 00:00:00+00', 'available'),
   ('s4', 'HOSP', {'id': NULL, 'identifier': {'system': 'urn:x', 'value': 'P4'}},
    NULL, NULL, NULL, [{'uid': '1.2.6.1', 'modality': {'code': 'US'}, 'started': NULL}],
-   TIMESTAMPTZ '2024-01-16 00:00:00+00')
+   TIMESTAMPTZ '2024-01-16 00:00:00+00', 'available'),
+  ('s5', 'HOSP', {'id': NULL, 'identifier': {'system': 'urn:x', 'value': 'P5'}},
+   '2021-01-01', 'Deleted', NULL, NULL, TIMESTAMPTZ '2024-01-16 00:00:00+00', 'entered-in-error')
 ) t(id, msftSourceSystem, subject, started, description, procedureCode, series,
-    meta_lastUpdated)))sql";
+    meta_lastUpdated, status)))sql";
 
 // The silver ImagingMetastore rows of those studies (DICOM JSON kept to the attributes used):
 // s1's birth date in the ACR-NEMA form with padding, s3 an age only, s4 a "00000000" birth date
-// and a malformed age (neither is a value: s4 has no year of birth, as in bronze).
+// and a malformed age (neither is a value: s4 has no year of birth, as in bronze); a deleted
+// instance of s1 (newer, another sex and birth date) that gold must not read.
 constexpr const char* kMetastore = R"sql((SELECT * FROM (VALUES
-  ('s1', '1.2.3.1', '1.2.3', '{"00100040":{"vr":"CS","Value":["F"]},"00100030":{"vr":"DA","Value":["1970.02.03 "]},"00180015":{"vr":"CS","Value":["chest"]}}', '/lake/p/s1/a.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00'),
-  ('s1', '1.2.3.2', '1.2.3', '{}', '/lake/p/s1/b.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00'),
-  ('s2', '1.2.4.1', '1.2.4', '{"00100040":{"vr":"CS","Value":["M"]}}', '/lake/p/s2/a.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00'),
-  ('s3', '1.2.5.1', NULL, '{"00100040":{"vr":"CS","Value":["O"]},"00101010":{"vr":"AS","Value":["045Y"]}}', '/lake/p/s3/a.dcm', TIMESTAMPTZ '2024-01-15 09:00:00+00'),
-  ('s4', '1.2.6.1', '1.2.6', '{"00100030":{"vr":"DA","Value":["00000000"]},"00101010":{"vr":"AS","Value":["45Y"]}}', '/lake/p/s4/a.dcm', TIMESTAMPTZ '2024-01-15 09:00:00+00')
-) t(id, seriesInstanceUid, studyInstanceUid, metadata_string, filePath, sourceModifiedAt)))sql";
+  ('s1', '1.2.3.1', '1.2.3', '{"00100040":{"vr":"CS","Value":["F"]},"00100030":{"vr":"DA","Value":["1970.02.03 "]},"00180015":{"vr":"CS","Value":["chest"]}}', '/lake/p/s1/a.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00', false),
+  ('s1', '1.2.3.2', '1.2.3', '{}', '/lake/p/s1/b.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00', false),
+  ('s2', '1.2.4.1', '1.2.4', '{"00100040":{"vr":"CS","Value":["M"]}}', '/lake/p/s2/a.dcm.zip', TIMESTAMPTZ '2024-01-15 09:00:00+00', false),
+  ('s3', '1.2.5.1', NULL, '{"00100040":{"vr":"CS","Value":["O"]},"00101010":{"vr":"AS","Value":["045Y"]}}', '/lake/p/s3/a.dcm', TIMESTAMPTZ '2024-01-15 09:00:00+00', false),
+  ('s4', '1.2.6.1', '1.2.6', '{"00100030":{"vr":"DA","Value":["00000000"]},"00101010":{"vr":"AS","Value":["45Y"]}}', '/lake/p/s4/a.dcm', TIMESTAMPTZ '2024-01-15 09:00:00+00', false),
+  ('s1', '1.2.3.9', '1.2.3', '{"00100040":{"vr":"CS","Value":["M"]},"00100030":{"vr":"DA","Value":["19990101"]}}', '/lake/p/s1/c.dcm.zip', TIMESTAMPTZ '2024-01-15 10:00:00+00', true)
+) t(id, seriesInstanceUid, studyInstanceUid, metadata_string, filePath, sourceModifiedAt, msftIsDeleted)))sql";
 
 // The changed silver Patient row of s2's patient.
 constexpr const char* kChangedPatients = R"sql((SELECT * FROM (VALUES
@@ -63,9 +70,11 @@ class GoldSqlTest : public ::testing::Test {
              {"type_concept", "32817"},
              {"procedure_concept", "0"},
              {"gold_person", "__gold_person"},
+             {"gold_table", "__gold_stored"},
              {"wadors_uri",
               "'https://pacs/dicom-web/studies/' || g.study_uid || '/series/' || "
               "g.series_uid"}};
+    Run("inputs", "changed");
     Run("inputs", "study");
     Run("inputs", "meta");
   }
@@ -198,6 +207,31 @@ TEST_F(GoldSqlTest, ImageRowsOnePerSeriesWithConceptsAndWadoRsUri) {
                  "102|102|101|NULL|0|https://pacs/dicom-web/studies/1.2.4/series/1.2.4.1|"
                  "/lake/p/s2|2023-06-01|1.2.4|1.2.4.1|222|MR|NULL|s2/1.2.4.1|ImagingStudy|"
                  "2024-02-01 12:00:00"}));
+}
+
+// What gold held before: rows of changed studies the mapping no longer gives are named stale (s5
+// deleted whole, s1's series 1.2.3.7 deleted); rows of studies that did not change (zz) are not.
+TEST_F(GoldSqlTest, StaleRowsOfChangedStudiesAreNamed) {
+  MapProcedures();
+  EXPECT_EQ(Rows("SELECT id FROM __gold_study ORDER BY 1"),
+            std::vector<std::string>({"s1", "s2", "s3", "s4"}));
+  EXPECT_EQ(Rows("SELECT count(*) FROM __gold_changed"), std::vector<std::string>({"5"}));
+  ASSERT_TRUE(engine_
+                  ->Execute("CREATE TEMP TABLE __gold_stored AS SELECT * FROM (VALUES (100, 's1'), "
+                            "(555, 's5'), (777, 'zz')) t(procedure_occurrence_id, "
+                            "msftSourceRecordId)")
+                  .ok());
+  EXPECT_EQ(Step("procedure_occurrence", "stale"), std::vector<std::string>({"555"}));
+  ASSERT_TRUE(
+      engine_->Execute("CREATE TEMP TABLE __gold_image AS SELECT 100 AS image_occurrence_id").ok());
+  ASSERT_TRUE(engine_
+                  ->Execute("CREATE OR REPLACE TEMP TABLE __gold_stored AS SELECT * FROM (VALUES "
+                            "(100, 's1/1.2.3.1'), (900, 's1/1.2.3.7'), (901, 's5/9.9'), (902, "
+                            "'zz/1')) t(image_occurrence_id, msftSourceRecordId)")
+                  .ok());
+  auto stale = Step("image_occurrence", "stale");
+  std::sort(stale.begin(), stale.end());
+  EXPECT_EQ(stale, std::vector<std::string>({"900", "901"}));
 }
 
 }  // namespace

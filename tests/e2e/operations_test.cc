@@ -112,7 +112,7 @@ TEST_F(OperationsTest, DeleteAndPatchGoThroughEveryLayer) {
   EXPECT_EQ(Count("SELECT count(*) FROM bronze.ImagingDicom WHERE operation = 'soft-delete'"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM admin.BusinessEvents WHERE eventType = "
                   "'operation:soft-delete' AND message LIKE '%dr.smith: wrong patient' AND "
-                  "customDimensions->>'who' = 'dr.smith'"),
+                  "json_extract_string(customDimensions, '$.who') = 'dr.smith'"),
             1);
   EXPECT_EQ(Count("SELECT count(*) FROM silver.ImagingMetastore WHERE msftIsDeleted"), in_series);
   EXPECT_EQ(Count("SELECT count(*) FROM silver.ImagingMetastore WHERE msftIsDeleted AND "
@@ -139,10 +139,12 @@ TEST_F(OperationsTest, DeleteAndPatchGoThroughEveryLayer) {
             0)
       << out;
   EXPECT_EQ(One(f, "SELECT description" + StudyWhere(study)), "Corrected CT");
-  EXPECT_EQ(Count("SELECT count(*) FROM silver.ImagingMetastore WHERE studyInstanceUid = '" +
-                  study + "' AND metadata_string->>'$.\"00100040\".Value[0]' = 'O' AND " +
-                  "metadata_string->>'$.\"00081030\".Value[0]' = 'Corrected CT'"),
-            in_study);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM silver.ImagingMetastore WHERE studyInstanceUid = '" + study +
+            "' AND json_extract_string(metadata_string, '$.\"00100040\".Value[0]') = 'O' "
+            "AND json_extract_string(metadata_string, '$.\"00081030\".Value[0]') = "
+            "'Corrected CT'"),
+      in_study);
   EXPECT_EQ(f.Rows("SELECT * EXCLUDE (metadata_string) FROM bronze.ImagingDicom WHERE "
                    "operation IS NULL ORDER BY ALL"),
             bronze_before);

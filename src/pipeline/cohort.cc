@@ -72,6 +72,17 @@ Result<std::vector<CohortSeries>> SelectCohort(const lake::Lake& lake, lake::Eng
   std::string where;
   for (const auto& c : conditions) where += (where.empty() ? "" : " OR ") + c;
   DL_ASSIGN_OR_RETURN(std::string instances, InstancesRelation(engine));
+  if (!request.include_deleted) {
+    DL_ASSIGN_OR_RETURN(lake::QueryResult has_metastore,
+                        engine.Query("SELECT count(*) FROM information_schema.tables WHERE "
+                                     "table_schema = 'silver' AND table_name = "
+                                     "'ImagingMetastore'"));
+    if (has_metastore.rows.at(0).at(0).i > 0) {
+      where = "(" + where +
+              ") AND NOT EXISTS (SELECT 1 FROM silver.ImagingMetastore m WHERE m.msftIsDeleted "
+              "AND m.sopInstanceUid = i.sopInstanceUid AND m.msftSourceSystem = i.sourceSystem)";
+    }
+  }
   DL_ASSIGN_OR_RETURN(
       lake::QueryResult r,
       engine.Query(fmt::format(
@@ -79,7 +90,7 @@ Result<std::vector<CohortSeries>> SelectCohort(const lake::Lake& lake, lake::Eng
           "sopInstanceUid, filePath, archiveMember, sourceFilePath, contentHash, fileSize, "
           "sourceSystem "
           "FROM (SELECT *, row_number() OVER (PARTITION "
-          "BY sopInstanceUid ORDER BY createdDatetime DESC) AS latest FROM {} "
+          "BY sopInstanceUid ORDER BY createdDatetime DESC) AS latest FROM {} i "
           "WHERE operation IS NULL AND seriesInstanceUid IS NOT NULL AND ({})) WHERE latest = 1 "
           "ORDER BY patientId, studyInstanceUid, seriesInstanceUid, instanceNumber, "
           "sopInstanceUid",

@@ -20,6 +20,9 @@ namespace dicomlake::pipeline {
 struct CohortRequest {
   std::string sql;
   std::vector<std::string> studies, series, patients;
+  // Also the instances `dicomlake delete` marked deleted (silver.ImagingMetastore msftIsDeleted):
+  // `restore --include-deleted`. The exits that make new data (export, deid) never take them.
+  bool include_deleted = false;
   bool empty() const {
     return sql.empty() && studies.empty() && series.empty() && patients.empty();
   }

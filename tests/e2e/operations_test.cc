@@ -149,6 +149,22 @@ TEST_F(OperationsTest, DeleteAndPatchGoThroughEveryLayer) {
                    "operation IS NULL ORDER BY ALL"),
             bronze_before);
   ASSERT_EQ(f.Cli("verify " + root_, &out), 0) << out;
+  // The exits leave the deleted series out; restore takes it when asked.
+  ASSERT_EQ(f.Cli("restore " + root_ + " --study " + study + " --to " + dir_.Sub("r1"), &out), 0)
+      << out;
+  EXPECT_NE(out.find(std::to_string(in_study - in_series) + " of " +
+                     std::to_string(in_study - in_series) + " instances restored"),
+            std::string::npos)
+      << out;
+  ASSERT_EQ(
+      f.Cli("restore " + root_ + " --study " + study + " --include-deleted --to " + dir_.Sub("r2"),
+            &out),
+      0)
+      << out;
+  EXPECT_NE(out.find(std::to_string(in_study) + " of " + std::to_string(in_study) +
+                     " instances restored"),
+            std::string::npos)
+      << out;
   // Nothing left to do: a run changes no table.
   versions = f.DataVersions();
   ASSERT_EQ(f.Cli("-q run " + root_), 0);

@@ -69,24 +69,28 @@ Result<int> Carry(Session& session, const GlobalOptions& global, const Operation
         s.operation.c_str(), s.run_id.c_str(), static_cast<long long>(s.instances_targeted),
         static_cast<long long>(s.studies_targeted), static_cast<long long>(s.operations_recorded));
   }
-  // Carried through at once: FHIR, silver, gold.
-  DL_ASSIGN_OR_RETURN(auto fhir,
-                      pipeline::RunFhir(*session.lake, *session.engine, session.config, {}));
-  DL_ASSIGN_OR_RETURN(auto silver,
-                      pipeline::RunSilver(*session.lake, *session.engine, session.config));
-  DL_ASSIGN_OR_RETURN(auto gold, pipeline::RunGold(*session.lake, *session.engine, session.config));
+  // Carried through at once: FHIR, silver, gold. When a stage cannot run now (another run holds
+  // its lock), the operation stays recorded and the next `run` carries it through.
+  const std::string recorded = "the operation is recorded (run " + s.run_id +
+                               ") and the next `dicomlake run` carries it through";
+  auto fhir = pipeline::RunFhir(*session.lake, *session.engine, session.config, {});
+  if (!fhir.ok()) return fhir.status().WithContext(recorded);
+  auto silver = pipeline::RunSilver(*session.lake, *session.engine, session.config);
+  if (!silver.ok()) return silver.status().WithContext(recorded);
+  auto gold = pipeline::RunGold(*session.lake, *session.engine, session.config);
+  if (!gold.ok()) return gold.status().WithContext(recorded);
   if (a.json) {
-    std::printf("%s\n%s\n%s\n", fhir.ToJson().c_str(), silver.ToJson().c_str(),
-                gold.ToJson().c_str());
+    std::printf("%s\n%s\n%s\n", fhir->ToJson().c_str(), silver->ToJson().c_str(),
+                gold->ToJson().c_str());
   }
   if (say) {
     std::printf(
         "  fhir: %lld ImagingStudy resources; silver: %lld studies, %lld metastore rows; "
         "gold: %lld procedure and %lld image rows written, %lld removed\n",
-        static_cast<long long>(fhir.studies_written),
-        static_cast<long long>(silver.imaging_studies),
-        static_cast<long long>(silver.metastore_rows), static_cast<long long>(gold.procedures),
-        static_cast<long long>(gold.images), static_cast<long long>(gold.removed));
+        static_cast<long long>(fhir->studies_written),
+        static_cast<long long>(silver->imaging_studies),
+        static_cast<long long>(silver->metastore_rows), static_cast<long long>(gold->procedures),
+        static_cast<long long>(gold->images), static_cast<long long>(gold->removed));
   }
   if (!a.purge) return kExitOk;
   DL_ASSIGN_OR_RETURN(

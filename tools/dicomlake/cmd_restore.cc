@@ -56,6 +56,8 @@ void RegisterRestore(CLI::App& app, GlobalOptions& global, int* exit_code) {
                   "<patient>/<study>/<series>/<sop>.dcm")
       ->check(CLI::IsMember({"original", "study"}));
   cmd->add_option("--threads", args->request.threads, "Series restored at once (0: one per core)");
+  cmd->add_flag("--include-deleted", args->request.include_deleted,
+                "Also the instances `dicomlake delete` marked deleted (not erased)");
   cmd->add_flag("--json", args->json, "Print the run summary as JSON");
 }
 

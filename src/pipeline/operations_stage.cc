@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string_view>
 
 #include "bronze/file_store.h"
 #include "bronze/imaging_dicom.h"
@@ -283,7 +284,9 @@ Result<int64_t> IngestOperationsFile(StageRun& run, lake::DeltaTable& bronze,
   std::vector<bronze::Operation> ops;
   constexpr int64_t kMaxBytes = 64 << 20;
   DL_ASSIGN_OR_RETURN(FileInfo info, fs::Stat(path));
-  if (FileName(path).size() < 7 || FileName(path).substr(FileName(path).size() - 7) != ".ndjson") {
+  const std::string_view kExtension = ".ndjson";
+  if (path.size() <= kExtension.size() ||
+      path.compare(path.size() - kExtension.size(), kExtension.size(), kExtension) != 0) {
     problems.push_back("not an .ndjson file");
   } else if (bytes > kMaxBytes) {
     problems.push_back("larger than 64 MiB: split it");

@@ -37,7 +37,7 @@ Status ChangedStudies::Stage(const lake::DeltaTable& bronze, const lake::Snapsho
       scan + ") WHERE operation IS NULL QUALIFY row_number() OVER (PARTITION BY sourceSystem, " +
       gkey +
       ", coalesce(sopInstanceUid, contentHash) ORDER BY sourceModifiedAt DESC NULLS LAST, "
-      "createdDatetime DESC) = 1";
+      "createdDatetime DESC, contentHash DESC) = 1";
   if (!purged.empty()) {
     instances = "WITH bronze_rows AS (" + instances +
                 ") SELECT * FROM bronze_rows UNION ALL SELECT p.sourceSystem, "

@@ -14,6 +14,14 @@ namespace {
 
 constexpr const char* kMetastoreApp = "dicomlake.silver.ImagingMetastore<-bronze.ImagingDicom";
 
+// Of the versions of an instance read in one run, the newest: by sourceModifiedAt, then the later
+// ingested, then the content hash (files written within the same millisecond tie on their time;
+// bronze::ChangedStudies picks the same one for FHIR).
+constexpr const char* kNewestVersion =
+    " QUALIFY row_number() OVER (PARTITION BY studyInstanceUid, seriesInstanceUid, "
+    "sopInstanceUid, sourceSystem ORDER BY sourceModifiedAt DESC NULLS LAST, createdDatetime "
+    "DESC, contentHash DESC) = 1";
+
 constexpr const char* kKeyColumns[] = {"studyInstanceUid", "seriesInstanceUid", "sopInstanceUid",
                                        "msftSourceSystem"};
 
@@ -136,8 +144,10 @@ Result<int64_t> UpdateMetastore(const lake::Lake& lake, lake::Engine& engine, in
   DL_ASSIGN_OR_RETURN(
       lake::CommitOutcome outcome,
       meta.Upsert(engine,
-                  source + " AND studyInstanceUid IS NOT NULL AND seriesInstanceUid IS NOT NULL "
-                           "AND sopInstanceUid IS NOT NULL",
+                  source +
+                      " AND studyInstanceUid IS NOT NULL AND seriesInstanceUid IS NOT NULL "
+                      "AND sopInstanceUid IS NOT NULL" +
+                      kNewestVersion,
                   upsert));
   rows += outcome.rows_written;
   DL_ASSIGN_OR_RETURN(std::string bronze_scan, bronze.ScanSql(bronze_snap));

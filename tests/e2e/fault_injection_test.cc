@@ -3,12 +3,17 @@
 // admin tables, the removal of originals) are failed one at a time, each in a fresh lake; after
 // each, a second run without faults must leave every instance in bronze exactly once, every
 // original stored in Process (or the one non-DICOM file in Failed), nothing left in Ingest, and
-// every table valid Delta. The same for the gold stage's commits.
+// every table valid Delta. The same for the later stages' commits, and for the later stages
+// carrying a delete and a patch (`dicomlake delete`/`patch`) through.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "bronze/operations.h"
 #include "common/fs.h"
 #include "config/config.h"
 #include "pipeline/admin_tables.h"
+#include "pipeline/operations_stage.h"
 #include "pipeline/pipeline.h"
 #include "support/delta_conformance.h"
 #include "support/fault_env.h"
@@ -154,6 +159,72 @@ TEST_F(FaultInjectionTest, EveryFailedWriteOfTheLaterStagesIsRecoveredByTheNextR
     auto again = pipeline::RunAll(f->lake(), f->engine(), Config(*f), {});
     ASSERT_TRUE(again.ok()) << "after failing " << failed << ": " << again.status().ToString();
     EXPECT_EQ(counts(*f), expected) << "after failing operation " << n << ": " << failed;
+    for (const auto& p : testing::CheckAllTablesUnder(f->lake().root()))
+      ADD_FAILURE() << "after failing " << failed << ": " << p;
+    ASSERT_TRUE(fs::RemoveAll(f->lake().root()).ok());
+  }
+}
+
+TEST_F(FaultInjectionTest, EveryFailedWriteCarryingAnOperationIsRecoveredByTheNextRun) {
+  // A lake through gold, then a delete of one study and a patch of another recorded; fhir,
+  // silver and gold carry them with each of their operations failed in turn, each in a copy of
+  // that lake (a lake is relocatable: `cp -a` makes a working lake).
+  {
+    auto f = NewLake(0);
+    EXPECT_TRUE(pipeline::RunAll(f->lake(), f->engine(), Config(*f), {}).ok());
+    const auto studies =
+        f->Rows("SELECT DISTINCT studyInstanceUid FROM bronze.ImagingDicom ORDER BY 1 LIMIT 2");
+    EXPECT_EQ(studies.size(), 2u);
+    pipeline::OperationRequest del;
+    del.operation = bronze::kSoftDelete;
+    del.study_uid = studies.at(0).substr(0, studies[0].size() - 1);
+    del.reason = "test";
+    EXPECT_TRUE(pipeline::RunOperation(f->lake(), f->engine(), Config(*f), del).ok());
+    pipeline::OperationRequest patch = del;
+    patch.operation = bronze::kPatch;
+    patch.study_uid = studies.at(1).substr(0, studies[1].size() - 1);
+    patch.tags_json = R"({"00081030":{"vr":"LO","Value":["Patched"]}})";
+    EXPECT_TRUE(pipeline::RunOperation(f->lake(), f->engine(), Config(*f), patch).ok());
+  }
+  auto prepare = [this](int n) {
+    const std::string root = dir_.Sub("copy" + std::to_string(n));
+    std::string out;
+    EXPECT_EQ(testing::RunCommand("cp -a " + dir_.Sub("lake0") + " " + root, &out), 0) << out;
+    return std::make_unique<testing::LakeFixture>(root);
+  };
+  auto state = [](testing::LakeFixture& f) {
+    return f.Rows(
+        "SELECT 'study', status, description, numberOfInstances::VARCHAR FROM "
+        "silver.ImagingStudy UNION ALL SELECT 'meta', sopInstanceUid, msftIsDeleted::VARCHAR, "
+        "md5(metadata_string) FROM silver.ImagingMetastore UNION ALL SELECT 'gold', "
+        "(SELECT count(*) FROM gold.procedure_occurrence)::VARCHAR, (SELECT count(*) FROM "
+        "gold.image_occurrence)::VARCHAR, NULL ORDER BY ALL");
+  };
+  auto reference = prepare(-1);
+  int64_t total = 0;
+  {
+    ScopedEnv scoped(&env_);
+    env_.FailAt(0);
+    auto all = pipeline::RunAll(reference->lake(), reference->engine(), Config(*reference), {});
+    ASSERT_TRUE(all.ok()) << all.status().ToString();
+    total = env_.operations();
+  }
+  const auto expected = state(*reference);
+  ASSERT_NE(std::find(expected.begin(), expected.end(), "study|entered-in-error||0|"),
+            expected.end())
+      << ::testing::PrintToString(expected);
+  for (int64_t n = 1; n <= total; n += 2) {
+    auto f = prepare(static_cast<int>(n));
+    std::string failed;
+    {
+      ScopedEnv scoped(&env_);
+      env_.FailAt(n);
+      (void)pipeline::RunAll(f->lake(), f->engine(), Config(*f), {});
+      failed = env_.failed_operation();
+    }
+    auto again = pipeline::RunAll(f->lake(), f->engine(), Config(*f), {});
+    ASSERT_TRUE(again.ok()) << "after failing " << failed << ": " << again.status().ToString();
+    EXPECT_EQ(state(*f), expected) << "after failing operation " << n << ": " << failed;
     for (const auto& p : testing::CheckAllTablesUnder(f->lake().root()))
       ADD_FAILURE() << "after failing " << failed << ": " << p;
     ASSERT_TRUE(fs::RemoveAll(f->lake().root()).ok());

@@ -1,0 +1,102 @@
+#include "dicom/dataset_hash.h"
+
+#include <cstring>
+
+namespace dicomlake::dicom {
+namespace {
+
+constexpr size_t kPreamble = 132;  // 128 bytes and "DICM"
+
+uint16_t Le16(const char* p) {
+  return static_cast<uint16_t>(static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[1])
+                                                                      << 8);
+}
+
+uint32_t Le32(const char* p) {
+  return static_cast<uint32_t>(Le16(p)) | static_cast<uint32_t>(Le16(p + 2)) << 16;
+}
+
+// Explicit VR little endian: the VRs with a 2-byte reserved field and a 4-byte length (PS3.5
+// 7.1.2).
+bool HasLongLength(const char* vr) {
+  static const char* const kLong[] = {"OB", "OD", "OF", "OL", "OV", "OW", "SQ",
+                                      "SV", "UC", "UN", "UR", "UT", "UV"};
+  for (const char* v : kLong)
+    if (vr[0] == v[0] && vr[1] == v[1]) return true;
+  return false;
+}
+
+}  // namespace
+
+void DatasetHasher::Update(std::string_view data) {
+  if (state_ == State::kDataset) {
+    hasher_.Update(data);
+    return;
+  }
+  pending_.append(data);
+  Consume();
+}
+
+void DatasetHasher::Consume() {
+  if (state_ == State::kPreamble) {
+    if (pending_.size() < kPreamble) return;
+    if (std::memcmp(pending_.data() + 128, "DICM", 4) != 0) {  // no file meta: all data set
+      state_ = State::kDataset;
+      hasher_.Update(pending_);
+      pending_.clear();
+      return;
+    }
+    pending_.erase(0, kPreamble);
+    state_ = State::kMeta;
+  }
+  while (state_ == State::kMeta) {
+    if (skip_ > 0) {
+      const uint64_t n = std::min<uint64_t>(skip_, pending_.size());
+      pending_.erase(0, n);
+      skip_ -= n;
+      if (skip_ > 0) return;
+    }
+    if (pending_.size() < 8) return;
+    if (Le16(pending_.data()) != 0x0002) {  // the first element of the data set
+      state_ = State::kDataset;
+      break;
+    }
+    const char* vr = pending_.data() + 4;
+    if (HasLongLength(vr)) {
+      if (pending_.size() < 12) return;
+      const uint32_t length = Le32(pending_.data() + 8);
+      if (length == 0xFFFFFFFFu) {  // undefined length in the meta group: not PS3.10
+        state_ = State::kDataset;
+        break;
+      }
+      pending_.erase(0, 12);
+      skip_ = length;
+    } else {
+      const uint16_t length = Le16(pending_.data() + 6);
+      pending_.erase(0, 8);
+      skip_ = length;
+    }
+  }
+  if (state_ == State::kDataset && !pending_.empty()) {
+    hasher_.Update(pending_);
+    pending_.clear();
+  }
+}
+
+std::string DatasetHasher::HexDigest() {
+  // A file shorter than its preamble, or ending inside the meta group: hashed as it is.
+  if (state_ != State::kDataset && !pending_.empty()) {
+    hasher_.Update(pending_);
+    pending_.clear();
+  }
+  state_ = State::kDataset;
+  return hasher_.HexDigest();
+}
+
+std::string DatasetHash(std::string_view file) {
+  DatasetHasher h;
+  h.Update(file);
+  return h.HexDigest();
+}
+
+}  // namespace dicomlake::dicom

@@ -25,35 +25,51 @@ std::string IndexList(const std::vector<size_t>& indexes) {
 
 }  // namespace
 
+namespace {
+const int kContentHash = ImagingDicomSchema().IndexOf("contentHash");
+const int kDatasetHash = ImagingDicomSchema().IndexOf("datasetHash");
+const int kSop = ImagingDicomSchema().IndexOf("sopInstanceUid");
+}  // namespace
+
 std::string DedupKey(const lake::Row& row) {
-  static const int kHash = ImagingDicomSchema().IndexOf("contentHash");
-  static const int kSop = ImagingDicomSchema().IndexOf("sopInstanceUid");
-  return KeyOf(row[kHash], row[kSop]);
+  const lake::Value& dataset = row[kDatasetHash];
+  return KeyOf(dataset.is_null() ? row[kContentHash] : dataset, row[kSop]);
 }
 
-uint64_t DedupKeyHash(const lake::Row& row) { return Xxh3_64(DedupKey(row)); }
+std::vector<uint64_t> DedupKeyHashes(const lake::Row& row) {
+  std::vector<uint64_t> out{Xxh3_64(DedupKey(row))};
+  if (!row[kDatasetHash].is_null() && row[kDatasetHash].s != row[kContentHash].s)
+    out.push_back(Xxh3_64(KeyOf(row[kContentHash], row[kSop])));
+  return out;
+}
 
 Status DedupIndex::Load(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot,
                         lake::Engine& engine, const std::string& purged) {
   loaded_ = true;
   if (snapshot.files.empty() && purged.empty()) return Status::Ok();
-  std::string scan = "SELECT NULL::VARCHAR AS contentHash, NULL::VARCHAR AS sopInstanceUid LIMIT 0";
+  std::string scan =
+      "SELECT NULL::VARCHAR AS contentHash, NULL::VARCHAR AS datasetHash, NULL::VARCHAR AS "
+      "sopInstanceUid LIMIT 0";
   if (!snapshot.files.empty()) {
     DL_ASSIGN_OR_RETURN(scan, bronze.ScanSql(snapshot));
   }
   if (!purged.empty()) {
-    scan = "SELECT contentHash, sopInstanceUid FROM (" + scan +
-           ") UNION ALL SELECT contentHash, sopInstanceUid FROM " + purged;
+    scan = "SELECT contentHash, datasetHash, sopInstanceUid FROM (" + scan +
+           ") UNION ALL BY NAME SELECT contentHash, datasetHash, sopInstanceUid FROM " + purged;
   }
   // Slices of about 200,000 keys: no query result holds all of bronze.
   const int64_t records = snapshot.NumRecords();
   const int64_t slices = records < 0 ? 16 : records / 200000 + 1;
   for (int64_t slice = 0; slice < slices; ++slice) {
     DL_ASSIGN_OR_RETURN(lake::QueryResult r,
-                        engine.Query("SELECT contentHash, sopInstanceUid FROM (" + scan +
-                                     ") WHERE hash(contentHash) % " + std::to_string(slices) +
-                                     " = " + std::to_string(slice)));
-    for (const auto& row : r.rows) hashes_.push_back(Xxh3_64(KeyOf(row[0], row[1])));
+                        engine.Query("SELECT contentHash, datasetHash, sopInstanceUid FROM (" +
+                                     scan + ") WHERE hash(contentHash) % " +
+                                     std::to_string(slices) + " = " + std::to_string(slice)));
+    for (const auto& row : r.rows) {
+      hashes_.push_back(Xxh3_64(KeyOf(row[0], row[2])));
+      if (!row[1].is_null() && row[1].s != row[0].s)
+        hashes_.push_back(Xxh3_64(KeyOf(row[1], row[2])));
+    }
   }
   std::sort(hashes_.begin(), hashes_.end());
   return Status::Ok();
@@ -81,8 +97,9 @@ Result<std::set<size_t>> FindNewRows(const lake::DeltaTable& bronze, const lake:
     return std::set<size_t>(candidates.begin(), candidates.end());
   auto absent_from = [](const std::string& relation) {
     return " AND NOT EXISTS (SELECT 1 FROM " + relation +
-           " b WHERE b.contentHash IS NOT DISTINCT FROM s.contentHash AND "
-           "b.sopInstanceUid IS NOT DISTINCT FROM s.sopInstanceUid)";
+           " b WHERE b.sopInstanceUid IS NOT DISTINCT FROM s.sopInstanceUid AND "
+           "(b.contentHash IS NOT DISTINCT FROM s.contentHash OR b.datasetHash = "
+           "s.datasetHash))";
   };
   std::string sql = "SELECT __idx FROM " + lake::QuoteIdent(staging) + " s WHERE __idx IN (" +
                     IndexList(candidates) + ")";

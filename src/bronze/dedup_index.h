@@ -1,6 +1,9 @@
 // Deduplication in bronze ImagingDicom (ARCHITECTURE section 3): an instance whose
-// (contentHash, sopInstanceUid) bronze already holds, or held before `dicomlake purge` removed
-// it (admin.PurgedInstances), is not appended again. DedupIndex holds
+// (datasetHash, sopInstanceUid) or (contentHash, sopInstanceUid) bronze already holds, or held
+// before `dicomlake purge` removed it (admin.PurgedInstances), is not appended again. The data
+// set's hash makes one instance one identity however it arrives (a file, C-STORE, STOW-RS: a
+// receiver rebuilds the file meta group); the whole file's hash matches rows written before
+// datasetHash existed (their datasetHash is NULL). DedupIndex holds
 // bronze's keys as sorted 64-bit hashes (8 bytes per instance), read once per run in slices, so
 // a batch does not scan all of bronze; a key whose hash is present (a re-delivery, or a rare
 // collision) is checked exactly against bronze (FindNewRows).
@@ -22,14 +25,19 @@ class Engine;
 
 namespace dicomlake::bronze {
 
-// The dedup key of a row in ImagingDicomSchema() order, and its 64-bit hash.
+// The dedup key of a row in ImagingDicomSchema() order: (datasetHash, sopInstanceUid), or
+// (contentHash, sopInstanceUid) for a row without a datasetHash. Rows with equal keys are the
+// same instance version.
 std::string DedupKey(const lake::Row& row);
-uint64_t DedupKeyHash(const lake::Row& row);
+// The 64-bit hashes of every key that identifies the row: its DedupKey, and its
+// (contentHash, sopInstanceUid) key when that differs.
+std::vector<uint64_t> DedupKeyHashes(const lake::Row& row);
 
 class DedupIndex {
  public:
-  // Reads every key of `snapshot` of bronze, and of `purged` (a SQL relation with contentHash and
-  // sopInstanceUid: the records of rows `dicomlake purge` removed; empty for none).
+  // Reads every key of `snapshot` of bronze, and of `purged` (a SQL relation with contentHash,
+  // datasetHash and sopInstanceUid: the records of rows `dicomlake purge` removed; empty for
+  // none).
   Status Load(const lake::DeltaTable& bronze, const lake::Snapshot& snapshot, lake::Engine& engine,
               const std::string& purged = "");
   bool loaded() const { return loaded_; }

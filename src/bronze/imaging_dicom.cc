@@ -132,7 +132,9 @@ lake::Schema ImagingDicomSchema() {
                                  DataType::Array(DataType::Primitive(DataType::Kind::kString))),
                  lake::StringField("runId"), lake::TimestampField("createdDatetime"),
                  lake::StringField("operation"),
-                 lake::MakeField("frameIndex", DataType::Array(FrameRangeType()))}) {
+                 lake::MakeField("frameIndex", DataType::Array(FrameRangeType())),
+                 // Added in 0.2 (issue 16): at the end, so older tables widen to it.
+                 lake::StringField("datasetHash")}) {
     s.fields.push_back(std::move(f));
   }
   return s;
@@ -177,16 +179,17 @@ lake::Row MakeImagingDicomRow(const dicom::Dataset& data, const std::string& met
   row.push_back(Value::Null());  // operation: null for DICOM rows (Fabric: patch/soft-delete)
   if (!frame_index) {
     row.push_back(Value::Null());
-    return row;
+  } else {
+    std::vector<Value> ranges;
+    ranges.reserve(frame_index->size());
+    for (const dicom::FrameRange& r : *frame_index) {
+      ranges.push_back(
+          Value::Struct({"frameNumber", "offset", "length"},
+                        {Value::Int(r.frame_number), Value::Int(r.offset), Value::Int(r.length)}));
+    }
+    row.push_back(Value::List(std::move(ranges)));
   }
-  std::vector<Value> ranges;
-  ranges.reserve(frame_index->size());
-  for (const dicom::FrameRange& r : *frame_index) {
-    ranges.push_back(
-        Value::Struct({"frameNumber", "offset", "length"},
-                      {Value::Int(r.frame_number), Value::Int(r.offset), Value::Int(r.length)}));
-  }
-  row.push_back(Value::List(std::move(ranges)));
+  row.push_back(text(f.dataset_hash));
   return row;
 }
 

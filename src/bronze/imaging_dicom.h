@@ -14,6 +14,9 @@
 namespace dicomlake::bronze {
 
 lake::Schema ImagingDicomSchema();
+// The table's description (Delta metaData), as its writers create or widen it.
+inline constexpr const char* kImagingDicomDescription =
+    "dicomlake: one row per DICOM instance file version";
 
 // The SQL expression (over ImagingDicom columns) of the key that groups instances into studies:
 // the StudyInstanceUID, or, for an instance without one, the instance itself (so unrelated
@@ -31,6 +34,7 @@ struct FileFacts {
   std::string source_system;  // the namespace
   int64_t file_size = 0;
   std::string content_hash;  // XXH3-128 hex of the file bytes
+  std::string dataset_hash;  // XXH3-128 hex of its data set (dicom/dataset_hash.h)
   std::string run_id;
   int64_t created_us = 0;
 };

@@ -54,10 +54,11 @@ TEST(ImagingDicomTest, SchemaHasTheContractColumns) {
   for (const char* c :
        {"metadata_string", "filePath", "sourceFilePath", "archiveMember", "sourceModifiedAt",
         "sourceSystem", "fileSize", "contentHash", "transferSyntaxUid", "parseWarnings", "runId",
-        "createdDatetime", "operation", "frameIndex"}) {
+        "createdDatetime", "operation", "frameIndex", "datasetHash"}) {
     EXPECT_GE(s.IndexOf(c), 0) << c;
   }
-  EXPECT_EQ(s.fields.size(), 29u + 15u);
+  EXPECT_EQ(s.fields.size(), 29u + 16u);
+  EXPECT_EQ(s.fields.back().name, "datasetHash");  // added last: older tables widen to it
 }
 
 }  // namespace

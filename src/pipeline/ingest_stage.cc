@@ -23,6 +23,7 @@
 #include "common/parallel.h"
 #include "common/time_util.h"
 #include "config/config.h"
+#include "dicom/dataset_hash.h"
 #include "dicom/dicom_json.h"
 #include "dicom/dicom_reader.h"
 #include "lake/delta_table.h"
@@ -47,7 +48,8 @@ constexpr const char* kMediaStorageDirectory = "1.2.840.10008.1.3.10";
 // A file found in the source folder: a DICOM file, something else, or an archive.
 struct Original {
   scan::SourceFile file;
-  std::string hash;  // XXH3-128 of the whole file
+  std::string hash;          // XXH3-128 of the whole file
+  std::string dataset_hash;  // of its data set (a plain file; an archive's members have theirs)
   bool is_archive = false;
   std::string stored_path;    // Ingest pattern: its copy under Files/Process
   std::string stored_member;  // entry name inside stored_path when that is a one-entry ZIP
@@ -89,15 +91,18 @@ struct Context {
   std::string purged_keys;
 };
 
-// XXH3-128 of a whole file (hex; "" when it cannot be read), its size into `*bytes` and its first
-// 512 bytes into `*head` (for archive detection): one pass, one open. The read buffer is reused
-// per thread: allocating and zeroing 1 MiB per file showed in profiles.
-std::string HashFile(const std::string& path, int64_t* bytes, std::string* head = nullptr) {
+// XXH3-128 of a whole file (hex; "" when it cannot be read), its size into `*bytes`, its first
+// 512 bytes into `*head` (for archive detection) and the hash of its data set into
+// `*dataset_hash` (dicom/dataset_hash.h): one pass, one open. The read buffer is reused per
+// thread: allocating and zeroing 1 MiB per file showed in profiles.
+std::string HashFile(const std::string& path, int64_t* bytes, std::string* head = nullptr,
+                     std::string* dataset_hash = nullptr) {
   constexpr size_t kBufferSize = 1 << 20;
   thread_local std::unique_ptr<char[]> buf(new char[kBufferSize]);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return "";
   Xxh3Hasher hasher;
+  dicom::DatasetHasher dataset;
   bool first = true;
   for (;;) {
     ssize_t n = ::read(fd, buf.get(), kBufferSize);
@@ -110,9 +115,12 @@ std::string HashFile(const std::string& path, int64_t* bytes, std::string* head 
     if (first && head != nullptr) head->assign(buf.get(), std::min<size_t>(512, n));
     first = false;
     hasher.Update(std::string_view(buf.get(), static_cast<size_t>(n)));
+    if (dataset_hash != nullptr)
+      dataset.Update(std::string_view(buf.get(), static_cast<size_t>(n)));
     *bytes += n;
   }
   ::close(fd);
+  if (dataset_hash != nullptr) *dataset_hash = dataset.HexDigest();
   return hasher.HexDigest();
 }
 
@@ -141,7 +149,7 @@ void PrepareOriginal(Context& ctx, size_t index, Original* o, std::vector<Item>*
                      std::string* staging, std::atomic<int64_t>* bytes_read) {
   int64_t bytes = 0;
   std::string head;
-  o->hash = HashFile(o->file.path, &bytes, &head);
+  o->hash = HashFile(o->file.path, &bytes, &head, &o->dataset_hash);
   *bytes_read += bytes;
   if (o->hash.empty()) {
     o->failure = "cannot read the file";
@@ -202,9 +210,10 @@ void PrepareOriginal(Context& ctx, size_t index, Original* o, std::vector<Item>*
 void ParseItem(Context& ctx, const Original& o, Item* item) {
   if (!item->failure.empty()) return;
   std::string hash = item->file.archive_member.empty() ? o.hash : "";
+  std::string dataset_hash = item->file.archive_member.empty() ? o.dataset_hash : "";
   if (hash.empty()) {
     int64_t ignored = 0;
-    hash = HashFile(item->file.path, &ignored);
+    hash = HashFile(item->file.path, &ignored, nullptr, &dataset_hash);
   }
   auto parsed = dicom::ReadDicomFile(item->file.path);
   if (!parsed.ok()) {
@@ -227,6 +236,7 @@ void ParseItem(Context& ctx, const Original& o, Item* item) {
   facts.source_system = o.file.namespace_name;
   facts.file_size = static_cast<int64_t>(item->file.size);
   facts.content_hash = hash;
+  facts.dataset_hash = dataset_hash;
   facts.run_id = ctx.run_id;
   facts.created_us = ctx.started_us;
   dicom::JsonOptions json;
@@ -249,11 +259,11 @@ Result<std::set<size_t>> NewRows(Context& ctx, const lake::Snapshot& snapshot,
   std::set<std::string> in_batch;
   std::vector<size_t> candidates;
   for (size_t k = 0; k < rows.size(); ++k) {
-    std::string key = bronze::DedupKey(rows[k]);
-    const uint64_t key_hash = Xxh3_64(key);
     // Only the first row of a key in the batch can be new.
-    if (!in_batch.insert(std::move(key)).second) continue;
-    if (ctx.bronze_keys.MayContain(key_hash)) {
+    if (!in_batch.insert(bronze::DedupKey(rows[k])).second) continue;
+    bool may_be_held = false;
+    for (uint64_t h : bronze::DedupKeyHashes(rows[k])) may_be_held |= ctx.bronze_keys.MayContain(h);
+    if (may_be_held) {
       candidates.push_back(k);
     } else {
       out.insert(k);
@@ -403,7 +413,9 @@ Status CommitNewRows(Context& ctx, Batch* b) {
     ctx.summary->instances_added += outcome.rows_written;
     ctx.summary->bytes_written += outcome.bytes_added;
     std::vector<uint64_t> hashes;
-    for (size_t k : committed) hashes.push_back(bronze::DedupKeyHash(b->rows[k]));
+    for (size_t k : committed) {
+      for (uint64_t h : bronze::DedupKeyHashes(b->rows[k])) hashes.push_back(h);
+    }
     ctx.bronze_keys.Add(hashes);
   }
   return Status::Ok();
@@ -678,7 +690,7 @@ Status IngestSource(StageRun& run, const IngestOptions& options, IngestSummary* 
   }
   DL_RETURN_IF_ERROR(CreateAdminTable(lake, run.engine, lake::table::kFileManifest, true).status());
   DL_RETURN_IF_ERROR(ctx.bronze.Create(run.engine, bronze::ImagingDicomSchema(),
-                                       "dicomlake: one row per DICOM instance file version"));
+                                       bronze::kImagingDicomDescription));
   Listing listing;
   DL_RETURN_IF_ERROR(listing.Open(ctx));
   scan::KnownFiles known(run.engine, lake);

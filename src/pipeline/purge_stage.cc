@@ -48,6 +48,9 @@ lake::Schema PurgedInstancesSchema() {
     schema.fields.push_back(bronze.fields.at(bronze.IndexOf(name)));
   schema.fields.push_back(lake::TimestampField("purgedDatetime"));
   schema.fields.push_back(lake::StringField("purgeRunId"));
+  // Added in 0.2 with bronze's datasetHash (deduplication keys on it): last, so that records
+  // written before widen to it.
+  schema.fields.push_back(bronze.fields.at(bronze.IndexOf("datasetHash")));
   return schema;
 }
 
@@ -86,6 +89,9 @@ Status Purge(StageRun& run, const PurgeRequest& request, PurgeSummary* summary) 
     summary->reason = "nothing ingested yet";
     return Status::Ok();
   }
+  // A bronze written before datasetHash existed is widened to it first (the records carry it).
+  DL_RETURN_IF_ERROR(
+      bronze.Create(run.engine, bronze::ImagingDicomSchema(), bronze::kImagingDicomDescription));
   // Rows present at the bronze version both the fhir stage and the silver metastore consumed
   // are in the FHIR NDJSON and in silver.
   DL_ASSIGN_OR_RETURN(int64_t fhir,
@@ -149,7 +155,7 @@ Status Purge(StageRun& run, const PurgeRequest& request, PurgeSummary* summary) 
       records
           .Append(run.engine,
                   fmt::format("SELECT {}, make_timestamp({}::BIGINT) AS purgedDatetime, {} AS "
-                              "purgeRunId FROM {} n{}",
+                              "purgeRunId, datasetHash FROM {} n{}",
                               PurgedInstanceColumnsSql(), run.started_us(),
                               lake::QuoteLiteral(run.run_id()), purged, not_held))
           .status());

@@ -6,6 +6,7 @@
 
 #include "bronze/imaging_dicom.h"
 #include "common/fs.h"
+#include "common/hash.h"
 #include "config/config.h"
 #include "dicom/dicom_json.h"
 #include "dicom/dicom_reader.h"
@@ -150,7 +151,7 @@ TEST_F(IngestTest, ReRunsAndRenamedCopiesAddNothingAndChangedFilesAddAVersion) {
 TEST_F(IngestTest, AnOlderBronzeTableGainsTheFrameIndexColumn) {
   lake::DeltaTable bronze = lake_->OpenTable(lake::table::kImagingDicom);
   lake::Schema old_schema = bronze::ImagingDicomSchema();
-  ASSERT_EQ(old_schema.fields.back().name, "frameIndex");
+  while (old_schema.fields.back().name != "frameIndex") old_schema.fields.pop_back();
   old_schema.fields.pop_back();
   ASSERT_TRUE(bronze.Create(*engine_, old_schema, "an older dicomlake").ok());
   auto file = dicom::ReadDicomFile(kData + "MR_small.dcm");
@@ -162,7 +163,7 @@ TEST_F(IngestTest, AnOlderBronzeTableGainsTheFrameIndexColumn) {
   lake::Row row =
       bronze::MakeImagingDicomRow(file->data, dicom::ToDicomJson(file->meta, file->data),
                                   file->transfer_syntax_uid, {}, facts, {});
-  row.pop_back();
+  row.resize(old_schema.fields.size());
   ASSERT_TRUE(bronze.AppendRows(*engine_, {row}).ok());
 
   Copy("CT_small.dcm", ingest_ + "/CT_small.dcm");
@@ -190,6 +191,47 @@ TEST_F(IngestTest, AnOlderBronzeTableGainsTheFrameIndexColumn) {
       << out;
   EXPECT_TRUE(
       fs::Exists(fs::Join(dir_.Sub("new"), "1.3.6.1.4.1.5962.1.1.1.1.1.20040119072730.12322.npy")));
+}
+
+// One instance, one identity however it arrives (issue 16): a copy whose file meta group a
+// receiver rebuilt (DCMTK's dcmconv writes its own; the data set stays as it was) is the same
+// instance; rows written before datasetHash existed are still matched by the whole file's hash.
+TEST_F(IngestTest, AnInstanceWithARebuiltFileMetaGroupIsTheSameInstance) {
+  Copy("rtplan.dcm", ingest_ + "/rtplan.dcm");
+  EXPECT_EQ(Ingest().instances_added, 1);
+  Shell("mkdir -p " + ingest_ + "/received && dcmconv " + kData + "rtplan.dcm " + ingest_ +
+        "/received/rtplan.dcm && ! cmp -s " + kData + "rtplan.dcm " + ingest_ +
+        "/received/rtplan.dcm");
+  pipeline::IngestSummary again = Ingest();
+  EXPECT_EQ(again.instances_added, 0);
+  EXPECT_EQ(again.duplicates_skipped, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM bronze.ImagingDicom WHERE datasetHash IS NOT NULL AND "
+                  "datasetHash <> contentHash"),
+            1);
+  // A row of an older dicomlake (no datasetHash): the identical file is recognised by its hash.
+  lake::DeltaTable bronze = lake_->OpenTable(lake::table::kImagingDicom);
+  auto file = dicom::ReadDicomFile(kData + "MR_small.dcm");
+  ASSERT_TRUE(file.ok());
+  bronze::FileFacts facts;
+  facts.file_path = kData + "MR_small.dcm";
+  int64_t bytes = 0;
+  facts.content_hash = *Xxh3File(kData + "MR_small.dcm", &bytes);
+  facts.source_system = "HOSP";
+  ASSERT_TRUE(bronze
+                  .AppendRows(*engine_, {bronze::MakeImagingDicomRow(
+                                            file->data, dicom::ToDicomJson(file->meta, file->data),
+                                            file->transfer_syntax_uid, {}, facts, {})})
+                  .ok());
+  Copy("MR_small.dcm", ingest_ + "/MR_small.dcm");
+  again = Ingest();
+  EXPECT_EQ(again.instances_added, 0);
+  EXPECT_EQ(again.duplicates_skipped, 1);
+  // Two copies in one batch under different meta groups: one row.
+  Shell("dcmconv " + kData + "CT_small.dcm " + ingest_ + "/ct-a.dcm && cp " + kData +
+        "CT_small.dcm " + ingest_ + "/ct-b.dcm");
+  again = Ingest();
+  EXPECT_EQ(again.instances_added, 1);
+  EXPECT_EQ(again.duplicates_skipped, 1);
 }
 
 TEST_F(IngestTest, ByosReadsInPlaceAndOnlyNewOrChangedFiles) {

@@ -133,7 +133,7 @@ lake::Schema ImagingDicomSchema() {
                  lake::StringField("runId"), lake::TimestampField("createdDatetime"),
                  lake::StringField("operation"),
                  lake::MakeField("frameIndex", DataType::Array(FrameRangeType())),
-                 // Added in 0.2 (issue 16): at the end, so older tables widen to it.
+                 // Added after frameIndex: at the end, so older tables widen to it.
                  lake::StringField("datasetHash")}) {
     s.fields.push_back(std::move(f));
   }

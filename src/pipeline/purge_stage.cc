@@ -48,7 +48,7 @@ lake::Schema PurgedInstancesSchema() {
     schema.fields.push_back(bronze.fields.at(bronze.IndexOf(name)));
   schema.fields.push_back(lake::TimestampField("purgedDatetime"));
   schema.fields.push_back(lake::StringField("purgeRunId"));
-  // Added in 0.2 with bronze's datasetHash (deduplication keys on it): last, so that records
+  // Added with bronze's datasetHash (deduplication keys on it): last, so that records
   // written before widen to it.
   schema.fields.push_back(bronze.fields.at(bronze.IndexOf("datasetHash")));
   return schema;

@@ -22,9 +22,9 @@ int main(int argc, char** argv) {
        {RegisterInit,   RegisterConfig,    RegisterTables,  RegisterHistory, RegisterSql,
         RegisterVacuum, RegisterDump,      RegisterPixels,  RegisterFrames,  RegisterExport,
         RegisterDeid,   RegisterDeidCheck, RegisterRestore, RegisterVerify,  RegisterMigrate,
-        RegisterBackup, RegisterPurge,     RegisterDelete,  RegisterPatch,   RegisterIngest,
-        RegisterFhir,   RegisterSilver,    RegisterSample,  RegisterGold,    RegisterRun,
-        RegisterStatus}) {
+        RegisterBackup, RegisterPurge,     RegisterDelete,  RegisterPatch,   RegisterListen,
+        RegisterIngest, RegisterFhir,      RegisterSilver,  RegisterSample,  RegisterGold,
+        RegisterRun,    RegisterStatus}) {
     reg(app, global, &exit_code);
   }
   try {

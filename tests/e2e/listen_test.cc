@@ -1,0 +1,206 @@
+// `dicomlake listen` (issue 16): a C-STORE receiver on loopback fed by DCMTK's dcmsend and
+// echoscu. The bronze rows of instances received over the network equal those of the same files
+// ingested from disk (the data set byte for byte: the same datasetHash; the transfer syntax as
+// sent), whatever way an instance arrives it is stored once, callers not allowed are refused,
+// and SIGTERM stops it cleanly with everything received ingested.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/fs.h"
+#include "support/lake_fixture.h"
+#include "support/test_dir.h"
+
+namespace dicomlake {
+namespace {
+
+using testing::LakeFixture;
+
+const std::string kData = "/usr/lib/python3/dist-packages/pydicom/data/test_files/";
+// Explicit VR little endian, deflated, RLE, JPEG baseline, JPEG-LS, JPEG 2000 (lossless and
+// lossy): each sent and stored in its own transfer syntax. (Implicit VR and big endian files are
+// left out: DCMTK's dcmsend proposes them together with explicit VR little endian, which the
+// receiver prefers, and converts them; docs/network.md.)
+const char* const kFiles[] = {"CT_small.dcm",
+                              "MR_small.dcm",
+                              "image_dfl.dcm",
+                              "MR_small_RLE.dcm",
+                              "SC_jpeg_no_color_transform.dcm",
+                              "MR_small_jpeg_ls_lossless.dcm",
+                              "MR_small_jp2klossless.dcm",
+                              "JPEG2000.dcm"};
+
+// A `dicomlake listen` process on a free loopback port.
+class Listener {
+ public:
+  Listener(const std::string& lake, const std::string& dir, const std::string& extra = "") {
+    port_file_ = dir + "/port";
+    log_ = dir + "/listen.log";
+    std::remove(port_file_.c_str());
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::string cmd = std::string(DICOMLAKE_BIN) + " listen " + lake +
+                        " --aet LAKE --port 0 --port-file " + port_file_ + " --namespace pacs1 " +
+                        (extra.empty() ? "--quiet-seconds 0.5" : extra) + " > " + log_ + " 2>&1";
+      ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    for (int i = 0; i < 200 && !fs::Exists(port_file_); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto text = fs::ReadFile(port_file_);
+    if (text.ok()) port_ = std::stoi(*text);
+  }
+  ~Listener() {
+    if (pid_ > 0) Stop();
+  }
+  int port() const { return port_; }
+  // SIGTERM; the exit status.
+  int Stop() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  std::string Log() const {
+    auto text = fs::ReadFile(log_);
+    return text.ok() ? *text : "";
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string port_file_, log_;
+};
+
+std::string Files() {
+  std::string out;
+  for (const char* f : kFiles) out += " " + kData + f;
+  return out;
+}
+
+// Waits until the log says `text` (a batch was ingested, ...).
+bool WaitFor(const Listener& l, const std::string& text, int seconds = 30) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (l.Log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+class ListenTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::Exists(kData + "CT_small.dcm")) GTEST_SKIP() << "python3-pydicom is not installed";
+    for (const char* f : kFiles) ASSERT_TRUE(fs::Exists(kData + f)) << f;
+  }
+  testing::TestDir dir_;
+};
+
+TEST_F(ListenTest, InstancesReceivedEqualTheSameFilesFromDisk) {
+  std::string out;
+  // The reference: the files ingested from disk.
+  LakeFixture disk(dir_.Sub("disk"));
+  ASSERT_EQ(disk.Cli("-q init " + disk.lake_.root()), 0);
+  const std::string drop = disk.lake_.FilesPath("bronze") + "/Ingest/Imaging/DICOM/pacs1";
+  ASSERT_EQ(testing::RunCommand("mkdir -p " + drop + " && cp" + Files() + " " + drop, &out), 0)
+      << out;
+  ASSERT_EQ(disk.Cli("-q ingest " + disk.lake_.root()), 0);
+
+  LakeFixture net(dir_.Sub("net"));
+  ASSERT_EQ(net.Cli("-q init " + net.lake_.root()), 0);
+  Listener listener(net.lake_.root(), dir_.path());
+  ASSERT_GT(listener.port(), 0) << listener.Log();
+  const std::string port = std::to_string(listener.port());
+  ASSERT_EQ(testing::RunCommand("echoscu -aec LAKE 127.0.0.1 " + port, &out, true), 0) << out;
+  ASSERT_EQ(
+      testing::RunCommand("dcmsend -aet SENDER -aec LAKE 127.0.0.1 " + port + Files(), &out, true),
+      0)
+      << out;
+  ASSERT_TRUE(WaitFor(listener, "batch: ")) << listener.Log();
+  // What a sender sends is its own encoding of the data set (DCMTK's dcmsend writes it without
+  // group lengths, for one), so the rows equal the disk's in everything read from the data set
+  // and in the transfer syntax, not in the data set's bytes.
+  const std::string key =
+      "SELECT sopInstanceUid, transferSyntaxUid, studyInstanceUid, seriesInstanceUid, modality, "
+      "patientId, patientName, studyDate, instanceNumber, sopClassUid, len(frameIndex) FROM "
+      "bronze.ImagingDicom ORDER BY ALL";
+  const auto expected = disk.Rows(key);
+  ASSERT_EQ(expected.size(), std::size(kFiles));
+  EXPECT_EQ(net.Rows(key), expected);
+  // The receiver wrote its own file meta group before the data set as received.
+  EXPECT_EQ(net.Count("SELECT count(*) FROM bronze.ImagingDicom WHERE contentHash = datasetHash"),
+            0);
+  EXPECT_EQ(net.Count("SELECT count(*) FROM bronze.ImagingDicom WHERE sourceSystem = 'pacs1' AND "
+                      "sourceFilePath LIKE '%/pacs1/SENDER/%'"),
+            static_cast<int64_t>(std::size(kFiles)));
+
+  // Sent again: the same instances, nothing added; the files as received, copied from the
+  // lake's Process copies, given another file meta group (tests/tools/rewrite_meta.py) and
+  // dropped as files: nothing added either (the same data sets).
+  ASSERT_EQ(
+      testing::RunCommand("dcmsend -aet SENDER -aec LAKE 127.0.0.1 " + port + Files(), &out, true),
+      0)
+      << out;
+  ASSERT_TRUE(WaitFor(
+      listener, std::to_string(std::size(kFiles)) + " received instance(s) ingested: 0 added"))
+      << listener.Log();
+  EXPECT_EQ(listener.Stop(), 0) << listener.Log();
+  const std::string net_drop = net.lake_.FilesPath("bronze") + "/Ingest/Imaging/DICOM/pacs1/disk";
+  ASSERT_EQ(testing::RunCommand("mkdir -p " + net_drop + " && cd " + net_drop +
+                                    " && /usr/bin/python3 -c 'import sys, zipfile; "
+                                    "[zipfile.ZipFile(z).extractall() for z "
+                                    "in sys.argv[1:]]' $(find " +
+                                    net.lake_.FilesPath("bronze") +
+                                    "/Process/Imaging -name '*.zip') && /usr/bin/python3 " +
+                                    testing::SourceDir() + "/tests/tools/rewrite_meta.py *.dcm",
+                                &out, true),
+            0)
+      << out;
+  ASSERT_EQ(net.Cli("ingest " + net.lake_.root(), &out), 0) << out;
+  EXPECT_NE(out.find(std::to_string(std::size(kFiles)) + " duplicates skipped"), std::string::npos)
+      << out;
+  EXPECT_EQ(net.Rows(key), expected);
+  // Every association is a row.
+  EXPECT_EQ(net.Count("SELECT count(*) FROM admin.BusinessEvents WHERE activityName = "
+                      "'imaging_dicom_receive'"),
+            3);
+  EXPECT_NE(listener.Log().find("stopped: 3 association(s)"), std::string::npos) << listener.Log();
+}
+
+TEST_F(ListenTest, CallersNotAllowedAreRefusedAndStopKeepsWhatWasReceived) {
+  LakeFixture net(dir_.Sub("net"));
+  ASSERT_EQ(net.Cli("-q init " + net.lake_.root()), 0);
+  // A long quiet time: only the stop ingests.
+  Listener listener(net.lake_.root(), dir_.path(),
+                    "--allow SENDER@127.0.0.1 --quiet-seconds 600 --max-wait-seconds 600");
+  ASSERT_GT(listener.port(), 0) << listener.Log();
+  const std::string port = std::to_string(listener.port());
+  std::string out;
+  EXPECT_NE(testing::RunCommand("echoscu -aet STRANGER -aec LAKE 127.0.0.1 " + port, &out, true),
+            0);
+  ASSERT_EQ(testing::RunCommand(
+                "dcmsend -aet SENDER -aec LAKE 127.0.0.1 " + port + " " + kData + "CT_small.dcm",
+                &out, true),
+            0)
+      << out;
+  // Stored durably before the sender heard so: in the drop zone now, ingested at the stop.
+  EXPECT_EQ(net.Count("SELECT count(*) FROM glob('" + net.lake_.FilesPath("bronze") +
+                      "/Ingest/Imaging/DICOM/pacs1/SENDER/*/*.dcm')"),
+            1);
+  EXPECT_EQ(listener.Stop(), 0) << listener.Log();
+  EXPECT_EQ(net.Count("SELECT count(*) FROM bronze.ImagingDicom"), 1);
+  EXPECT_EQ(net.Count("SELECT count(*) FROM admin.BusinessEvents WHERE activityName = "
+                      "'imaging_dicom_receive' AND message LIKE '%STRANGER%refused%'"),
+            1)
+      << listener.Log();
+}
+
+}  // namespace
+}  // namespace dicomlake

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "bronze/imaging_dicom.h"
 #include "common/fs.h"
 #include "config/config.h"
 #include "lake/delta_table.h"
@@ -171,6 +172,13 @@ Status Migrate(StageRun& run, const MigrateRequest& request, MigrateSummary* sum
       run.AddEvent(std::move(e));
     }
     summary->tables.push_back(std::move(m));
+  }
+  // Columns a newer dicomlake added to bronze (datasetHash, ...): added now (a Delta ADD
+  // COLUMNS commit) rather than by the next ingest, so a migrated lake is current.
+  lake::DeltaTable bronze = run.lake.OpenTable(lake::table::kImagingDicom);
+  if (!request.dry_run && bronze.Exists()) {
+    DL_RETURN_IF_ERROR(bronze.Create(run.engine, bronze::ImagingDicomSchema(),
+                                     bronze::kImagingDicomDescription));
   }
   for (const auto& root : ordered) summary->former_roots.push_back(root);
   ExecutionSummary& es = run.summary;

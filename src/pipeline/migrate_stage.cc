@@ -177,8 +177,8 @@ Status Migrate(StageRun& run, const MigrateRequest& request, MigrateSummary* sum
   // COLUMNS commit) rather than by the next ingest, so a migrated lake is current.
   lake::DeltaTable bronze = run.lake.OpenTable(lake::table::kImagingDicom);
   if (!request.dry_run && bronze.Exists()) {
-    DL_RETURN_IF_ERROR(bronze.Create(run.engine, bronze::ImagingDicomSchema(),
-                                     bronze::kImagingDicomDescription));
+    DL_RETURN_IF_ERROR(
+        bronze.Create(run.engine, bronze::ImagingDicomSchema(), bronze::kImagingDicomDescription));
   }
   for (const auto& root : ordered) summary->former_roots.push_back(root);
   ExecutionSummary& es = run.summary;

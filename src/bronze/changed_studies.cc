@@ -49,13 +49,15 @@ Status ChangedStudies::Stage(const lake::DeltaTable& bronze, const lake::Snapsho
                 "p.sourceSystem AND r.sopInstanceUid = p.sopInstanceUid)";
   }
   // The operations that apply to each instance (bronze/operations.h): deleted or not, when the
-  // newest was recorded, and the patches in the order they apply.
+  // newest was recorded, and the patches in the order they apply. `numbered` is materialised:
+  // read twice, its row numbers must be the same both times.
   std::string applies =
       OperationAppliesSql("o", "n.sourceSystem", "n.study_uid", "n.seriesInstanceUid",
                           "n.sopInstanceUid", "n.sourceModifiedAt");
   Status st = engine_.Execute(
       "CREATE OR REPLACE TEMP TABLE " + std::string(kRows) +
-      " AS WITH numbered AS (SELECT dense_rank() OVER (ORDER BY b.sourceSystem, b.gkey) - 1 AS "
+      " AS WITH numbered AS MATERIALIZED (SELECT dense_rank() OVER (ORDER BY b.sourceSystem, "
+      "b.gkey) - 1 AS "
       "study_no, row_number() OVER () AS rn, b.* FROM (" +
       instances + ") b SEMI JOIN " + kKeys +
       " k ON b.sourceSystem = k.sourceSystem AND b.gkey = k.gkey), ops AS (SELECT sourceSystem, "

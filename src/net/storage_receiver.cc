@@ -20,8 +20,8 @@
 
 #include "common/fs.h"
 #include "common/time_util.h"
-#include "common/uuid.h"
 #include "dicom/dcmtk_setup.h"
+#include "net/spool.h"
 
 namespace dicomlake::net {
 namespace {
@@ -66,26 +66,6 @@ const char* const kTransferSyntaxes[] = {
 
 // The receiver the pool's workers serve (one per process).
 std::atomic<StorageReceiver::Impl*> g_receiver{nullptr};
-
-// A name safe as one path component: letters, digits, '-', '_', '.'; others become '_'.
-std::string PathComponent(std::string s) {
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
-  for (char& c : s) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
-  }
-  if (s.empty() || s == "." || s == "..") s = "_";
-  return s;
-}
-
-Status SyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return IoError("open " + path + ": " + std::strerror(errno));
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return IoError("fsync " + path + ": " + std::strerror(errno));
-  return Status::Ok();
-}
 
 class Worker;
 
@@ -185,10 +165,8 @@ class Worker : public DcmThreadSCP {
   // only then answers success. A failure answers "out of resources" (A700) and keeps nothing.
   OFCondition Store(T_DIMSE_C_StoreRQ& req, T_ASC_PresentationContextID pres_id) {
     StorageReceiver::Impl* r = g_receiver.load();
-    const std::string sop = PathComponent(req.AffectedSOPInstanceUID);
-    const std::string folder =
-        fs::Join(fs::Join(r->options.spool, PathComponent(record_.calling_ae)), Today());
-    const std::string temp = fs::Join(folder, "." + NewUuid() + ".part");
+    const std::string folder = SpoolFolder(r->options.spool, record_.calling_ae);
+    const std::string temp = SpoolTempPath(folder);
     Status made = fs::MakeDirs(folder);
     OFCondition cond = made.ok() ? receiveSTORERequest(req, pres_id, temp.c_str())
                                  : makeOFCondition(0, 1, OF_error, made.message().c_str());
@@ -206,17 +184,12 @@ class Worker : public DcmThreadSCP {
       Fail(req, std::string("receiving: ") + cond.text());
       return cond;
     }
-    std::string final_path = fs::Join(folder, sop + ".dcm");
-    for (int n = 1; fs::Exists(final_path); ++n)
-      final_path = fs::Join(folder, sop + "." + std::to_string(n) + ".dcm");
-    Status st = SyncPath(temp);
-    if (st.ok()) st = fs::Rename(temp, final_path);
-    if (st.ok()) st = SyncPath(folder);
-    if (!st.ok()) {
-      (void)fs::RemoveFile(temp);
-      Fail(req, st.message());
+    auto committed = CommitSpoolFile(temp, folder, req.AffectedSOPInstanceUID);
+    if (!committed.ok()) {
+      Fail(req, committed.status().message());
       return sendSTOREResponse(pres_id, req, STATUS_STORE_Refused_OutOfResources);
     }
+    const std::string& final_path = *committed;
     auto info = fs::Stat(final_path);
     record_.stored++;
     record_.bytes += info.ok() ? static_cast<int64_t>(info->size) : 0;
@@ -227,11 +200,6 @@ class Worker : public DcmThreadSCP {
   void Fail(const T_DIMSE_C_StoreRQ& req, const std::string& reason) {
     record_.failed++;
     record_.failures.push_back(std::string(req.AffectedSOPInstanceUID) + ": " + reason);
-  }
-
-  static std::string Today() {
-    std::string iso = FormatTimestampIso(NowMicros(), 0);  // YYYY-MM-DDTHH:MM:SSZ
-    return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2);
   }
 
   AssociationRecord record_;

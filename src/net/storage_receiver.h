@@ -34,8 +34,10 @@ struct ReceiverOptions {
   uint32_t max_pdu = 131072;
 };
 
-// One association, when it has ended.
+// One association, when it has ended (a STOW-RS request is recorded the same way: protocol
+// "STOW-RS", no AE titles).
 struct AssociationRecord {
+  std::string protocol = "DIMSE";
   std::string calling_ae, called_ae, peer_address;
   int64_t started_us = 0, ended_us = 0;
   int64_t stored = 0, failed = 0, bytes = 0;
@@ -44,10 +46,11 @@ struct AssociationRecord {
   std::string end;                    // "released", "aborted", "refused", or the network error
 };
 
+using AssociationCallback = std::function<void(const AssociationRecord&)>;
+
 class StorageReceiver {
  public:
   // `on_association` runs on a worker thread when an association ends.
-  using AssociationCallback = std::function<void(const AssociationRecord&)>;
 
   StorageReceiver();
   ~StorageReceiver();

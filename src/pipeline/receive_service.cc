@@ -41,6 +41,12 @@ class Inbox {
   std::deque<net::AssociationRecord> records_;
 };
 
+// "association from AET (address)" or "STOW-RS request from address", for messages.
+std::string Describe(const net::AssociationRecord& r) {
+  if (r.protocol == "STOW-RS") return "STOW-RS request from " + r.peer_address;
+  return "association from " + r.calling_ae + " (" + r.peer_address + ")";
+}
+
 // One BusinessEvents row per association, in one run of the receive activity.
 Status RecordAssociations(const lake::Lake& lake, lake::Engine& engine,
                           const config::Config& config,
@@ -53,6 +59,7 @@ Status RecordAssociations(const lake::Lake& lake, lake::Engine& engine,
                int64_t stored = 0, failed = 0, bytes = 0;
                for (const auto& r : records) {
                  nlohmann::ordered_json d;
+                 d["protocol"] = r.protocol;
                  d["callingAETitle"] = r.calling_ae;
                  d["calledAETitle"] = r.called_ae;
                  d["peer"] = r.peer_address;
@@ -64,13 +71,14 @@ Status RecordAssociations(const lake::Lake& lake, lake::Engine& engine,
                  d["end"] = r.end;
                  d["failures"] = r.failures;
                  BusinessEvent e;
-                 e.event_type = "association";
+                 e.event_type = r.protocol == "STOW-RS" ? "stow-rs request" : "association";
                  e.severity =
                      r.failed > 0 || r.end.rfind("refused", 0) == 0 ? "Warning" : "Information";
-                 e.record_identifier = r.calling_ae + "@" + r.peer_address;
+                 e.record_identifier =
+                     r.protocol == "STOW-RS" ? r.peer_address : r.calling_ae + "@" + r.peer_address;
                  e.target_table_name = "ImagingDicom";
-                 e.message = fmt::format("association from {} ({}): {} stored, {} failed; {}",
-                                         r.calling_ae, r.peer_address, r.stored, r.failed, r.end);
+                 e.message = fmt::format("{}: {} stored, {} failed; {}", Describe(r), r.stored,
+                                         r.failed, r.end);
                  e.custom_dimensions = d.dump();
                  run.AddEvent(std::move(e));
                  stored += r.stored;
@@ -106,7 +114,22 @@ Result<ListenSummary> RunListen(const lake::Lake& lake, lake::Engine& engine,
   net::StorageReceiver receiver;
   DL_RETURN_IF_ERROR(receiver.Start(options.receiver,
                                     [&inbox](const net::AssociationRecord& r) { inbox.Put(r); }));
-  if (options.listening) options.listening(receiver.port());
+  net::StowServer stow;
+  if (options.http_port >= 0) {
+    net::StowOptions http;
+    http.bind_address = options.receiver.bind_address;
+    http.port = options.http_port;
+    http.spool = options.receiver.spool;
+    http.max_requests = options.receiver.max_associations;
+    http.max_request_bytes = options.max_request_bytes;
+    Status started = stow.Start(http, [&inbox](const net::AssociationRecord& r) { inbox.Put(r); });
+    if (!started.ok()) {
+      receiver.Stop();
+      return started;
+    }
+  }
+  if (options.listening)
+    options.listening(receiver.port(), options.http_port >= 0 ? stow.port() : -1);
 
   ListenSummary summary;
   int64_t waiting = 0;  // stored, not yet ingested
@@ -151,12 +174,11 @@ Result<ListenSummary> RunListen(const lake::Lake& lake, lake::Engine& engine,
       if (r.stored > 0 && waiting == 0) first_waiting = Clock::now();
       waiting += r.stored;
       last_end = Clock::now();
-      say(fmt::format("association from {} ({}): {} stored, {} failed; {}", r.calling_ae,
-                      r.peer_address, r.stored, r.failed, r.end));
+      say(fmt::format("{}: {} stored, {} failed; {}", Describe(r), r.stored, r.failed, r.end));
       unrecorded.push_back(std::move(r));
     }
     const auto now = Clock::now();
-    const bool quiet = receiver.active() == 0 &&
+    const bool quiet = receiver.active() == 0 && stow.active() == 0 &&
                        now - last_end >= std::chrono::duration<double>(options.quiet_seconds);
     const bool overdue = waiting > 0 && now - first_waiting >=
                                             std::chrono::duration<double>(options.max_wait_seconds);
@@ -164,8 +186,9 @@ Result<ListenSummary> RunListen(const lake::Lake& lake, lake::Engine& engine,
       failure = ingest(false);
     }
   }
-  // Stop: the associations in progress finish; what they stored is ingested.
+  // Stop: the associations and requests in progress finish; what they stored is ingested.
   receiver.Stop();
+  stow.Stop();
   for (auto& r : inbox.Take(std::chrono::milliseconds(0))) {
     summary.associations++;
     summary.instances_received += r.stored;

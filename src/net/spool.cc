@@ -1,0 +1,70 @@
+#include "net/spool.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+
+#include "common/fs.h"
+#include "common/time_util.h"
+#include "common/uuid.h"
+
+namespace dicomlake::net {
+namespace {
+
+std::string Today() {
+  std::string iso = FormatTimestampIso(NowMicros(), 0);  // YYYY-MM-DDTHH:MM:SSZ
+  return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2);
+}
+
+}  // namespace
+
+std::string PathComponent(std::string s) {
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  while (!s.empty() && s.front() == ' ') s.erase(0, 1);
+  for (char& c : s) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+  }
+  if (s.empty() || s == "." || s == "..") s = "_";
+  return s;
+}
+
+std::string SpoolFolder(const std::string& spool, const std::string& source) {
+  return fs::Join(fs::Join(spool, PathComponent(source)), Today());
+}
+
+std::string SpoolTempPath(const std::string& folder) {
+  return fs::Join(folder, "." + NewUuid() + ".part");
+}
+
+Result<std::string> CommitSpoolFile(const std::string& temp, const std::string& folder,
+                                    const std::string& sop_instance_uid) {
+  Status st = fs::SyncFile(temp);
+  if (!st.ok()) {
+    (void)fs::RemoveFile(temp);
+    return st;
+  }
+  // link() never replaces a file (rename() would): two receivers storing the same SOP Instance
+  // UID at once each get a name of their own.
+  const std::string base = PathComponent(sop_instance_uid);
+  std::string final_path;
+  for (int n = 0;; ++n) {
+    final_path = fs::Join(folder, base + (n == 0 ? "" : "." + std::to_string(n)) + ".dcm");
+    if (::link(temp.c_str(), final_path.c_str()) == 0) break;
+    if (errno != EEXIST || n > 100000) {
+      st = ErrnoError(errno, "cannot name " + final_path);
+      (void)fs::RemoveFile(temp);
+      return st;
+    }
+  }
+  (void)fs::RemoveFile(temp);
+  st = fs::SyncDir(folder);
+  if (!st.ok()) {
+    (void)fs::RemoveFile(final_path);
+    return st;
+  }
+  return final_path;
+}
+
+}  // namespace dicomlake::net

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/fs.h"
 #include "support/lake_fixture.h"
 #include "support/test_dir.h"
@@ -54,12 +56,18 @@ class Listener {
     for (int i = 0; i < 200 && !fs::Exists(port_file_); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     auto text = fs::ReadFile(port_file_);
-    if (text.ok()) port_ = std::stoi(*text);
+    if (text.ok()) {
+      port_ = std::stoi(*text);
+      const size_t eol = text->find('\n');
+      if (eol != std::string::npos && eol + 1 < text->size())
+        http_port_ = std::stoi(text->substr(eol + 1));
+    }
   }
   ~Listener() {
     if (pid_ > 0) Stop();
   }
   int port() const { return port_; }
+  int http_port() const { return http_port_; }
   // SIGTERM; the exit status.
   int Stop() {
     ::kill(pid_, SIGTERM);
@@ -75,7 +83,7 @@ class Listener {
 
  private:
   pid_t pid_ = -1;
-  int port_ = 0;
+  int port_ = 0, http_port_ = 0;
   std::string port_file_, log_;
 };
 
@@ -200,6 +208,82 @@ TEST_F(ListenTest, CallersNotAllowedAreRefusedAndStopKeepsWhatWasReceived) {
                       "'imaging_dicom_receive' AND message LIKE '%STRANGER%refused%'"),
             1)
       << listener.Log();
+}
+
+// STOW-RS with curl: the parts stored byte for byte (the rows equal the disk's, whole-file hash
+// included), one part that is not DICOM named in the Failed SOP Sequence (202), the same
+// instances sent again harmless (200, nothing added), each request a BusinessEvents row.
+TEST_F(ListenTest, StowRsFromCurlEqualsTheSameFilesFromDisk) {
+  std::string out;
+  LakeFixture disk(dir_.Sub("disk"));
+  ASSERT_EQ(disk.Cli("-q init " + disk.lake_.root()), 0);
+  const std::string drop = disk.lake_.FilesPath("bronze") + "/Ingest/Imaging/DICOM/pacs1";
+  ASSERT_EQ(testing::RunCommand("mkdir -p " + drop + " && cp" + Files() + " " + drop, &out), 0)
+      << out;
+  ASSERT_EQ(disk.Cli("-q ingest " + disk.lake_.root()), 0);
+
+  LakeFixture net(dir_.Sub("net"));
+  ASSERT_EQ(net.Cli("-q init " + net.lake_.root()), 0);
+  Listener listener(net.lake_.root(), dir_.path(), "--http 0 --quiet-seconds 0.5");
+  ASSERT_GT(listener.http_port(), 0) << listener.Log();
+  const std::string body = dir_.Sub("body"), bad_body = dir_.Sub("bad_body");
+  const std::string parts =
+      "for f in" + Files() +
+      "; do printf -- '--B\\r\\nContent-Type: application/dicom\\r\\n\\r\\n'; "
+      "cat $f; printf '\\r\\n'; done";
+  ASSERT_EQ(testing::RunCommand("{ " + parts + "; printf -- '--B--\\r\\n'; } > " + body + " && { " +
+                                    parts +
+                                    "; printf -- '--B\\r\\nContent-Type: application/dicom\\r\\n"
+                                    "\\r\\nnot DICOM\\r\\n--B--\\r\\n'; } > " +
+                                    bad_body,
+                                &out, true),
+            0)
+      << out;
+  auto post = [&](const std::string& file, std::string* response) {
+    const std::string resp = dir_.Sub("response.json");
+    std::string code;
+    testing::RunCommand("curl -s -o " + resp +
+                            " -w '%{http_code}' -H 'Content-Type: "
+                            "multipart/related; type=\"application/dicom\"; boundary=B' "
+                            "--data-binary @" +
+                            file + " http://127.0.0.1:" + std::to_string(listener.http_port()) +
+                            "/dicom-web/studies",
+                        &code);
+    auto text = fs::ReadFile(resp);
+    *response = text.ok() ? *text : "";
+    return code;
+  };
+  std::string response;
+  ASSERT_EQ(post(bad_body, &response), "202") << response;
+  auto j = nlohmann::json::parse(response);
+  EXPECT_EQ(j["00081199"]["Value"].size(), std::size(kFiles));
+  ASSERT_EQ(j["00081198"]["Value"].size(), 1u);
+  EXPECT_EQ(j["00081198"]["Value"][0]["00081197"]["Value"][0], 0xC000);
+  EXPECT_NE(j["00081198"]["Value"][0]["00091001"]["Value"][0].get<std::string>().find(
+                "not a readable DICOM file"),
+            std::string::npos)
+      << response;
+  ASSERT_TRUE(WaitFor(listener, "batch: ")) << listener.Log();
+  const std::string key =
+      "SELECT sopInstanceUid, transferSyntaxUid, contentHash, datasetHash, studyInstanceUid, "
+      "modality, patientName, instanceNumber, len(frameIndex) FROM bronze.ImagingDicom ORDER BY "
+      "ALL";
+  const auto expected = disk.Rows(key);
+  ASSERT_EQ(expected.size(), std::size(kFiles));
+  EXPECT_EQ(net.Rows(key), expected);
+  EXPECT_EQ(net.Count("SELECT count(*) FROM bronze.ImagingDicom WHERE sourceFilePath LIKE "
+                      "'%/pacs1/STOW-RS/%'"),
+            static_cast<int64_t>(std::size(kFiles)));
+
+  ASSERT_EQ(post(body, &response), "200") << response;
+  ASSERT_TRUE(WaitFor(
+      listener, std::to_string(std::size(kFiles)) + " received instance(s) ingested: 0 added"))
+      << listener.Log();
+  EXPECT_EQ(listener.Stop(), 0) << listener.Log();
+  EXPECT_EQ(net.Rows(key), expected);
+  EXPECT_EQ(net.Count("SELECT count(*) FROM admin.BusinessEvents WHERE activityName = "
+                      "'imaging_dicom_receive' AND eventType = 'stow-rs request'"),
+            2);
 }
 
 }  // namespace

@@ -1,21 +1,15 @@
 #include "net/stow_server.h"
 
-#include <fcntl.h>
 #include <httplib.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/fs.h"
-#include "common/large_stack.h"
 #include "common/time_util.h"
-#include "dicom/dicom_reader.h"
-#include "dicom/tags.h"
 #include "dicom/values.h"
+#include "net/dicom_parts.h"
 #include "net/multipart.h"
 #include "net/spool.h"
 
@@ -23,11 +17,6 @@ namespace dicomlake::net {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-// Failure Reasons (PS3.18 §10.5.3, values of PS3.4 Annex B C-STORE statuses).
-constexpr uint16_t kOutOfResources = 0xA700;
-constexpr uint16_t kDataSetDoesNotMatch = 0xA900;
-constexpr uint16_t kCannotUnderstand = 0xC000;
 
 // The private block carrying a failure's reason in words (PS3.5 7.8.1): creator at (0009,0010).
 constexpr const char* kPrivateCreator = "DICOMLAKE";
@@ -43,135 +32,6 @@ std::string InstanceUrl(const std::string& base, const StoredPart& p) {
   return base + "/studies/" + p.study_instance_uid + "/series/" + p.series_instance_uid +
          "/instances/" + p.sop_instance_uid;
 }
-
-// Reads the stored part back: a DICOM file with its identity; the study of the URL when given.
-StoredPart CheckPart(const std::string& path, const std::string& study) {
-  StoredPart part;
-  Result<dicom::DicomFile> file = InvalidArgument("not read");
-  Status ran = RunOnLargeStack([&] { file = dicom::ReadDicomFile(path); });
-  if (!ran.ok()) file = ran;
-  if (!file.ok()) {
-    part.failure_reason = kCannotUnderstand;
-    part.reason = "not a readable DICOM file: " + file.status().message();
-    return part;
-  }
-  part.sop_class_uid = file->data.FirstString(dicom::tag::kSOPClassUID.tag());
-  if (part.sop_class_uid.empty())
-    part.sop_class_uid = file->meta.FirstString(dicom::tag::kMediaStorageSOPClassUID.tag());
-  part.sop_instance_uid = file->data.FirstString(dicom::tag::kSOPInstanceUID.tag());
-  part.study_instance_uid = file->data.FirstString(dicom::tag::kStudyInstanceUID.tag());
-  part.series_instance_uid = file->data.FirstString(dicom::tag::kSeriesInstanceUID.tag());
-  if (file->meta.elements.empty()) {
-    part.failure_reason = kCannotUnderstand;
-    part.reason = "not a DICOM file in the PS3.10 format (no file meta information)";
-  } else if (!dicom::IsValidUid(part.sop_instance_uid) || !dicom::IsValidUid(part.sop_class_uid)) {
-    part.failure_reason = kDataSetDoesNotMatch;
-    part.reason = "no valid SOP Class UID and SOP Instance UID";
-  } else if (!dicom::IsValidUid(part.study_instance_uid)) {
-    part.failure_reason = kDataSetDoesNotMatch;
-    part.reason = "no valid Study Instance UID";
-  } else if (!study.empty() && part.study_instance_uid != study) {
-    part.failure_reason = kDataSetDoesNotMatch;
-    part.reason = "Study Instance UID " + part.study_instance_uid +
-                  " is not the study of the request's URL (" + study + ")";
-  }
-  return part;
-}
-
-// One request's parts, each streamed into a temporary spool file and kept or dropped at its end.
-class PartSink {
- public:
-  PartSink(const std::string& spool, std::string study) : study_(std::move(study)) {
-    folder_ = SpoolFolder(spool, "STOW-RS");
-  }
-  ~PartSink() { Discard(); }
-
-  Status Begin(const PartHeaders& headers) {
-    current_ = StoredPart();
-    const std::string type = HeaderValue(headers, "content-type");
-    if (!type.empty()) {
-      auto media = ParseMediaType(type);
-      if (!media.ok() || media->type != "application/dicom") {
-        Reject(kCannotUnderstand, "part " + std::to_string(parts_.size() + 1) +
-                                      " has Content-Type '" + type +
-                                      "'; only application/dicom is stored");
-        return Status::Ok();
-      }
-    }
-    Status made = fs::MakeDirs(folder_);
-    if (made.ok()) {
-      temp_ = SpoolTempPath(folder_);
-      fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-      if (fd_ < 0) made = ErrnoError(errno, "cannot create " + temp_);
-    }
-    if (!made.ok()) Reject(kOutOfResources, made.message());
-    return Status::Ok();
-  }
-
-  Status Data(std::string_view bytes) {
-    if (fd_ < 0) return Status::Ok();  // a rejected part: its bytes are dropped
-    while (!bytes.empty()) {
-      ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        Status st = ErrnoError(errno, "cannot write " + temp_);
-        Discard();
-        Reject(kOutOfResources, st.message());
-        return Status::Ok();
-      }
-      bytes.remove_prefix(static_cast<size_t>(n));
-      bytes_ += n;
-    }
-    return Status::Ok();
-  }
-
-  Status End() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-      fd_ = -1;
-      current_ = CheckPart(temp_, study_);
-      if (current_.failure_reason == 0) {
-        auto committed = CommitSpoolFile(temp_, folder_, current_.sop_instance_uid);
-        temp_.clear();
-        if (committed.ok()) {
-          files_.push_back(*committed);
-        } else {
-          current_.failure_reason = kOutOfResources;
-          current_.reason = committed.status().message();
-        }
-      }
-      Discard();
-    }
-    parts_.push_back(current_);
-    return Status::Ok();
-  }
-
-  // Ends a body cut short: a part being received is not kept.
-  void Abort() { Discard(); }
-
-  const std::vector<StoredPart>& parts() const { return parts_; }
-  const std::vector<std::string>& files() const { return files_; }
-  int64_t bytes() const { return bytes_; }
-
- private:
-  void Reject(uint16_t reason, std::string why) {
-    current_.failure_reason = reason;
-    current_.reason = std::move(why);
-  }
-  void Discard() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-    if (!temp_.empty()) (void)fs::RemoveFile(temp_);
-    temp_.clear();
-  }
-
-  std::string study_, folder_, temp_;
-  int fd_ = -1;
-  StoredPart current_;
-  std::vector<StoredPart> parts_;
-  std::vector<std::string> files_;
-  int64_t bytes_ = 0;
-};
 
 void Answer(httplib::Response& res, int status, const std::string& reason) {
   res.status = status;
@@ -236,7 +96,7 @@ void StowServer::Impl::Handle(const httplib::Request& req, httplib::Response& re
   record.peer_address = req.remote_addr;
   record.started_us = NowMicros();
   const std::string study = req.matches.size() > 1 ? req.matches[1].str() : std::string();
-  PartSink sink(options.spool, study);
+  PartSink sink(SpoolFolder(options.spool, "STOW-RS"), study);
   auto finish = [&](const std::string& end) {
     record.ended_us = NowMicros();
     record.end = end;

@@ -15,8 +15,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
+#include "net/dicom_parts.h"
 #include "net/storage_receiver.h"
 
 namespace dicomlake::net {
@@ -30,12 +32,7 @@ struct StowOptions {
   int timeout_seconds = 60;  // a client silent this long is dropped
 };
 
-// The fixed answer to a STOW-RS request, for the pure part of the server (tested alone).
-struct StoredPart {
-  std::string sop_class_uid, sop_instance_uid, study_instance_uid, series_instance_uid;
-  uint16_t failure_reason = 0;  // 0: stored; else PS3.18 Table 10.5.3-3 / PS3.4 Annex B codes
-  std::string reason;           // why it failed, in words
-};
+// The answer to a STOW-RS request, for the pure part of the server (tested alone).
 struct StowResponse {
   int http_status = 0;
   std::string body;                   // DICOM JSON

@@ -2,40 +2,14 @@
 # Orthanc (Debian's `orthanc`, a real PACS) pushes the sample to `dicomlake listen` over C-STORE
 # through its REST API (POST /modalities/{id}/store). The bronze rows equal those of ingesting
 # the same files from disk: every instance once, the data set byte for byte (datasetHash; but for
-# deflated data sets, which Orthanc compresses again), the transfer syntax as stored. Runs in a private network namespace (unshare -rn) that has only
-# loopback, so nothing listens beyond it and the fixed ports cannot collide.
+# deflated data sets, which Orthanc compresses again), the transfer syntax as stored. Runs in a
+# private network namespace (unshare -rn) that has only loopback (orthanc_lib.sh).
 # Usage: orthanc_push.sh DICOMLAKE_BINARY
 set -euo pipefail
 bin=$1
-if [ -z "${DICOMLAKE_IN_NETNS:-}" ]; then
-  command -v Orthanc >/dev/null || { echo "Orthanc is not installed"; exit 77; }
-  unshare -rn true 2>/dev/null || { echo "no private network namespace (unshare -rn)"; exit 77; }
-  exec unshare -rn env DICOMLAKE_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$work"/*.log; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
-
-# The sample's DICOM files (not its ZIP: Orthanc takes instances one by one).
-"$bin" -q init "$work/src"
-"$bin" -q sample "$work/src" --seed 7 --scale 0.02
-mapfile -t files < <(find "$work/src/bronze/Files/Ingest/Imaging/DICOM" -type f ! -name '*.zip' | sort)
-
-# The reference: the same files ingested from disk.
-"$bin" -q init "$work/disk"
-drop="$work/disk/bronze/Files/Ingest/Imaging/DICOM/pacs1"
-mkdir -p "$drop"
-i=0
-for f in "${files[@]}"; do cp "$f" "$drop/$((i++)).dcm"; done
-"$bin" -q ingest "$work/disk" || [ $? -eq 3 ]  # the sample's one file that is not DICOM
+curl_auth=()
+source "$(dirname "$0")/orthanc_lib.sh"
+make_sample_and_disk
 
 # dicomlake listening, and Orthanc with it as a modality.
 "$bin" -q init "$work/net"
@@ -43,30 +17,9 @@ for f in "${files[@]}"; do cp "$f" "$drop/$((i++)).dcm"; done
   > "$work/listen.log" 2>&1 &
 pids+=($!)
 lake_pid=$!
-cat > "$work/orthanc.json" <<JSON
-{
-  "Name": "dicomlake-test",
-  "StorageDirectory": "$work/orthanc-db",
-  "IndexDirectory": "$work/orthanc-db",
-  "HttpPort": 8042,
-  "DicomPort": 4242,
-  "DicomAet": "ORTHANC",
-  "RemoteAccessAllowed": false,
-  "AuthenticationEnabled": false,
-  "Plugins": [],
-  "DicomModalities": { "lake": ["LAKE", "127.0.0.1", 11112] }
-}
-JSON
-Orthanc "$work/orthanc.json" > "$work/orthanc.log" 2>&1 &
-pids+=($!)
-api=http://127.0.0.1:8042
-for _ in $(seq 100); do curl -sf "$api/system" >/dev/null 2>&1 && break; sleep 0.2; done
-curl -sf "$api/system" >/dev/null || fail "Orthanc did not start"
-
-for f in "${files[@]}"; do curl -s -X POST --data-binary "@$f" "$api/instances" >/dev/null || true; done
-ids=$(curl -sf "$api/instances")
-count=$(printf '%s' "$ids" | tr ',' '\n' | grep -c '"' || true)
-[ "$count" -gt 50 ] || fail "Orthanc holds only $count instances"
+start_orthanc '"AuthenticationEnabled": false, "Plugins": [],
+  "DicomModalities": { "lake": ["LAKE", "127.0.0.1", 11112] }'
+load_orthanc
 curl -sf -X POST -d "$ids" "$api/modalities/lake/store" >/dev/null || fail "Orthanc could not store to the lake"
 for _ in $(seq 300); do grep -q '^batch: ' "$work/listen.log" && break; sleep 0.2; done
 kill -TERM "$lake_pid"

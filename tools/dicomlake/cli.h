@@ -70,6 +70,7 @@ void RegisterPurge(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterDelete(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterPatch(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterListen(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterPull(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 // Prints "dicomlake: <message>" to stderr and returns ExitCodeFor(status).
 int Fail(const Status& status);

@@ -12,6 +12,7 @@ pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)  # libdeflate-
 pkg_check_modules(TESSERACT REQUIRED IMPORTED_TARGET tesseract)  # libtesseract-dev (burned-in text)
 pkg_check_modules(FREETYPE REQUIRED IMPORTED_TARGET freetype2)  # libfreetype-dev (test-set text)
 pkg_check_modules(OPENJPEG REQUIRED IMPORTED_TARGET libopenjp2)  # libopenjp2-7-dev (2.5: HTJ2K)
+find_package(ZLIB REQUIRED)                # zlib1g-dev (deflated data sets, hashed inflated)
 find_package(CURL REQUIRED)                # libcurl4-openssl-dev (pull from DICOMweb)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev (STOW-RS, DICOMweb)
 find_package(PNG REQUIRED)                 # libpng-dev (PNG previews)

@@ -1,5 +1,7 @@
 #include "dicom/dataset_hash.h"
 
+#include <zlib.h>
+
 #include <cstring>
 
 namespace dicomlake::dicom {
@@ -26,11 +28,60 @@ bool HasLongLength(const char* vr) {
   return false;
 }
 
+constexpr char kDeflated[] = "1.2.840.10008.1.2.1.99";
+
 }  // namespace
+
+// A raw deflate stream (RFC 1951, no zlib header: PS3.5 A.5) inflated piece by piece.
+struct DatasetHasher::Inflater {
+  z_stream z{};
+  bool ok = false;     // inflating
+  bool ended = false;  // the deflate stream ended: later bytes are padding
+  Inflater() { ok = inflateInit2(&z, -MAX_WBITS) == Z_OK; }
+  ~Inflater() {
+    if (ok) inflateEnd(&z);
+  }
+};
+
+DatasetHasher::DatasetHasher() = default;
+
+DatasetHasher::~DatasetHasher() { delete inflater_; }
+
+void DatasetHasher::HashDataset(std::string_view data) {
+  if (inflater_ != nullptr && inflater_->ended) return;
+  if (inflater_ == nullptr || !inflater_->ok) {
+    hasher_.Update(data);
+    return;
+  }
+  z_stream& z = inflater_->z;
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  char out[65536];
+  for (;;) {
+    z.next_out = reinterpret_cast<Bytef*>(out);
+    z.avail_out = sizeof out;
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    hasher_.Update(std::string_view(out, sizeof out - z.avail_out));
+    if (rc == Z_STREAM_END) {  // what follows is padding to an even length: not data
+      inflateEnd(&z);
+      inflater_->ok = false;
+      inflater_->ended = true;
+      return;
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) {  // bytes that do not inflate: the rest as they are
+      std::string_view rest(reinterpret_cast<const char*>(z.next_in), z.avail_in);
+      inflateEnd(&z);
+      inflater_->ok = false;
+      hasher_.Update(rest);
+      return;
+    }
+    if (z.avail_out != 0) return;  // the input is used up; what it gave is out
+  }
+}
 
 void DatasetHasher::Update(std::string_view data) {
   if (state_ == State::kDataset) {
-    hasher_.Update(data);
+    HashDataset(data);
     return;
   }
   pending_.append(data);
@@ -73,13 +124,20 @@ void DatasetHasher::Consume() {
       skip_ = length;
     } else {
       const uint16_t length = Le16(pending_.data() + 6);
+      if (Le16(pending_.data() + 2) == 0x0010) {  // (0002,0010) Transfer Syntax UID
+        if (pending_.size() < 8u + length) return;
+        std::string ts = pending_.substr(8, length);
+        while (!ts.empty() && (ts.back() == '\0' || ts.back() == ' ')) ts.pop_back();
+        if (ts == kDeflated && inflater_ == nullptr) inflater_ = new Inflater();
+      }
       pending_.erase(0, 8);
       skip_ = length;
     }
   }
   if (state_ == State::kDataset && !pending_.empty()) {
-    hasher_.Update(pending_);
-    pending_.clear();
+    std::string rest;
+    rest.swap(pending_);
+    HashDataset(rest);
   }
 }
 

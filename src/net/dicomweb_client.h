@@ -22,6 +22,7 @@ struct StudyQuery {
 struct RemoteStudy {
   std::string study_instance_uid, study_date;
   int64_t instances = -1;  // NumberOfStudyRelatedInstances; -1 when the server does not say
+  std::vector<std::string> sop_classes;  // SOPClassesInStudy (C-FIND), when the peer says
 };
 
 // Every study matching `query` on the server at `base_url` (".../dicom-web"), following pages.

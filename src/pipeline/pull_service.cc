@@ -2,15 +2,20 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "common/fs.h"
 #include "common/time_util.h"
 #include "config/config.h"
 #include "lake/engine.h"
 #include "net/dicomweb_client.h"
+#include "net/dimse_client.h"
 #include "net/spool.h"
+#include "net/storage_receiver.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stage_runner.h"
 
@@ -31,13 +36,81 @@ std::string SourceName(const std::string& url) {
   return out;
 }
 
-// The spool folder's source component: "DICOMWEB_<host>_<port>".
+// The spool folder's source component: "DICOMWEB_<host>_<port>" or "DIMSE_<AET>".
 std::string SpoolSource(const std::string& source) {
   std::string host = source;
   const size_t scheme = host.find("://");
+  const std::string kind = source.rfind("dimse:", 0) == 0 ? "DIMSE_" : "DICOMWEB_";
   if (scheme != std::string::npos) host = host.substr(scheme + 3);
-  host = host.substr(0, host.find('/'));
-  return "DICOMWEB_" + host;
+  host = host.substr(0, host.find(kind == "DIMSE_" ? '@' : '/'));
+  return kind + host;
+}
+
+// What one study's retrieval brought.
+struct Retrieved {
+  int64_t instances = 0, bytes = 0;
+  std::vector<std::string> failures;  // "<SOP Instance UID>: reason"
+  bool as_stored = true;
+};
+
+// A source: how studies are listed and retrieved.
+struct Source {
+  std::string name;  // for messages and the watermark, without credentials
+  std::function<Result<std::vector<net::RemoteStudy>>(const net::StudyQuery&)> find;
+  std::function<Result<Retrieved>(const net::RemoteStudy&)> retrieve;
+};
+
+Source DicomWebSource(const PullOptions& o, const std::string& folder) {
+  Source s;
+  s.name = SourceName(o.dicomweb_url);
+  s.find = [&o](const net::StudyQuery& q) { return net::QueryStudies(o.dicomweb_url, q, o.auth); };
+  s.retrieve = [&o, folder](const net::RemoteStudy& study) -> Result<Retrieved> {
+    DL_ASSIGN_OR_RETURN(
+        auto got, net::RetrieveStudy(o.dicomweb_url, study.study_instance_uid, o.auth, folder));
+    Retrieved r;
+    r.instances = static_cast<int64_t>(got.files.size());
+    r.bytes = got.bytes;
+    r.as_stored = got.as_stored;
+    for (const auto& p : got.parts) {
+      if (p.failure_reason != 0)
+        r.failures.push_back((p.sop_instance_uid.empty() ? "?" : p.sop_instance_uid) + ": " +
+                             p.reason);
+    }
+    return r;
+  };
+  return s;
+}
+
+// C-FIND, then C-GET into `folder`, or C-MOVE to `receiver` (running, as `o.calling_ae`).
+Source DimseSource(const PullOptions& o, const net::DimsePeer& peer, const std::string& folder,
+                   net::StorageReceiver* receiver, const std::atomic<int64_t>* moved_bytes) {
+  Source s;
+  s.name = "dimse://" + peer.ae_title + "@" + peer.host + ":" + std::to_string(peer.port);
+  s.find = [peer](const net::StudyQuery& q) { return net::FindStudies(peer, q); };
+  s.retrieve = [&o, peer, folder, receiver,
+                moved_bytes](const net::RemoteStudy& study) -> Result<Retrieved> {
+    net::DimseRetrieval got;
+    const int64_t bytes_before = moved_bytes->load();
+    if (o.move) {
+      DL_ASSIGN_OR_RETURN(got, net::MoveStudy(peer, study.study_instance_uid, o.calling_ae));
+      // The peer's sub-associations end (and their files are durable) before its final C-MOVE
+      // response; wait for them to be released on our side too.
+      for (int i = 0; i < 300 && receiver->active() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } else {
+      DL_ASSIGN_OR_RETURN(got, net::GetStudy(peer, study, folder));
+    }
+    Retrieved r;
+    r.instances = o.move ? got.completed + got.warnings : static_cast<int64_t>(got.files.size());
+    r.bytes = o.move ? moved_bytes->load() - bytes_before : got.bytes;
+    r.failures = got.failures;
+    if (got.failed > static_cast<int64_t>(got.failures.size())) {
+      r.failures.push_back(fmt::format("{} instance(s) the peer reports it could not send",
+                                       got.failed - static_cast<int64_t>(got.failures.size())));
+    }
+    return r;
+  };
+  return s;
 }
 
 std::string Today() {
@@ -86,14 +159,40 @@ Result<std::map<std::string, int64_t>> InstancesInBronze(lake::Engine& engine) {
 
 Result<PullSummary> RunPull(const lake::Lake& lake, lake::Engine& engine,
                             const config::Config& config, PullOptions options) {
-  if (options.dicomweb_url.empty()) return InvalidArgument("pull needs a source (--dicomweb URL)");
+  if (options.dicomweb_url.empty() == options.dimse_peer.empty())
+    return InvalidArgument("pull needs one source: --dicomweb URL or --dimse AET@host:port");
   if (options.namespace_name.empty())
     options.namespace_name = config.settings().global.default_namespace;
   auto say = [&options](const std::string& line) {
     if (options.say) options.say(line);
   };
+  const std::string drop =
+      fs::Join(lake.FilesPath("bronze"), "Ingest/Imaging/DICOM/" + options.namespace_name);
+  Source source;
+  net::StorageReceiver receiver;  // C-MOVE's destination
+  std::atomic<int64_t> moved_bytes{0};
+  std::string folder;
+  if (!options.dicomweb_url.empty()) {
+    folder = net::SpoolFolder(drop, SpoolSource(SourceName(options.dicomweb_url)));
+    source = DicomWebSource(options, folder);
+  } else {
+    DL_ASSIGN_OR_RETURN(net::DimsePeer peer, net::ParseDimsePeer(options.dimse_peer));
+    peer.calling_ae = options.calling_ae;
+    folder = net::SpoolFolder(drop, "DIMSE_" + peer.ae_title);
+    if (options.move) {
+      net::ReceiverOptions r;
+      r.ae_title = options.calling_ae;
+      r.bind_address = options.move_bind;
+      r.port = options.move_port;
+      r.spool = drop;
+      r.allowed_callers = {peer.ae_title};
+      DL_RETURN_IF_ERROR(receiver.Start(
+          r, [&moved_bytes](const net::AssociationRecord& a) { moved_bytes += a.bytes; }));
+    }
+    source = DimseSource(options, peer, folder, &receiver, &moved_bytes);
+  }
   PullSummary summary;
-  summary.source = SourceName(options.dicomweb_url);
+  summary.source = source.name;
   std::vector<std::string> warnings;  // tables that cannot be read: left to the stages to report
   DL_RETURN_IF_ERROR(lake.RegisterViews(engine, &warnings));
   if (options.since.empty() && options.studies.empty()) {
@@ -111,12 +210,12 @@ Result<PullSummary> RunPull(const lake::Lake& lake, lake::Engine& engine,
   if (!options.since.empty() || !options.until.empty())
     query.study_date = options.since + "-" + options.until;
   if (options.studies.empty()) {
-    DL_ASSIGN_OR_RETURN(remote, net::QueryStudies(options.dicomweb_url, query, options.auth));
+    DL_ASSIGN_OR_RETURN(remote, source.find(query));
   } else {
     for (const auto& uid : options.studies) {
       query.study_instance_uid = uid;
       query.study_date.clear();
-      DL_ASSIGN_OR_RETURN(auto found, net::QueryStudies(options.dicomweb_url, query, options.auth));
+      DL_ASSIGN_OR_RETURN(auto found, source.find(query));
       if (found.empty()) {
         net::RemoteStudy s;  // not listed by the server: retrieved anyway (it may still answer)
         s.study_instance_uid = uid;
@@ -129,9 +228,6 @@ Result<PullSummary> RunPull(const lake::Lake& lake, lake::Engine& engine,
   say(fmt::format("{}: {} stud{} found", summary.source, remote.size(),
                   remote.size() == 1 ? "y" : "ies"));
   DL_ASSIGN_OR_RETURN(auto in_bronze, InstancesInBronze(engine));
-  const std::string folder = net::SpoolFolder(
-      fs::Join(lake.FilesPath("bronze"), "Ingest/Imaging/DICOM/" + options.namespace_name),
-      SpoolSource(summary.source));
 
   std::string run_id;
   Status ran =
@@ -166,8 +262,7 @@ Result<PullSummary> RunPull(const lake::Lake& lake, lake::Engine& engine,
                                 study.study_instance_uid, study.instances, stored));
                 continue;
               }
-              auto got = net::RetrieveStudy(options.dicomweb_url, study.study_instance_uid,
-                                            options.auth, folder);
+              auto got = source.retrieve(study);
               nlohmann::ordered_json d;
               d["source"] = summary.source;
               d["studyInstanceUid"] = study.study_instance_uid;
@@ -181,27 +276,22 @@ Result<PullSummary> RunPull(const lake::Lake& lake, lake::Engine& engine,
                 waiting++;  // what arrived before the fault is ingested
                 continue;
               }
-              std::vector<std::string> failures;
-              for (const auto& p : got->parts) {
-                if (p.failure_reason != 0)
-                  failures.push_back((p.sop_instance_uid.empty() ? "?" : p.sop_instance_uid) +
-                                     ": " + p.reason);
-              }
+              const std::vector<std::string>& failures = got->failures;
               summary.studies_retrieved++;
-              summary.instances_received += static_cast<int64_t>(got->files.size());
+              summary.instances_received += got->instances;
               summary.parts_failed += static_cast<int64_t>(failures.size());
               summary.bytes += got->bytes;
-              d["received"] = got->files.size();
+              d["received"] = got->instances;
               d["failed"] = failures;
               d["bytes"] = got->bytes;
               d["asStored"] = got->as_stored;
               run.AddEvent({kPullActivity, "study", failures.empty() ? "Information" : "Warning",
                             "", summary.source, folder, study.study_instance_uid, "ImagingDicom",
-                            fmt::format("retrieved {} instance(s), {} part(s) refused",
-                                        got->files.size(), failures.size()),
+                            fmt::format("retrieved {} instance(s), {} refused", got->instances,
+                                        failures.size()),
                             d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
               say(fmt::format(
-                  "retrieved {}: {} instance(s){}", study.study_instance_uid, got->files.size(),
+                  "retrieved {}: {} instance(s){}", study.study_instance_uid, got->instances,
                   failures.empty() ? "" : fmt::format(", {} refused", failures.size())));
               if (++waiting >= options.batch_studies) DL_RETURN_IF_ERROR(ingest());
             }

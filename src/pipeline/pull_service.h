@@ -1,7 +1,8 @@
-// `dicomlake pull`: instances pulled from a DICOMweb server (QIDO-RS, then WADO-RS) into the
-// namespace's Ingest drop zone and ingested through the normal exactly-once path (Process copies,
-// deduplication on the data set, BusinessEvents; fhir, silver and gold follow), in batches of
-// studies.
+// `dicomlake pull`: instances pulled from a DICOMweb server (QIDO-RS, then WADO-RS) or from a
+// PACS over DIMSE (C-FIND, then C-GET, or C-MOVE to a storage receiver this command runs) into
+// the namespace's Ingest drop zone and ingested through the normal exactly-once path (Process
+// copies, deduplication on the data set, BusinessEvents; fhir, silver and gold follow), in batches
+// of studies.
 //
 // Incremental: without --since, a pull starts from the watermark of the last complete pull from
 // the same source into the same namespace (the day it ended; the date range overlaps by a day),
@@ -33,8 +34,15 @@ namespace dicomlake::pipeline {
 inline constexpr const char* kPullActivity = "imaging_dicom_pull";
 
 struct PullOptions {
-  std::string dicomweb_url;          // ".../dicom-web": the server's DICOMweb root
-  net::HttpAuth auth;                // never logged
+  // The source: one of the two.
+  std::string dicomweb_url;  // ".../dicom-web": the server's DICOMweb root
+  std::string dimse_peer;    // "AET@host:port": a PACS taking Study Root C-FIND and C-GET/C-MOVE
+  net::HttpAuth auth;        // DICOMweb credentials, never logged
+  std::string calling_ae = "DICOMLAKE";  // our AE title (DIMSE)
+  bool move = false;                     // DIMSE: C-MOVE to our own receiver instead of C-GET
+  // C-MOVE's receiver: the peer must know `calling_ae` at this address and port.
+  std::string move_bind = "127.0.0.1";
+  int move_port = 11113;
   std::vector<std::string> studies;  // only these studies; empty: every study matching
   std::string since, until;          // StudyDate range, YYYYMMDD; since "": the watermark
   std::string modality;              // ModalitiesInStudy; "": any

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Orthanc (Debian's `orthanc`, a real PACS) pushes the sample to `dicomlake listen` over C-STORE
 # through its REST API (POST /modalities/{id}/store). The bronze rows equal those of ingesting
-# the same files from disk: every instance once, the data set byte for byte (datasetHash; but for
-# deflated data sets, which Orthanc compresses again), the transfer syntax as stored. Runs in a
+# the same files from disk: every instance once, the data set byte for byte (datasetHash; deflated
+# data sets, which Orthanc compresses again, inflated), the transfer syntax as stored. Runs in a
 # private network namespace (unshare -rn) that has only loopback (orthanc_lib.sh).
 # Usage: orthanc_push.sh DICOMLAKE_BINARY
 set -euo pipefail
@@ -25,13 +25,12 @@ for _ in $(seq 300); do grep -q '^batch: ' "$work/listen.log" && break; sleep 0.
 kill -TERM "$lake_pid"
 wait "$lake_pid" || fail "listen exited with $?"
 
-# Every instance with its transfer syntax; the data set's hash too, except for the deflated
-# transfer syntax: Orthanc inflates and deflates such a data set again to send it, so its
-# compressed bytes differ (docs/network.md).
+# Every instance with its transfer syntax and its data set's hash (Orthanc inflates and deflates
+# a deflated data set again to send it: hashed inflated, it keeps its identity).
 rows() {
   "$bin" sql "$1" --format csv \
-    "SELECT sopInstanceUid, transferSyntaxUid, modality, CASE WHEN transferSyntaxUid <> \
-     '1.2.840.10008.1.2.1.99' THEN datasetHash END FROM bronze.ImagingDicom ORDER BY ALL"
+    "SELECT sopInstanceUid, transferSyntaxUid, modality, datasetHash FROM bronze.ImagingDicom \
+     ORDER BY ALL"
 }
 rows "$work/disk" > "$work/disk.csv"
 rows "$work/net" > "$work/net.csv"

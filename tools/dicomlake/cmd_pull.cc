@@ -1,6 +1,7 @@
-// `dicomlake pull LAKE --dicomweb URL [--since DATE] [--study UID]...`: instances pulled from a
-// DICOMweb server into the lake (pipeline/pull_service.h; docs/network.md). Credentials come from
-// the environment or a netrc file and are never printed.
+// `dicomlake pull LAKE (--dicomweb URL | --dimse AET@host:port [--move]) [--since DATE]
+// [--study UID]...`: instances pulled from a DICOMweb server or a PACS into the lake
+// (pipeline/pull_service.h; docs/network.md). Credentials come from the environment or a netrc file
+// and are never printed.
 #include <cstdio>
 #include <cstdlib>
 
@@ -36,6 +37,8 @@ void RegisterPull(CLI::App& app, GlobalOptions& global, int* exit_code) {
   auto args = std::make_shared<Args>();
   auto body = [&global, args](Session& session) -> Result<int> {
     pipeline::PullOptions options = args->options;
+    if (options.dicomweb_url.empty() && options.dimse_peer.empty())
+      return InvalidArgument("pull needs a source: --dicomweb URL or --dimse AET@host:port");
     DL_ASSIGN_OR_RETURN(options.since, CompactDate(options.since, "--since"));
     DL_ASSIGN_OR_RETURN(options.until, CompactDate(options.until, "--until"));
     options.auth.bearer_token = Env(args->token_env);
@@ -64,13 +67,26 @@ void RegisterPull(CLI::App& app, GlobalOptions& global, int* exit_code) {
     return s.studies_failed + s.parts_failed > 0 ? kExitInputFailures : kExitOk;
   };
   auto* cmd = AddLakeCommand(app, "pull",
-                             "Pull studies from a DICOMweb server (QIDO-RS, WADO-RS) into the "
-                             "lake, incrementally from the last pull",
+                             "Pull studies from a DICOMweb server (QIDO-RS, WADO-RS) or a PACS "
+                             "(C-FIND, C-GET or C-MOVE) into the lake, incrementally",
                              global, exit_code, body);
   pipeline::PullOptions& o = args->options;
-  cmd->add_option("--dicomweb", o.dicomweb_url,
-                  "The server's DICOMweb root, e.g. http://pacs:8042/dicom-web")
-      ->required();
+  auto* web = cmd->add_option("--dicomweb", o.dicomweb_url,
+                              "The server's DICOMweb root, e.g. http://pacs:8042/dicom-web");
+  auto* dimse = cmd->add_option("--dimse", o.dimse_peer,
+                                "A PACS as AET@host:port (Study Root C-FIND, then C-GET)");
+  web->excludes(dimse);
+  dimse->excludes(web);
+  cmd->add_flag("--move", o.move,
+                "With --dimse: C-MOVE to our own receiver instead of C-GET (the PACS must know "
+                "--aet at --move-bind:--move-port)")
+      ->needs(dimse);
+  cmd->add_option("--aet", o.calling_ae, "Our AE title (DIMSE)")->capture_default_str();
+  cmd->add_option("--move-port", o.move_port, "Port of the receiver C-MOVE sends to")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  cmd->add_option("--move-bind", o.move_bind, "Address of the receiver C-MOVE sends to")
+      ->capture_default_str();
   cmd->add_option("--study", o.studies, "Only this study (Study Instance UID); repeat");
   cmd->add_option("--since", o.since,
                   "Studies from this StudyDate (YYYY-MM-DD; default: where the last pull "

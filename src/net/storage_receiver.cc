@@ -2,10 +2,13 @@
 
 #include <arpa/inet.h>
 #include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcostrmf.h>
 #include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmnet/assoc.h>
+#include <dcmtk/dcmnet/dimse.h>
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/dcmnet/dul.h>
-#include <dcmtk/dcmnet/scpthrd.h>
+#include <dcmtk/ofstd/ofstd.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -27,10 +30,7 @@ namespace dicomlake::net {
 namespace {
 
 // Every transfer syntax a sender may propose, accepted as it is (no transcoding): the ones of
-// PS3.5 Table A-1 DCMTK 3.6.7 knows and the HTJ2K ones it does not (by UID). In order of
-// preference for a presentation context that proposes several: the encoded ones first, so that
-// a sender proposing a file's own syntax beside an uncompressed one sends the file as it is
-// (with the uncompressed ones first, DCMTK's dcmsend decompresses an RLE file to send it).
+// PS3.5 Table A-1 DCMTK 3.6.7 knows and the HTJ2K ones it does not (by UID).
 const char* const kTransferSyntaxes[] = {
     UID_DeflatedExplicitVRLittleEndianTransferSyntax,
     UID_JPEGProcess1TransferSyntax,
@@ -64,10 +64,57 @@ const char* const kTransferSyntaxes[] = {
     UID_LittleEndianImplicitTransferSyntax,
 };
 
-// The receiver the pool's workers serve (one per process).
-std::atomic<StorageReceiver::Impl*> g_receiver{nullptr};
+// DCMTK takes a connection accepted elsewhere through one process-wide variable
+// (dcmExternalSocketHandle), read while the association request is received: one at a time, in
+// the whole process.
+std::mutex g_handoff;
 
-class Worker;
+bool KnownTransferSyntax(const char* uid) {
+  for (const char* ts : kTransferSyntaxes)
+    if (std::strcmp(ts, uid) == 0) return true;
+  return false;
+}
+
+bool StorageSopClass(const char* uid) {
+  for (int i = 0; i < numberOfDcmAllStorageSOPClassUIDs; ++i)
+    if (std::strcmp(dcmAllStorageSOPClassUIDs[i], uid) == 0) return true;
+  return false;
+}
+
+std::string Trim(const char* s) {
+  std::string out(s);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  while (!out.empty() && out.front() == ' ') out.erase(0, 1);
+  return out;
+}
+
+// Accepts each proposed presentation context of Verification or a storage SOP class with the
+// first transfer syntax the sender proposes that is known (senders propose the one they hold an
+// instance in first: accepting it keeps the instance as it is); refuses the others.
+void NegotiateContexts(T_ASC_Parameters* params) {
+  const int n = ASC_countPresentationContexts(params);
+  for (int i = 0; i < n; ++i) {
+    T_ASC_PresentationContext pc;
+    if (ASC_getPresentationContext(params, i, &pc).bad()) continue;
+    const bool echo = std::strcmp(pc.abstractSyntax, UID_VerificationSOPClass) == 0;
+    if (!echo && !StorageSopClass(pc.abstractSyntax)) {
+      (void)ASC_refusePresentationContext(params, pc.presentationContextID,
+                                          ASC_P_ABSTRACTSYNTAXNOTSUPPORTED);
+      continue;
+    }
+    const char* chosen = nullptr;
+    for (int t = 0; t < pc.transferSyntaxCount && chosen == nullptr; ++t) {
+      if (KnownTransferSyntax(pc.proposedTransferSyntaxes[t]))
+        chosen = pc.proposedTransferSyntaxes[t];
+    }
+    if (chosen == nullptr) {
+      (void)ASC_refusePresentationContext(params, pc.presentationContextID,
+                                          ASC_P_TRANSFERSYNTAXESNOTSUPPORTED);
+    } else {
+      (void)ASC_acceptPresentationContext(params, pc.presentationContextID, chosen);
+    }
+  }
+}
 
 }  // namespace
 
@@ -75,13 +122,9 @@ struct StorageReceiver::Impl {
   ReceiverOptions options;
   AssociationCallback on_association;
   std::atomic<int> active{0};  // associations acknowledged and not yet ended
-  std::shared_ptr<DcmSharedSCPConfig> config;
   int listen_fd = -1;
   std::thread acceptor;
   std::atomic<bool> stopping{false};
-  // DCMTK takes a connection accepted elsewhere through one process-wide variable
-  // (dcmExternalSocketHandle), read while the association request is received: one at a time.
-  std::mutex handoff;
   std::mutex mu;  // guards connections
   std::condition_variable changed;
   int connections = 0;  // connection threads running
@@ -99,114 +142,118 @@ struct StorageReceiver::Impl {
 
   void AcceptLoop();
   void Serve(int fd);
+  void ServeAssociation(T_ASC_Association* assoc, AssociationRecord* record);
+  OFCondition Store(T_ASC_Association* assoc, T_ASC_PresentationContextID pres_id,
+                    T_DIMSE_C_StoreRQ& req, AssociationRecord* record);
 };
 
-namespace {
+// Receives one instance into a hidden temporary file (bit-preserving: the data set as it comes
+// off the wire, after a file meta group of ours), makes it durable and gives it its name; only
+// then answers success. A failure to write answers "out of resources" (A700) and keeps nothing.
+// A network failure ends the association (nothing to answer).
+OFCondition StorageReceiver::Impl::Store(T_ASC_Association* assoc,
+                                         T_ASC_PresentationContextID pres_id,
+                                         T_DIMSE_C_StoreRQ& req, AssociationRecord* record) {
+  const std::string folder = SpoolFolder(options.spool, record->calling_ae);
+  const std::string temp = SpoolTempPath(folder);
+  auto fail = [&](const std::string& reason) {
+    record->failed++;
+    record->failures.push_back(std::string(req.AffectedSOPInstanceUID) + ": " + reason);
+  };
+  auto respond = [&](DIC_US status) {
+    T_DIMSE_C_StoreRSP rsp;
+    std::memset(&rsp, 0, sizeof rsp);
+    rsp.MessageIDBeingRespondedTo = req.MessageID;
+    rsp.DimseStatus = status;
+    rsp.DataSetType = DIMSE_DATASET_NULL;
+    OFStandard::strlcpy(rsp.AffectedSOPClassUID, req.AffectedSOPClassUID,
+                        sizeof rsp.AffectedSOPClassUID);
+    OFStandard::strlcpy(rsp.AffectedSOPInstanceUID, req.AffectedSOPInstanceUID,
+                        sizeof rsp.AffectedSOPInstanceUID);
+    rsp.opts = O_STORE_AFFECTEDSOPCLASSUID | O_STORE_AFFECTEDSOPINSTANCEUID;
+    return DIMSE_sendStoreResponse(assoc, pres_id, &req, &rsp, nullptr);
+  };
+  Status made = fs::MakeDirs(folder);
+  DcmOutputFileStream* stream = nullptr;
+  OFCondition cond =
+      made.ok() ? DIMSE_createFilestream(temp.c_str(), &req, assoc, pres_id, OFTrue, &stream)
+                : makeOFCondition(0, 1, OF_error, made.message().c_str());
+  if (cond.bad()) {
+    // Nothing can be written: the data set is still on the wire; read and drop it.
+    delete stream;
+    (void)fs::RemoveFile(temp);
+    DIC_UL bytes = 0, pdvs = 0;
+    OFCondition ignored =
+        DIMSE_ignoreDataSet(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_seconds, &bytes, &pdvs);
+    if (ignored.bad()) return ignored;
+    fail(made.ok() ? std::string(cond.text()) : made.message());
+    return respond(STATUS_STORE_Refused_OutOfResources);
+  }
+  T_ASC_PresentationContextID data_pres_id = pres_id;
+  cond = DIMSE_receiveDataSetInFile(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_seconds,
+                                    &data_pres_id, stream, nullptr, nullptr);
+  delete stream;
+  if (cond.bad()) {
+    (void)fs::RemoveFile(temp);
+    fail(std::string("receiving: ") + cond.text());
+    return cond;
+  }
+  auto committed = CommitSpoolFile(temp, folder, req.AffectedSOPInstanceUID);
+  if (!committed.ok()) {
+    fail(committed.status().message());
+    return respond(STATUS_STORE_Refused_OutOfResources);
+  }
+  auto info = fs::Stat(*committed);
+  record->stored++;
+  record->bytes += info.ok() ? static_cast<int64_t>(info->size) : 0;
+  record->files.push_back(*committed);
+  return respond(STATUS_Success);
+}
 
-// One association at a time, on a pool thread.
-class Worker : public DcmThreadSCP {
- public:
-  Worker() = default;
-
- protected:
-  void notifyAssociationRequest(const T_ASC_Parameters& params,
-                                DcmSCPActionType& desired) override {
-    StorageReceiver::Impl* r = g_receiver.load();
-    record_ = AssociationRecord();
-    record_.started_us = NowMicros();
-    record_.calling_ae = Trim(params.DULparams.callingAPTitle);
-    record_.called_ae = Trim(params.DULparams.calledAPTitle);
-    std::string address = params.DULparams.callingPresentationAddress;
-    record_.peer_address = address.substr(0, address.rfind(':'));
-    if (r == nullptr || !r->Allowed(record_.calling_ae, record_.peer_address)) {
-      desired = DCMSCP_ACTION_REFUSE_ASSOCIATION;
-      record_.end = "refused: calling AE title " + record_.calling_ae + " from " +
-                    record_.peer_address + " is not allowed";
+// The DIMSE messages of one acknowledged association, to its release or abort: C-ECHO and
+// C-STORE answered; any other command aborts the association (nothing else is offered).
+void StorageReceiver::Impl::ServeAssociation(T_ASC_Association* assoc, AssociationRecord* record) {
+  for (;;) {
+    T_DIMSE_Message msg;
+    std::memset(&msg, 0, sizeof msg);
+    T_ASC_PresentationContextID pres_id = 0;
+    DcmDataset* status_detail = nullptr;
+    OFCondition cond = DIMSE_receiveCommand(assoc, DIMSE_NONBLOCKING, options.dimse_timeout_seconds,
+                                            &pres_id, &msg, &status_detail);
+    delete status_detail;
+    if (cond == DUL_PEERREQUESTEDRELEASE) {
+      (void)ASC_acknowledgeRelease(assoc);
+      record->end = "released";
+      return;
+    }
+    if (cond == DUL_PEERABORTEDASSOCIATION) {
+      record->end = "aborted by the sender";
+      return;
+    }
+    if (cond.bad()) {
+      record->end =
+          cond == DIMSE_NODATAAVAILABLE
+              ? "the sender was silent for " + std::to_string(options.dimse_timeout_seconds) + " s"
+              : std::string("network error: ") + cond.text();
+      (void)ASC_abortAssociation(assoc);
+      return;
+    }
+    if (msg.CommandField == DIMSE_C_ECHO_RQ) {
+      cond = DIMSE_sendEchoResponse(assoc, pres_id, &msg.msg.CEchoRQ, STATUS_Success, nullptr);
+    } else if (msg.CommandField == DIMSE_C_STORE_RQ) {
+      cond = Store(assoc, pres_id, msg.msg.CStoreRQ, record);
+    } else {
+      record->end = "aborted: an unsupported DIMSE command";
+      (void)ASC_abortAssociation(assoc);
+      return;
+    }
+    if (cond.bad()) {
+      record->end = std::string("network error: ") + cond.text();
+      (void)ASC_abortAssociation(assoc);
+      return;
     }
   }
-
-  void notifyAssociationAcknowledge() override {
-    if (StorageReceiver::Impl* r = g_receiver.load()) r->active++;
-    acknowledged_ = true;
-  }
-  void notifyReleaseRequest() override { record_.end = "released"; }
-  void notifyAbortRequest() override { record_.end = "aborted by the sender"; }
-  void notifyDIMSEError(const OFCondition& cond) override {
-    if (record_.end.empty()) record_.end = std::string("network error: ") + cond.text();
-  }
-
-  void notifyAssociationTermination() override {
-    StorageReceiver::Impl* r = g_receiver.load();
-    record_.ended_us = NowMicros();
-    if (record_.end.empty()) record_.end = "ended";
-    if (r != nullptr) {
-      if (acknowledged_) r->active--;
-      if (r->on_association) r->on_association(record_);
-    }
-    acknowledged_ = false;
-    record_ = AssociationRecord();
-  }
-
-  OFCondition handleIncomingCommand(T_DIMSE_Message* msg,
-                                    const DcmPresentationContextInfo& info) override {
-    if (msg->CommandField != DIMSE_C_STORE_RQ)
-      return DcmThreadSCP::handleIncomingCommand(msg, info);
-    return Store(msg->msg.CStoreRQ, info.presentationContextID);
-  }
-
- private:
-  static std::string Trim(const char* s) {
-    std::string out(s);
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    return out;
-  }
-
-  // Receives one instance into a hidden temporary file, makes it durable and gives it its name;
-  // only then answers success. A failure answers "out of resources" (A700) and keeps nothing.
-  OFCondition Store(T_DIMSE_C_StoreRQ& req, T_ASC_PresentationContextID pres_id) {
-    StorageReceiver::Impl* r = g_receiver.load();
-    const std::string folder = SpoolFolder(r->options.spool, record_.calling_ae);
-    const std::string temp = SpoolTempPath(folder);
-    Status made = fs::MakeDirs(folder);
-    OFCondition cond = made.ok() ? receiveSTORERequest(req, pres_id, temp.c_str())
-                                 : makeOFCondition(0, 1, OF_error, made.message().c_str());
-    if (!made.ok()) {
-      // Nothing received into a file: the data set is still on the wire; read and drop it.
-      DcmDataset* dropped = nullptr;
-      cond = receiveSTORERequest(req, pres_id, dropped);
-      delete dropped;
-      if (cond.bad()) return cond;
-      Fail(req, made.message());
-      return sendSTOREResponse(pres_id, req, STATUS_STORE_Refused_OutOfResources);
-    }
-    if (cond.bad()) {  // the association is broken: nothing to answer
-      (void)fs::RemoveFile(temp);
-      Fail(req, std::string("receiving: ") + cond.text());
-      return cond;
-    }
-    auto committed = CommitSpoolFile(temp, folder, req.AffectedSOPInstanceUID);
-    if (!committed.ok()) {
-      Fail(req, committed.status().message());
-      return sendSTOREResponse(pres_id, req, STATUS_STORE_Refused_OutOfResources);
-    }
-    const std::string& final_path = *committed;
-    auto info = fs::Stat(final_path);
-    record_.stored++;
-    record_.bytes += info.ok() ? static_cast<int64_t>(info->size) : 0;
-    record_.files.push_back(final_path);
-    return sendSTOREResponse(pres_id, req, STATUS_Success);
-  }
-
-  void Fail(const T_DIMSE_C_StoreRQ& req, const std::string& reason) {
-    record_.failed++;
-    record_.failures.push_back(std::string(req.AffectedSOPInstanceUID) + ": " + reason);
-  }
-
-  AssociationRecord record_;
-  bool acknowledged_ = false;
-};
-
-}  // namespace
+}
 
 // Waits for connections on the socket bound in Start, at most max_associations served at once
 // (the others wait in the kernel's backlog); looks for Stop() twice a second.
@@ -236,14 +283,14 @@ void StorageReceiver::Impl::AcceptLoop() {
   }
 }
 
-// One connection: DCMTK receives the association request on it and a worker serves the
-// association to its end.
+// One connection: DCMTK receives the association request on it; we negotiate, then serve the
+// association to its end and report it.
 void StorageReceiver::Impl::Serve(int fd) {
   T_ASC_Network* network = nullptr;
   T_ASC_Association* assoc = nullptr;
   OFCondition cond;
   {
-    std::lock_guard<std::mutex> lock(handoff);
+    std::lock_guard<std::mutex> lock(g_handoff);
     dcmExternalSocketHandle.set(fd);
     cond = ASC_initializeNetwork(NET_ACCEPTOR, 0, options.acse_timeout_seconds, &network);
     if (cond.good()) {
@@ -252,19 +299,51 @@ void StorageReceiver::Impl::Serve(int fd) {
     }
     dcmExternalSocketHandle.set(OFstatic_cast(DcmNativeSocketType, -1));
   }
-  if (cond.good() && assoc != nullptr) {
-    Worker worker;
-    worker.setSharedConfig(*config);
-    (void)worker.run(assoc);  // ends (and frees) the association
-  } else {
+  if (cond.bad() || assoc == nullptr) {  // not an association request: nothing to report
     if (assoc != nullptr) {
       ASC_dropAssociation(assoc);
       ASC_destroyAssociation(&assoc);
     } else {
       ::close(fd);
     }
+    if (network != nullptr) ASC_dropNetwork(&network);
+    return;
   }
-  if (network != nullptr) ASC_dropNetwork(&network);
+  AssociationRecord record;
+  record.started_us = NowMicros();
+  record.calling_ae = Trim(assoc->params->DULparams.callingAPTitle);
+  record.called_ae = Trim(assoc->params->DULparams.calledAPTitle);
+  const std::string address = assoc->params->DULparams.callingPresentationAddress;
+  record.peer_address = address.substr(0, address.rfind(':'));
+  if (!Allowed(record.calling_ae, record.peer_address)) {
+    T_ASC_RejectParameters rej = {ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                                  ASC_REASON_SU_CALLINGAETITLENOTRECOGNIZED};
+    (void)ASC_rejectAssociation(assoc, &rej);
+    record.end = "refused: calling AE title " + record.calling_ae + " from " + record.peer_address +
+                 " is not allowed";
+  } else {
+    NegotiateContexts(assoc->params);
+    (void)ASC_setAPTitles(assoc->params, nullptr, nullptr, options.ae_title.c_str());
+    if (ASC_countAcceptedPresentationContexts(assoc->params) == 0) {
+      T_ASC_RejectParameters rej = {ASC_RESULT_REJECTEDPERMANENT, ASC_SOURCE_SERVICEUSER,
+                                    ASC_REASON_SU_NOREASON};
+      (void)ASC_rejectAssociation(assoc, &rej);
+      record.end =
+          "refused: no presentation context proposed is a storage SOP class or "
+          "Verification in a known transfer syntax";
+    } else if (ASC_acknowledgeAssociation(assoc).bad()) {
+      record.end = "network error while acknowledging the association";
+    } else {
+      active++;
+      ServeAssociation(assoc, &record);
+      active--;
+    }
+  }
+  record.ended_us = NowMicros();
+  (void)ASC_dropSCPAssociation(assoc);
+  ASC_destroyAssociation(&assoc);
+  ASC_dropNetwork(&network);
+  if (on_association) on_association(record);
 }
 
 StorageReceiver::StorageReceiver() : impl_(std::make_unique<Impl>()) {}
@@ -273,21 +352,16 @@ StorageReceiver::~StorageReceiver() { Stop(); }
 
 Status StorageReceiver::Start(const ReceiverOptions& options, AssociationCallback on_association) {
   dicom::ConfigureDcmtk();
+  // Peers are named by address (what --allow takes), not by a reverse DNS lookup.
+  dcmDisableGethostbyaddr.set(OFTrue);
   if (options.spool.empty()) return InvalidArgument("the receiver needs a spool folder");
   DL_RETURN_IF_ERROR(fs::MakeDirs(options.spool));
-  StorageReceiver::Impl* expected = nullptr;
-  if (!g_receiver.compare_exchange_strong(expected, impl_.get())) {
-    return Conflict("a storage receiver already runs in this process");
-  }
   impl_->options = options;
   impl_->on_association = std::move(on_association);
 
   // The listening socket, bound to the address asked for; connections are handed to DCMTK.
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    g_receiver.store(nullptr);
-    return IoError(std::string("socket: ") + std::strerror(errno));
-  }
+  if (fd < 0) return IoError(std::string("socket: ") + std::strerror(errno));
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr{};
@@ -295,13 +369,11 @@ Status StorageReceiver::Start(const ReceiverOptions& options, AssociationCallbac
   addr.sin_port = htons(static_cast<uint16_t>(options.port));
   if (::inet_pton(AF_INET, options.bind_address.c_str(), &addr.sin_addr) != 1) {
     ::close(fd);
-    g_receiver.store(nullptr);
     return InvalidArgument("--bind: not an IPv4 address: " + options.bind_address);
   }
   if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 64) != 0) {
     std::string why = std::strerror(errno);
     ::close(fd);
-    g_receiver.store(nullptr);
     return IoError("cannot listen on " + options.bind_address + ":" + std::to_string(options.port) +
                    ": " + why);
   }
@@ -310,25 +382,6 @@ Status StorageReceiver::Start(const ReceiverOptions& options, AssociationCallbac
   port_ = ntohs(addr.sin_port);
   impl_->listen_fd = fd;
 
-  DcmSCPConfig config;
-  config.setAETitle(options.ae_title.c_str());
-  config.setPort(static_cast<Uint16>(port_));
-  config.setMaxReceivePDULength(options.max_pdu);
-  config.setACSETimeout(static_cast<Uint32>(options.acse_timeout_seconds));
-  config.setDIMSETimeout(static_cast<Uint32>(options.dimse_timeout_seconds));
-  config.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
-  config.setHostLookupEnabled(OFFalse);
-  config.setRespondWithCalledAETitle(OFFalse);
-  OFList<OFString> syntaxes;
-  for (const char* ts : kTransferSyntaxes) syntaxes.push_back(ts);
-  OFList<OFString> echo_syntaxes;
-  echo_syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
-  echo_syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
-  echo_syntaxes.push_back(UID_BigEndianExplicitTransferSyntax);
-  config.addPresentationContext(UID_VerificationSOPClass, echo_syntaxes);
-  for (int i = 0; i < numberOfDcmAllStorageSOPClassUIDs; ++i)
-    config.addPresentationContext(dcmAllStorageSOPClassUIDs[i], syntaxes);
-  impl_->config = std::make_shared<DcmSharedSCPConfig>(config);
   impl_->acceptor = std::thread([this] { impl_->AcceptLoop(); });
   return Status::Ok();
 }
@@ -345,7 +398,6 @@ void StorageReceiver::Stop() {
   impl_->changed.wait(lock, [this] { return impl_->connections == 0; });
   ::close(impl_->listen_fd);
   impl_->listen_fd = -1;
-  g_receiver.store(nullptr);
 }
 
 }  // namespace dicomlake::net

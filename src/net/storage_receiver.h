@@ -2,11 +2,11 @@
 // storage SOP class DCMTK knows, every transfer syntax a sender proposes accepted as it is, the
 // data set written exactly as received (bit-preserving: the receiver only writes its own file
 // meta group), durably (fsync, rename, fsync of the folder) before the success status goes back.
-// Several associations at once (a pool of worker threads); callers allowed by AE title and
-// host; bound to one address. The received files land in a spool folder the caller ingests.
-//
-// One receiver per process (DCMTK's pool creates its workers without arguments: they find the
-// receiver through a process-wide pointer).
+// Several associations at once (a thread each); callers allowed by AE title and host; bound to
+// one address. Each proposed presentation context of a storage SOP class is accepted with the
+// first transfer syntax the sender proposes (the one it holds the instance in, conventionally),
+// so nothing is converted on the way. The received files land in a spool folder (net/spool.h)
+// the caller ingests.
 #pragma once
 
 #include <atomic>

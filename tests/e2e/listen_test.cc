@@ -241,6 +241,51 @@ TEST_F(ListenTest, TheSendersFirstTransferSyntaxIsKept) {
             (std::vector<std::string>{"1.2.840.10008.1.2|", "1.2.840.10008.1.2.2|"}));
 }
 
+// A second, independent network stack: npm dcmjs-dimse (tests/network/dcmjs_send.js) sends the
+// files (a deflated one left out: dcmjs-dimse 0.3.3 sends deflated data sets that do not inflate)
+// and implicit VR and big endian ones; what bronze holds equals the disk ingest of the same files
+// in everything read from the data sets (it transcodes explicit VR files to the implicit VR it
+// proposes first).
+TEST_F(ListenTest, ASecondNetworkStackDcmjsDimseIsReceived) {
+  const std::string modules = testing::SourceDir() + "/.deps/node/node_modules";
+  if (!fs::Exists(modules + "/dcmjs-dimse")) GTEST_SKIP() << "dcmjs-dimse is not installed";
+  std::string files;
+  for (const char* f : kFiles) {
+    if (std::string(f) != "image_dfl.dcm") files += " " + kData + f;
+  }
+  files += " " + kData + "MR_small_implicit.dcm " + kData + "MR_small_bigendian.dcm";
+  std::string out;
+  LakeFixture disk(dir_.Sub("disk"));
+  ASSERT_EQ(disk.Cli("-q init " + disk.lake_.root()), 0);
+  const std::string drop = disk.lake_.FilesPath("bronze") + "/Ingest/Imaging/DICOM/pacs1";
+  ASSERT_EQ(testing::RunCommand("mkdir -p " + drop + " && i=0; for f in" + files + "; do cp $f " +
+                                    drop + "/$i.dcm; i=$((i+1)); done",
+                                &out),
+            0);
+  ASSERT_EQ(disk.Cli("-q ingest " + disk.lake_.root()), 0);
+
+  LakeFixture net(dir_.Sub("net"));
+  ASSERT_EQ(net.Cli("-q init " + net.lake_.root()), 0);
+  Listener listener(net.lake_.root(), dir_.path());
+  ASSERT_GT(listener.port(), 0) << listener.Log();
+  ASSERT_EQ(testing::RunCommand("NODE_PATH=" + modules + " node " + testing::SourceDir() +
+                                    "/tests/network/dcmjs_send.js 127.0.0.1 " +
+                                    std::to_string(listener.port()) + " LAKE JSSEND" + files +
+                                    " 2>&1 | grep -v 'Unknown name\\|Invalid vr' | tail -5",
+                                &out),
+            0);
+  EXPECT_NE(out.find("sent 9 file(s)"), std::string::npos) << out;
+  ASSERT_TRUE(WaitFor(listener, "batch: ")) << listener.Log();
+  EXPECT_EQ(listener.Stop(), 0) << listener.Log();
+  const std::string key =
+      "SELECT DISTINCT sopInstanceUid, studyInstanceUid, seriesInstanceUid, modality, patientId, "
+      "patientName, studyDate, instanceNumber, sopClassUid FROM bronze.ImagingDicom ORDER BY ALL";
+  EXPECT_EQ(net.Rows(key), disk.Rows(key));
+  EXPECT_EQ(net.Count("SELECT count(*) FROM admin.BusinessEvents WHERE severity = 'Error' AND "
+                      "message LIKE 'not readable%'"),
+            0);
+}
+
 // kill -9 of `listen` in the middle of a transfer: the sender's association breaks; it sends
 // everything again to a new `listen`; every instance is in bronze exactly once, and nothing
 // half-received is ingested.

@@ -4,7 +4,9 @@
 
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <filesystem>
 
 #include "common/fs.h"
 #include "common/time_util.h"
@@ -65,6 +67,25 @@ Result<std::string> CommitSpoolFile(const std::string& temp, const std::string& 
     return st;
   }
   return final_path;
+}
+
+int RemoveStaleParts(const std::string& spool, int64_t max_age_seconds) {
+  namespace stdfs = std::filesystem;
+  std::error_code ec;
+  if (!stdfs::is_directory(spool, ec)) return 0;
+  const auto now = stdfs::file_time_type::clock::now();
+  int removed = 0;
+  for (auto it = stdfs::recursive_directory_iterator(
+           spool, stdfs::directory_options::skip_permission_denied, ec);
+       !ec && it != stdfs::recursive_directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() < 6 || name[0] != '.' || name.substr(name.size() - 5) != ".part") continue;
+    if (!it->is_regular_file(ec)) continue;
+    const auto written = stdfs::last_write_time(it->path(), ec);
+    if (ec || now - written < std::chrono::seconds(max_age_seconds)) continue;
+    if (stdfs::remove(it->path(), ec)) removed++;
+  }
+  return removed;
 }
 
 }  // namespace dicomlake::net

@@ -7,6 +7,7 @@
 // file the ingest does not read.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/status.h"
@@ -27,5 +28,11 @@ std::string SpoolTempPath(const std::string& folder);
 // the final path. On failure `temp` is removed and nothing is kept.
 Result<std::string> CommitSpoolFile(const std::string& temp, const std::string& folder,
                                     const std::string& sop_instance_uid);
+
+// Removes the temporary files (".<uuid>.part") under `spool` last written more than
+// `max_age_seconds` ago: left by a receiver that was killed while receiving (a live one writes
+// its file at least once per DIMSE timeout). Returns how many were removed; errors are ignored
+// (a file that cannot be removed now is tried again next time).
+int RemoveStaleParts(const std::string& spool, int64_t max_age_seconds);
 
 }  // namespace dicomlake::net

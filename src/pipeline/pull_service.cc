@@ -168,6 +168,8 @@ Result<PullSummary> RunPull(const lake::Lake& lake, lake::Engine& engine,
   };
   const std::string drop =
       fs::Join(lake.FilesPath("bronze"), "Ingest/Imaging/DICOM/" + options.namespace_name);
+  // Temporary files a killed pull or receiver left (none is written for an hour by a live one).
+  (void)net::RemoveStaleParts(drop, 3600);
   Source source;
   net::StorageReceiver receiver;  // C-MOVE's destination
   std::atomic<int64_t> moved_bytes{0};

@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/time_util.h"
 #include "config/config.h"
+#include "net/spool.h"
 #include "pipeline/pipeline.h"
 #include "pipeline/stage_runner.h"
 
@@ -18,6 +19,10 @@ namespace dicomlake::pipeline {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A temporary file not written for this long belongs to no live receiver (they write at least
+// once per DIMSE timeout).
+constexpr int64_t kStalePartSeconds = 3600;
 
 // The associations that ended, handed from the receiver's threads to the service's.
 class Inbox {
@@ -110,6 +115,8 @@ Result<ListenSummary> RunListen(const lake::Lake& lake, lake::Engine& engine,
   auto say = [&options](const std::string& line) {
     if (options.say) options.say(line);
   };
+  const int stale = net::RemoveStaleParts(options.receiver.spool, kStalePartSeconds);
+  if (stale > 0) say(fmt::format("removed {} partial file(s) a stopped receiver left", stale));
   Inbox inbox;
   net::StorageReceiver receiver;
   DL_RETURN_IF_ERROR(receiver.Start(options.receiver,

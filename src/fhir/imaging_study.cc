@@ -8,6 +8,7 @@
 #include <set>
 #include <utility>
 
+#include "common/percent_encoding.h"
 #include "common/sha256.h"
 #include "common/time_util.h"
 #include "dicom/body_part.h"
@@ -211,21 +212,6 @@ std::string MakeDateTime(const json& ds, const DateTimeParts& parts, const Mappi
   }
   *used_default_zone = true;
   return prefix + options.default_timezone;
-}
-
-std::string PercentEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 struct Instance {

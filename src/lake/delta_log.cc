@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "common/percent_encoding.h"
 #include "common/time_util.h"
 #include "common/uuid.h"
 #include "lake/engine.h"
@@ -302,20 +303,7 @@ Result<Commit> ParseCommit(const std::string& text, const std::string& where) {
   return commit;
 }
 
-std::string EncodePath(const std::string& path) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '=') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
+std::string EncodePath(const std::string& path) { return PercentEncode(path, "/="); }
 
 std::string DecodePath(const std::string& path) {
   std::string out;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "common/percent_encoding.h"
 #include "net/multipart.h"
 
 namespace dicomlake::net {
@@ -42,10 +43,10 @@ std::string TrimSlash(std::string url) {
 Result<std::vector<RemoteStudy>> QueryStudies(const std::string& base_url, const StudyQuery& query,
                                               const HttpAuth& auth) {
   std::string filters = "includefield=00201208&includefield=00080020";
-  if (!query.study_date.empty()) filters += "&StudyDate=" + UrlEncode(query.study_date);
-  if (!query.modality.empty()) filters += "&ModalitiesInStudy=" + UrlEncode(query.modality);
+  if (!query.study_date.empty()) filters += "&StudyDate=" + PercentEncode(query.study_date);
+  if (!query.modality.empty()) filters += "&ModalitiesInStudy=" + PercentEncode(query.modality);
   if (!query.study_instance_uid.empty())
-    filters += "&StudyInstanceUID=" + UrlEncode(query.study_instance_uid);
+    filters += "&StudyInstanceUID=" + PercentEncode(query.study_instance_uid);
   HttpRequestOptions options;
   options.headers = {"Accept: application/dicom+json, application/json"};
   std::vector<RemoteStudy> out;
@@ -58,12 +59,12 @@ Result<std::vector<RemoteStudy>> QueryStudies(const std::string& base_url, const
     const auto& [response, body] = answer;
     if (response.status == 204) break;  // no (more) matches (PS3.18 §10.6.3)
     if (response.status != 200) {
-      return IoError("QIDO-RS " + TrimSlash(base_url) + "/studies answered HTTP " +
+      return IoError("QIDO-RS " + UrlForMessages(TrimSlash(base_url)) + "/studies answered HTTP " +
                      std::to_string(response.status) + AuthHint(response.status));
     }
     Json page = Json::parse(body, nullptr, false);
     if (!page.is_array()) {
-      return InvalidArgument("QIDO-RS " + TrimSlash(base_url) +
+      return InvalidArgument("QIDO-RS " + UrlForMessages(TrimSlash(base_url)) +
                              "/studies: the answer is not a DICOM JSON array");
     }
     int added = 0;
@@ -86,7 +87,7 @@ Result<std::vector<RemoteStudy>> QueryStudies(const std::string& base_url, const
 
 Result<RetrievedStudy> RetrieveStudy(const std::string& base_url, const std::string& study,
                                      const HttpAuth& auth, const std::string& folder) {
-  const std::string url = TrimSlash(base_url) + "/studies/" + UrlEncode(study);
+  const std::string url = TrimSlash(base_url) + "/studies/" + PercentEncode(study);
   RetrievedStudy out;
   // As stored first (PS3.18 §8.7.3.5.2: transfer-syntax=* asks for no transcoding); a server
   // that does not take "*" (406) is asked again without it.
@@ -104,8 +105,8 @@ Result<RetrievedStudy> RetrieveStudy(const std::string& base_url, const std::str
       const std::string type = r.Header("content-type");
       auto media = ParseMediaType(type);
       if (!media.ok() || media->type != "multipart/related" || media->Param("boundary").empty())
-        return InvalidArgument("WADO-RS " + url + ": the answer is not multipart/related but '" +
-                               type + "'");
+        return InvalidArgument("WADO-RS " + UrlForMessages(url) +
+                               ": the answer is not multipart/related but '" + type + "'");
       reader = std::make_unique<MultipartReader>(media->Param("boundary"), sink.Callbacks());
       return Status::Ok();
     };
@@ -120,11 +121,12 @@ Result<RetrievedStudy> RetrieveStudy(const std::string& base_url, const std::str
       continue;
     }
     if (st.ok() && response->status != 200) {
-      st = IoError("WADO-RS " + url + " answered HTTP " + std::to_string(response->status) +
-                   AuthHint(response->status) +
+      st = IoError("WADO-RS " + UrlForMessages(url) + " answered HTTP " +
+                   std::to_string(response->status) + AuthHint(response->status) +
                    (error_body.empty() ? "" : ": " + error_body.substr(0, 300)));
     }
-    if (st.ok() && !reader) st = InvalidArgument("WADO-RS " + url + ": an empty answer");
+    if (st.ok() && !reader)
+      st = InvalidArgument("WADO-RS " + UrlForMessages(url) + ": an empty answer");
     if (st.ok()) st = reader->Finish();
     if (!st.ok()) {
       sink.Abort();

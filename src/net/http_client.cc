@@ -58,8 +58,9 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
-// The URL without a query string or user information, for messages.
-std::string ForMessage(const std::string& url) {
+}  // namespace
+
+std::string UrlForMessages(const std::string& url) {
   std::string out = url.substr(0, url.find('?'));
   const size_t scheme = out.find("://");
   const size_t at = out.find('@');
@@ -67,8 +68,6 @@ std::string ForMessage(const std::string& url) {
     out = out.substr(0, scheme + 3) + out.substr(at + 1);
   return out;
 }
-
-}  // namespace
 
 std::string HttpResponse::Header(const std::string& lower_name) const {
   for (const auto& [name, value] : headers)
@@ -122,7 +121,7 @@ Result<HttpResponse> HttpGet(const std::string& url, const HttpAuth& auth,
   curl_slist_free_all(headers);
   curl_easy_cleanup(curl);
   if (!transfer.failure.ok()) return transfer.failure;
-  if (rc != CURLE_OK) return IoError("GET " + ForMessage(url) + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) return IoError("GET " + UrlForMessages(url) + ": " + curl_easy_strerror(rc));
   return response;
 }
 
@@ -133,28 +132,13 @@ Result<std::pair<HttpResponse, std::string>> HttpGetText(const std::string& url,
   std::string body;
   auto response = HttpGet(url, auth, options, [&](std::string_view piece) {
     if (body.size() + piece.size() > max_bytes)
-      return InvalidArgument("GET " + ForMessage(url) + ": the answer is larger than " +
+      return InvalidArgument("GET " + UrlForMessages(url) + ": the answer is larger than " +
                              std::to_string(max_bytes >> 20) + " MiB");
     body.append(piece);
     return Status::Ok();
   });
   if (!response.ok()) return response.status();
   return std::make_pair(std::move(*response), std::move(body));
-}
-
-std::string UrlEncode(std::string_view text) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace dicomlake::net

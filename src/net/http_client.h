@@ -43,13 +43,13 @@ Result<HttpResponse> HttpGet(const std::string& url, const HttpAuth& auth,
                              const HttpRequestOptions& options,
                              const std::function<Status(std::string_view)>& on_body);
 
+// `url` as messages may show it: without user information (credentials) and without a query.
+std::string UrlForMessages(const std::string& url);
+
 // GET into a string, for small answers (QIDO-RS); bodies past `max_bytes` are an error.
 Result<std::pair<HttpResponse, std::string>> HttpGetText(const std::string& url,
                                                          const HttpAuth& auth,
                                                          const HttpRequestOptions& options,
                                                          size_t max_bytes = size_t{256} << 20);
-
-// `text` escaped for a URL query value (RFC 3986 unreserved characters kept).
-std::string UrlEncode(std::string_view text);
 
 }  // namespace dicomlake::net

@@ -27,11 +27,7 @@ const StageSpec kPullSpec{"pull", kPullActivity, "bronze"};
 // The server as messages and the watermark name it: scheme, host, port and path, without user
 // information or query.
 std::string SourceName(const std::string& url) {
-  std::string out = url.substr(0, url.find('?'));
-  const size_t scheme = out.find("://");
-  const size_t at = out.find('@');
-  if (scheme != std::string::npos && at != std::string::npos && at > scheme)
-    out = out.substr(0, scheme + 3) + out.substr(at + 1);
+  std::string out = net::UrlForMessages(url);
   while (!out.empty() && out.back() == '/') out.pop_back();
   return out;
 }

@@ -100,6 +100,20 @@ std::string Files() {
   return out;
 }
 
+// Initialises `lake` and ingests `files` (paths, each after a space) from its drop zone
+// (namespace pacs1): the reference a network copy is compared with.
+void IngestFromDisk(LakeFixture& lake, const std::string& files) {
+  std::string out;
+  ASSERT_EQ(lake.Cli("-q init " + lake.lake_.root()), 0);
+  const std::string drop = lake.lake_.FilesPath("bronze") + "/Ingest/Imaging/DICOM/pacs1";
+  ASSERT_EQ(testing::RunCommand("mkdir -p " + drop + " && i=0; for f in" + files + "; do cp $f " +
+                                    drop + "/$i.dcm; i=$((i+1)); done",
+                                &out),
+            0)
+      << out;
+  ASSERT_EQ(lake.Cli("-q ingest " + lake.lake_.root()), 0);
+}
+
 // Waits until the log says `text` (a batch was ingested, ...).
 bool WaitFor(const Listener& l, const std::string& text, int seconds = 30) {
   for (int i = 0; i < seconds * 10; ++i) {
@@ -122,11 +136,7 @@ TEST_F(ListenTest, InstancesReceivedEqualTheSameFilesFromDisk) {
   std::string out;
   // The reference: the files ingested from disk.
   LakeFixture disk(dir_.Sub("disk"));
-  ASSERT_EQ(disk.Cli("-q init " + disk.lake_.root()), 0);
-  const std::string drop = disk.lake_.FilesPath("bronze") + "/Ingest/Imaging/DICOM/pacs1";
-  ASSERT_EQ(testing::RunCommand("mkdir -p " + drop + " && cp" + Files() + " " + drop, &out), 0)
-      << out;
-  ASSERT_EQ(disk.Cli("-q ingest " + disk.lake_.root()), 0);
+  IngestFromDisk(disk, Files());
 
   LakeFixture net(dir_.Sub("net"));
   ASSERT_EQ(net.Cli("-q init " + net.lake_.root()), 0);
@@ -359,11 +369,7 @@ TEST_F(ListenTest, KilledInTheMiddleOfATransferTheRetryStoresEveryInstanceOnce) 
 TEST_F(ListenTest, StowRsFromCurlEqualsTheSameFilesFromDisk) {
   std::string out;
   LakeFixture disk(dir_.Sub("disk"));
-  ASSERT_EQ(disk.Cli("-q init " + disk.lake_.root()), 0);
-  const std::string drop = disk.lake_.FilesPath("bronze") + "/Ingest/Imaging/DICOM/pacs1";
-  ASSERT_EQ(testing::RunCommand("mkdir -p " + drop + " && cp" + Files() + " " + drop, &out), 0)
-      << out;
-  ASSERT_EQ(disk.Cli("-q ingest " + disk.lake_.root()), 0);
+  IngestFromDisk(disk, Files());
 
   LakeFixture net(dir_.Sub("net"));
   ASSERT_EQ(net.Cli("-q init " + net.lake_.root()), 0);

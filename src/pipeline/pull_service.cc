@@ -269,7 +269,8 @@ Result<PullSummary> RunPull(const lake::Lake& lake, lake::Engine& engine,
                 summary.studies_failed++;
                 run.AddEvent({kPullActivity, "study", "Error", "", summary.source, folder,
                               study.study_instance_uid, "ImagingDicom",
-                              "cannot retrieve the study: " + got.status().message(), d.dump()});
+                              "cannot retrieve the study: " + got.status().message(),
+                              d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
                 say("failed: " + study.study_instance_uid + ": " + got.status().message());
                 waiting++;  // what arrived before the fault is ingested
                 continue;

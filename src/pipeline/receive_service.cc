@@ -84,7 +84,8 @@ Status RecordAssociations(const lake::Lake& lake, lake::Engine& engine,
                  e.target_table_name = "ImagingDicom";
                  e.message = fmt::format("{}: {} stored, {} failed; {}", Describe(r), r.stored,
                                          r.failed, r.end);
-                 e.custom_dimensions = d.dump();
+                 e.custom_dimensions =
+                     d.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
                  run.AddEvent(std::move(e));
                  stored += r.stored;
                  failed += r.failed;

@@ -144,4 +144,9 @@ std::optional<int64_t> ParseTimestampIso(const std::string& t) {
   return seconds * 1000000 + micros;
 }
 
+std::string FormatDateCompact(int64_t micros) {
+  const std::string iso = FormatTimestampIso(micros, 0);  // YYYY-MM-DDTHH:MM:SSZ
+  return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2);
+}
+
 }  // namespace dicomlake

@@ -19,6 +19,8 @@ void CivilFromDays(int64_t days, int64_t* year, unsigned* month, unsigned* day);
 std::string FormatDate(int64_t days);
 // "YYYY-MM-DDTHH:MM:SS.ffffffZ" (fraction_digits 6) or ".fffZ" (3) or none (0).
 std::string FormatTimestampIso(int64_t micros, int fraction_digits = 6);
+// The UTC day of `micros` as "YYYYMMDD" (a DICOM DA value; folder names by day).
+std::string FormatDateCompact(int64_t micros);
 // "YYYY-MM-DD HH:MM:SS[.ffffff]" without zone, trailing zero fraction dropped (for display).
 std::string FormatTimestampDisplay(int64_t micros);
 

@@ -131,12 +131,26 @@ class Client : public DcmSCU {
   std::string folder_;
 };
 
-Status Connect(Client& client, const DimsePeer& peer) {
+// Proposes `sop_class` (a Study Root query/retrieve model) in the uncompressed syntaxes.
+void AddQueryRetrieveContext(Client& client, const char* sop_class) {
+  client.addPresentationContext(sop_class, Syntaxes({UID_LittleEndianExplicitTransferSyntax,
+                                                     UID_LittleEndianImplicitTransferSyntax}));
+}
+
+// Opens the association with the contexts added so far; the presentation context the peer
+// accepted for `sop_class`, or kUnsupported (`service` names it) with the association released.
+Result<T_ASC_PresentationContextID> Associate(Client& client, const DimsePeer& peer,
+                                              const char* sop_class, const char* service) {
   OFCondition cond = client.initNetwork();
   if (cond.good()) cond = client.negotiateAssociation();
   if (cond.bad())
     return IoError("cannot open an association with " + Describe(peer) + ": " + cond.text());
-  return Status::Ok();
+  const T_ASC_PresentationContextID pc = client.findPresentationContextID(sop_class, "");
+  if (pc == 0) {
+    client.releaseAssociation();
+    return Unsupported(Describe(peer) + " does not take Study Root " + service);
+  }
+  return pc;
 }
 
 std::string Text(DcmItem* item, const DcmTagKey& tag) {
@@ -195,16 +209,10 @@ Result<DimsePeer> ParseDimsePeer(const std::string& text) {
 
 Result<std::vector<RemoteStudy>> FindStudies(const DimsePeer& peer, const StudyQuery& query) {
   Client client(peer, "");
-  const OFList<OFString> ts =
-      Syntaxes({UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax});
-  client.addPresentationContext(UID_FINDStudyRootQueryRetrieveInformationModel, ts);
-  DL_RETURN_IF_ERROR(Connect(client, peer));
-  const T_ASC_PresentationContextID pc =
-      client.findPresentationContextID(UID_FINDStudyRootQueryRetrieveInformationModel, "");
-  if (pc == 0) {
-    client.releaseAssociation();
-    return Unsupported(Describe(peer) + " does not take Study Root C-FIND");
-  }
+  AddQueryRetrieveContext(client, UID_FINDStudyRootQueryRetrieveInformationModel);
+  DL_ASSIGN_OR_RETURN(
+      const T_ASC_PresentationContextID pc,
+      Associate(client, peer, UID_FINDStudyRootQueryRetrieveInformationModel, "C-FIND"));
   DcmDataset keys;
   keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "STUDY");
   keys.putAndInsertOFStringArray(DCM_StudyInstanceUID, query.study_instance_uid.c_str());
@@ -253,9 +261,7 @@ Result<std::vector<RemoteStudy>> FindStudies(const DimsePeer& peer, const StudyQ
 Result<DimseRetrieval> GetStudy(const DimsePeer& peer, const RemoteStudy& study,
                                 const std::string& folder) {
   Client client(peer, folder);
-  client.addPresentationContext(
-      UID_GETStudyRootQueryRetrieveInformationModel,
-      Syntaxes({UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax}));
+  AddQueryRetrieveContext(client, UID_GETStudyRootQueryRetrieveInformationModel);
   std::vector<std::string> classes = study.sop_classes;
   if (classes.empty())
     classes.assign(std::begin(kCommonStorageClasses), std::end(kCommonStorageClasses));
@@ -269,13 +275,9 @@ Result<DimseRetrieval> GetStudy(const DimsePeer& peer, const RemoteStudy& study,
                                     ASC_SC_ROLE_SCP);
     }
   }
-  DL_RETURN_IF_ERROR(Connect(client, peer));
-  const T_ASC_PresentationContextID pc =
-      client.findPresentationContextID(UID_GETStudyRootQueryRetrieveInformationModel, "");
-  if (pc == 0) {
-    client.releaseAssociation();
-    return Unsupported(Describe(peer) + " does not take Study Root C-GET");
-  }
+  DL_ASSIGN_OR_RETURN(
+      const T_ASC_PresentationContextID pc,
+      Associate(client, peer, UID_GETStudyRootQueryRetrieveInformationModel, "C-GET"));
   DcmDataset keys;
   keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "STUDY");
   keys.putAndInsertOFStringArray(DCM_StudyInstanceUID, study.study_instance_uid.c_str());
@@ -294,16 +296,10 @@ Result<DimseRetrieval> GetStudy(const DimsePeer& peer, const RemoteStudy& study,
 Result<DimseRetrieval> MoveStudy(const DimsePeer& peer, const std::string& study_instance_uid,
                                  const std::string& destination_ae) {
   Client client(peer, "");
-  client.addPresentationContext(
-      UID_MOVEStudyRootQueryRetrieveInformationModel,
-      Syntaxes({UID_LittleEndianExplicitTransferSyntax, UID_LittleEndianImplicitTransferSyntax}));
-  DL_RETURN_IF_ERROR(Connect(client, peer));
-  const T_ASC_PresentationContextID pc =
-      client.findPresentationContextID(UID_MOVEStudyRootQueryRetrieveInformationModel, "");
-  if (pc == 0) {
-    client.releaseAssociation();
-    return Unsupported(Describe(peer) + " does not take Study Root C-MOVE");
-  }
+  AddQueryRetrieveContext(client, UID_MOVEStudyRootQueryRetrieveInformationModel);
+  DL_ASSIGN_OR_RETURN(
+      const T_ASC_PresentationContextID pc,
+      Associate(client, peer, UID_MOVEStudyRootQueryRetrieveInformationModel, "C-MOVE"));
   DcmDataset keys;
   keys.putAndInsertOFStringArray(DCM_QueryRetrieveLevel, "STUDY");
   keys.putAndInsertOFStringArray(DCM_StudyInstanceUID, study_instance_uid.c_str());

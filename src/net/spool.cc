@@ -13,14 +13,7 @@
 #include "common/uuid.h"
 
 namespace dicomlake::net {
-namespace {
-
-std::string Today() {
-  std::string iso = FormatTimestampIso(NowMicros(), 0);  // YYYY-MM-DDTHH:MM:SSZ
-  return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 std::string PathComponent(std::string s) {
   while (!s.empty() && s.back() == ' ') s.pop_back();
@@ -33,7 +26,7 @@ std::string PathComponent(std::string s) {
 }
 
 std::string SpoolFolder(const std::string& spool, const std::string& source) {
-  return fs::Join(fs::Join(spool, PathComponent(source)), Today());
+  return fs::Join(fs::Join(spool, PathComponent(source)), FormatDateCompact(NowMicros()));
 }
 
 std::string SpoolTempPath(const std::string& folder) {

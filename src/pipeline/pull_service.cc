@@ -109,11 +109,6 @@ Source DimseSource(const PullOptions& o, const net::DimsePeer& peer, const std::
   return s;
 }
 
-std::string Today() {
-  const std::string iso = FormatTimestampIso(NowMicros(), 0);
-  return iso.substr(0, 4) + iso.substr(5, 2) + iso.substr(8, 2);
-}
-
 bool TableExists(lake::Engine& engine, const char* schema, const char* table) {
   auto r = engine.Query(
       fmt::format("SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}' AND "
@@ -197,7 +192,8 @@ Result<PullSummary> RunPull(const lake::Lake& lake, lake::Engine& engine,
     DL_ASSIGN_OR_RETURN(options.since, Watermark(engine, summary.source, options.namespace_name));
     if (!options.since.empty()) say("from the watermark of the last pull: " + options.since);
   }
-  if (options.until.empty() && options.studies.empty()) options.until = Today();
+  if (options.until.empty() && options.studies.empty())
+    options.until = FormatDateCompact(NowMicros());
   summary.since = options.since;
   summary.until = options.until;
 

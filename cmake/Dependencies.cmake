@@ -16,6 +16,7 @@ find_package(ZLIB REQUIRED)                # zlib1g-dev (deflated data sets, has
 find_package(CURL REQUIRED)                # libcurl4-openssl-dev (pull from DICOMweb)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)  # libcpp-httplib-dev (STOW-RS, DICOMweb)
 find_package(PNG REQUIRED)                 # libpng-dev (PNG previews)
+find_package(JPEG REQUIRED)                # libjpeg62-turbo-dev (rendered images of serve)
 
 # DuckDB: not packaged by Debian 12. scripts/setup fetches 1.4.4 from the npm registry into
 # .deps/duckdb; -DDUCKDB_DIR=<prefix> (with lib/ and include/) or a system libduckdb also work.

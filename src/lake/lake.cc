@@ -173,4 +173,26 @@ Status Lake::RegisterViews(Engine& engine, std::vector<std::string>* warnings,
   return Status::Ok();
 }
 
+Result<QueryResult> TableSummary(const Lake& lake, Engine& engine) {
+  DL_ASSIGN_OR_RETURN(auto tables, lake.DiscoverTables());
+  QueryResult out;
+  out.column_names = {"lakehouse", "table", "version", "files", "rows", "bytes"};
+  for (const auto& t : tables) {
+    DeltaTable table = lake.OpenTable(t);
+    DL_ASSIGN_OR_RETURN(Snapshot snapshot, table.Load(engine));
+    int64_t rows = snapshot.NumRecords();
+    if (rows < 0) {  // files without stats (written by another tool): count them
+      auto scan = table.ScanSql(snapshot);
+      auto count = scan.ok() ? engine.Query("SELECT count(*) FROM (" + *scan + ")")
+                             : Result<QueryResult>(scan.status());
+      rows = count.ok() ? count->rows[0][0].i : -1;
+    }
+    out.rows.push_back(
+        {Value::String(t.lakehouse), Value::String(t.name), Value::Int(snapshot.version),
+         Value::Int(static_cast<int64_t>(snapshot.files.size())),
+         rows >= 0 ? Value::Int(rows) : Value::Null(), Value::Int(snapshot.SizeBytes())});
+  }
+  return out;
+}
+
 }  // namespace dicomlake::lake

@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "lake/delta_table.h"
+#include "lake/engine.h"
 
 namespace dicomlake::lake {
 
@@ -109,5 +110,9 @@ class Lake {
   std::string root_;
   TableOptions table_options_;
 };
+
+// Every table of `lake` with its version, files, rows and bytes (what `dicomlake tables` prints
+// and the dashboard shows): rows from the files' statistics, counted when a file lacks them.
+Result<QueryResult> TableSummary(const Lake& lake, Engine& engine);
 
 }  // namespace dicomlake::lake

@@ -121,26 +121,4 @@ void ProgressBar::Finish() {
   if (shown_) std::fprintf(stderr, "\n");
 }
 
-Result<lake::QueryResult> TableSummary(const lake::Lake& lake, lake::Engine& engine) {
-  DL_ASSIGN_OR_RETURN(auto tables, lake.DiscoverTables());
-  lake::QueryResult out;
-  out.column_names = {"lakehouse", "table", "version", "files", "rows", "bytes"};
-  for (const auto& t : tables) {
-    lake::DeltaTable table = lake.OpenTable(t);
-    DL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, table.Load(engine));
-    int64_t rows = snapshot.NumRecords();
-    if (rows < 0) {  // files without stats (written by another tool): count them
-      auto scan = table.ScanSql(snapshot);
-      auto count = scan.ok() ? engine.Query("SELECT count(*) FROM (" + *scan + ")")
-                             : Result<lake::QueryResult>(scan.status());
-      rows = count.ok() ? count->rows[0][0].i : -1;
-    }
-    out.rows.push_back({lake::Value::String(t.lakehouse), lake::Value::String(t.name),
-                        lake::Value::Int(snapshot.version),
-                        lake::Value::Int(static_cast<int64_t>(snapshot.files.size())),
-                        rows >= 0 ? lake::Value::Int(rows) : lake::Value::Null(),
-                        lake::Value::Int(snapshot.SizeBytes())});
-  }
-  return out;
-}
 }  // namespace dicomlake::cli

@@ -71,6 +71,8 @@ void RegisterDelete(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterPatch(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterListen(CLI::App& app, GlobalOptions& global, int* exit_code);
 void RegisterPull(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterServe(CLI::App& app, GlobalOptions& global, int* exit_code);
+void RegisterReport(CLI::App& app, GlobalOptions& global, int* exit_code);
 
 // Prints "dicomlake: <message>" to stderr and returns ExitCodeFor(status).
 int Fail(const Status& status);
@@ -150,8 +152,5 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_{};
   bool shown_ = false;
 };
-
-// The lake's tables with version, files, rows and bytes (what `dicomlake tables` prints).
-Result<lake::QueryResult> TableSummary(const lake::Lake& lake, lake::Engine& engine);
 
 }  // namespace dicomlake::cli

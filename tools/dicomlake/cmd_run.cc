@@ -21,7 +21,7 @@ void PrintSummary(const pipeline::PipelineSummary& summary, Session& session) {
     total += summary.Seconds(stage);
   }
   std::printf(" total %.1f s\n\n", total);
-  auto tables = TableSummary(*session.lake, *session.engine);
+  auto tables = lake::TableSummary(*session.lake, *session.engine);
   if (tables.ok()) PrintResult(*tables, Format::kTable, std::cout);
   std::printf("\n");
   auto failures = summary.Failures();

@@ -49,7 +49,7 @@ void RegisterStatus(CLI::App& app, GlobalOptions& global, int* exit_code) {
       PrintResult(*r, format, std::cout);
     }
     if (format == Format::kTable) std::cout << "\nTables\n";
-    DL_ASSIGN_OR_RETURN(auto tables, TableSummary(*session.lake, *session.engine));
+    DL_ASSIGN_OR_RETURN(auto tables, lake::TableSummary(*session.lake, *session.engine));
     PrintResult(tables, format, std::cout);
     return kExitOk;
   };

@@ -12,7 +12,7 @@ void RegisterTables(CLI::App& app, GlobalOptions& global, int* exit_code) {
       app, "tables", "List the lake's Delta tables: lakehouse, name, version, files, rows, bytes",
       global, exit_code, [format_name](Session& session) -> Result<int> {
         DL_ASSIGN_OR_RETURN(Format format, ParseFormat(*format_name));
-        DL_ASSIGN_OR_RETURN(auto out, TableSummary(*session.lake, *session.engine));
+        DL_ASSIGN_OR_RETURN(auto out, lake::TableSummary(*session.lake, *session.engine));
         PrintResult(out, format, std::cout);
         return kExitOk;
       });

@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
         RegisterVacuum, RegisterDump,      RegisterPixels,  RegisterFrames,  RegisterExport,
         RegisterDeid,   RegisterDeidCheck, RegisterRestore, RegisterVerify,  RegisterMigrate,
         RegisterBackup, RegisterPurge,     RegisterDelete,  RegisterPatch,   RegisterListen,
-        RegisterPull,   RegisterIngest,    RegisterFhir,    RegisterSilver,  RegisterSample,
-        RegisterGold,   RegisterRun,       RegisterStatus}) {
+        RegisterPull,   RegisterServe,     RegisterReport,  RegisterIngest,  RegisterFhir,
+        RegisterSilver, RegisterSample,    RegisterGold,    RegisterRun,     RegisterStatus}) {
     reg(app, global, &exit_code);
   }
   try {

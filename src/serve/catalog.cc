@@ -325,7 +325,14 @@ Json Catalog::Answer(Level level, size_t index, const QidoQuery& query, bool wit
   }
   for (const std::string& key : query.include) {
     if (out.contains(key)) continue;
-    if (const Json* v = Attribute(level, index, key)) out[key] = *v;
+    if (level == Level::kStudy && key == "00080060") {
+      // A study's Modality, as viewers ask for it (OHIF): its series' modalities.
+      Json modalities = studies_[index].attributes.at("00080061");
+      modalities["vr"] = "CS";
+      out[key] = std::move(modalities);
+    } else if (const Json* v = Attribute(level, index, key)) {
+      out[key] = *v;
+    }
   }
   std::string study, series, instance;
   if (level == Level::kInstance) {

@@ -327,10 +327,27 @@ void DicomWebServer::Impl::DicomWeb(const std::vector<std::string>& s, const htt
   if (n == 8 && s[6] == "frames") return Frames(study, series, instance, s[7], req, res);
   if (n == 9 && s[6] == "frames" && (s[8] == "rendered" || s[8] == "thumbnail"))
     return Rendered(study, series, instance, s[7], s[8] == "thumbnail", req, res);
-  if (n == 9 && s[6] == "bulk" && s[7] == "tag")
+  if (n == 9 && s[6] == "bulk" && s[7] == "tag") {
+    // Encapsulated Pixel Data has no one byte range: its bulk data is its frames.
+    auto catalog = Current();
+    const CatalogInstance* in = catalog ? catalog->FindInstance(study, series, instance) : nullptr;
+    if (s[8] == "7FE00010" && in != nullptr) {
+      // Without a frame index (a deflated file), the count the data set gives.
+      uint32_t count = in->file.FrameCount();
+      if (count == 0) {
+        auto it = in->attributes.find("00280008");
+        const auto v = it != in->attributes.end() ? AttributeStrings(*it) : std::vector<std::string>{};
+        count = v.empty() ? 1 : static_cast<uint32_t>(std::max(1L, std::atol(v[0].c_str())));
+      }
+      std::string all;
+      for (uint32_t k = 1; k <= count; ++k)
+        all += (k > 1 ? "," : "") + std::to_string(k);
+      return Frames(study, series, instance, all, req, res);
+    }
     return Fail(res, 404,
                 "this bulk data value has no byte range in the stored original (a deflated "
                 "file): retrieve the instance instead");
+  }
   if (n == 9 && s[6] == "bulk") return Bulk(study, series, instance, s[7], s[8], req, res);
   not_found();
 }

@@ -208,16 +208,28 @@ bool MatchOne(const std::string& vr, const std::string& query, const std::string
               bool fuzzy) {
   if (vr == "DA" || vr == "TM" || vr == "DT") return MatchDateTime(vr, query, value);
   const bool person = vr == "PN";
-  const std::u32string q = CodePoints(person ? FoldCase(query) : query);
-  const std::u32string v = CodePoints(person ? FoldCase(value) : value);
+  const bool wildcard = query.find_first_of("*?") != std::string::npos;
+  // Names are matched without regard to case, and so is any value against a wildcard pattern
+  // (what users type in a viewer's search box; Orthanc does the same). Exact matching of other
+  // values is case-sensitive, as PS3.4 C.2.2.2.1 says.
+  const bool fold = person || wildcard;
+  const std::u32string q = CodePoints(fold ? FoldCase(query) : query);
+  const std::u32string v = CodePoints(fold ? FoldCase(value) : value);
   if (person && fuzzy && FuzzyName(q, v)) return true;
   // Trailing `^` of empty name components are not part of the name.
   std::u32string trimmed = v;
   while (person && !trimmed.empty() && trimmed.back() == U'^') trimmed.pop_back();
-  if (q.find_first_of(U"*?") != std::u32string::npos) return Wildcard(q, trimmed);
+  if (wildcard) return Wildcard(q, trimmed);
   std::u32string qt = q;
   while (person && !qt.empty() && qt.back() == U'^') qt.pop_back();
   return qt == trimmed;
+}
+
+// VRs whose values never hold a comma: a comma in their query separates values, as `\` does
+// (PS3.18 8.3.4.1 lists; what Orthanc takes). In text VRs a comma is part of the value.
+bool CommaSeparates(const std::string& vr) {
+  return vr == "UI" || vr == "CS" || vr == "DA" || vr == "TM" || vr == "DT" || vr == "IS" ||
+         vr == "DS" || vr == "AE" || vr == "US" || vr == "UL" || vr == "SS" || vr == "SL";
 }
 
 }  // namespace
@@ -240,7 +252,7 @@ std::string FoldCase(const std::string& text) {
 bool MatchValues(const std::string& vr, const std::string& query,
                  const std::vector<std::string>& values, bool fuzzy) {
   if (query.empty() || query == "*") return true;
-  const std::vector<std::string> alternatives = Split(query, vr == "UI" ? "\\," : "\\");
+  const std::vector<std::string> alternatives = Split(query, CommaSeparates(vr) ? "\\," : "\\");
   for (const auto& value : values) {
     if (value.empty()) continue;
     for (const auto& q : alternatives) {

@@ -56,13 +56,15 @@ Result<QidoQuery> ParseQidoQuery(Level level,
 // PS3.4 C.2.2.2 matching of one attribute's values (strings as serve/catalog keeps them: a
 // person name's Alphabetic group, numbers as written) against `query`:
 //  - empty query: universal, matches anything, even an absent attribute;
-//  - UI: a list of UIDs separated by `\` or `,`, each matched exactly;
-//  - DA, TM, DT: a value, a `\` list, or a range `a-b`, `a-`, `-b` (inclusive; a time range's
-//    upper bound includes the whole of its last component);
-//  - other VRs: a `\` list of values, each matched exactly or with the wildcards `*` and `?`
-//    (one character, not one byte). PN is matched case-insensitively (Latin, Greek, Cyrillic
-//    letters); with `fuzzy` a name also matches when each word of the query begins a word of
-//    the name, in any order.
+//  - a list of values is separated by `\`, and for VRs whose values hold no comma (UI, CS, DA,
+//    TM, DT, IS, DS, AE, binary numbers) by `,` too; a value matches one of them;
+//  - UI: each UID matched exactly;
+//  - DA, TM, DT: a value or a range `a-b`, `a-`, `-b` (inclusive; a time range's upper bound
+//    includes the whole of its last component);
+//  - other VRs: exactly, or with the wildcards `*` and `?` (one character, not one byte). Person
+//    names, and any value against a wildcard pattern, are matched case-insensitively (Latin,
+//    Greek, Cyrillic letters); with `fuzzy` a name also matches when each word of the query
+//    begins a word of the name, in any order.
 // A multi-valued attribute matches when one of its values does; an absent or empty attribute
 // matches only universal matching.
 bool MatchValues(const std::string& vr, const std::string& query,

@@ -36,12 +36,17 @@ TEST(QidoMatchTest, WildcardsCountCharactersNotBytes) {
   EXPECT_TRUE(M("PN", "ÉLODIE*", {"élodie^x"}));
   EXPECT_FALSE(M("PN", "*smith*", {"Doe^John"}));
   EXPECT_TRUE(M("LO", "**", {"x"}));
+  EXPECT_TRUE(M("LO", "*chest*", {"XR CHEST 2 VIEWS"}));  // wildcards ignore case
+  EXPECT_FALSE(M("LO", "xr chest 2 views", {"XR CHEST 2 VIEWS"}));  // exact values do not
 }
 
 TEST(QidoMatchTest, ListsOfValues) {
   EXPECT_TRUE(M("CS", "CT\\MR", {"MR"}));
   EXPECT_FALSE(M("CS", "CT\\MR", {"US"}));
   EXPECT_TRUE(M("UI", "1.2.3,1.2.4", {"1.2.4"}));
+  EXPECT_TRUE(M("CS", "CT,MR", {"MR"}));
+  EXPECT_FALSE(M("LO", "A,B", {"A"}));  // a comma is part of a text value
+  EXPECT_TRUE(M("LO", "A,B", {"A,B"}));
   EXPECT_TRUE(M("UI", "1.2.3\\1.2.4", {"1.2.3"}));
   EXPECT_FALSE(M("UI", "1.2.3", {"1.2.30"}));
   EXPECT_FALSE(M("UI", "1.2.*", {"1.2.3"}));  // no wildcards in UIDs

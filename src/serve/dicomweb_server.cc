@@ -336,12 +336,12 @@ void DicomWebServer::Impl::DicomWeb(const std::vector<std::string>& s, const htt
       uint32_t count = in->file.FrameCount();
       if (count == 0) {
         auto it = in->attributes.find("00280008");
-        const auto v = it != in->attributes.end() ? AttributeStrings(*it) : std::vector<std::string>{};
+        const auto v =
+            it != in->attributes.end() ? AttributeStrings(*it) : std::vector<std::string>{};
         count = v.empty() ? 1 : static_cast<uint32_t>(std::max(1L, std::atol(v[0].c_str())));
       }
       std::string all;
-      for (uint32_t k = 1; k <= count; ++k)
-        all += (k > 1 ? "," : "") + std::to_string(k);
+      for (uint32_t k = 1; k <= count; ++k) all += (k > 1 ? "," : "") + std::to_string(k);
       return Frames(study, series, instance, all, req, res);
     }
     return Fail(res, 404,

@@ -5,7 +5,8 @@
 namespace dicomlake::serve {
 namespace {
 
-bool M(const std::string& vr, const std::string& q, std::vector<std::string> v, bool fuzzy = false) {
+bool M(const std::string& vr, const std::string& q, std::vector<std::string> v,
+       bool fuzzy = false) {
   return MatchValues(vr, q, v, fuzzy);
 }
 
@@ -20,8 +21,8 @@ TEST(QidoMatchTest, SingleValuesMatchExactlyAndCaseSensitivelyExceptNames) {
   EXPECT_FALSE(M("LO", "abc", {"ABC"}));
   EXPECT_FALSE(M("LO", "AB", {"ABC"}));
   EXPECT_TRUE(M("PN", "doe^john", {"Doe^John"}));
-  EXPECT_FALSE(M("LO", "ABC", {}));        // absent: only universal matching
-  EXPECT_FALSE(M("LO", "ABC", {""}));      // empty value likewise
+  EXPECT_FALSE(M("LO", "ABC", {}));          // absent: only universal matching
+  EXPECT_FALSE(M("LO", "ABC", {""}));        // empty value likewise
   EXPECT_TRUE(M("CS", "MR", {"CT", "MR"}));  // one of several values
 }
 
@@ -36,7 +37,7 @@ TEST(QidoMatchTest, WildcardsCountCharactersNotBytes) {
   EXPECT_TRUE(M("PN", "ÉLODIE*", {"élodie^x"}));
   EXPECT_FALSE(M("PN", "*smith*", {"Doe^John"}));
   EXPECT_TRUE(M("LO", "**", {"x"}));
-  EXPECT_TRUE(M("LO", "*chest*", {"XR CHEST 2 VIEWS"}));  // wildcards ignore case
+  EXPECT_TRUE(M("LO", "*chest*", {"XR CHEST 2 VIEWS"}));            // wildcards ignore case
   EXPECT_FALSE(M("LO", "xr chest 2 views", {"XR CHEST 2 VIEWS"}));  // exact values do not
 }
 

@@ -126,11 +126,10 @@ Result<FrameEncoding> ChooseFrameEncoding(const std::string& accept, const std::
          (a.transfer_syntax == kExplicitVrLittleEndian && stored == kImplicitVrLittleEndian))) {
       // Native little endian frames are the same bytes in either VR encoding; a deflated
       // data set's frames are sent inflated.
-      const std::string syntax =
-          (a.transfer_syntax == "*" || stored == "1.2.840.10008.1.2.2") &&
-                  stored != "1.2.840.10008.1.2.1.99"
-              ? stored
-              : std::string(kExplicitVrLittleEndian);
+      const std::string syntax = (a.transfer_syntax == "*" || stored == "1.2.840.10008.1.2.2") &&
+                                         stored != "1.2.840.10008.1.2.1.99"
+                                     ? stored
+                                     : std::string(kExplicitVrLittleEndian);
       if (stored == "1.2.840.10008.1.2.2" && a.transfer_syntax != "*" &&
           a.transfer_syntax != stored)
         continue;  // big endian frames only when taken as stored

@@ -29,8 +29,7 @@ TEST(WadoAcceptTest, InstancesAsStoredOnlyWhenAskedOrAlreadyTheDefault) {
             kExplicitVrLittleEndian);
   EXPECT_EQ(*ChooseInstanceSyntax("*/*", kExplicitVrLittleEndian), kExplicitVrLittleEndian);
   EXPECT_EQ(*ChooseInstanceSyntax(
-                "multipart/related; type=application/dicom; transfer-syntax=" +
-                    std::string(kJpeg),
+                "multipart/related; type=application/dicom; transfer-syntax=" + std::string(kJpeg),
                 kJpeg),
             kJpeg);
   EXPECT_FALSE(ChooseInstanceSyntax("application/dicom+json", kJpeg).ok());
@@ -90,8 +89,7 @@ TEST(WadoBulkTest, StoredUrisPointBackAtTheServer) {
 
 TEST(WadoMultipartTest, PartsAndGzip) {
   MultipartWriter w;
-  EXPECT_NE(w.ContentType("application/dicom").find("boundary=" + w.boundary()),
-            std::string::npos);
+  EXPECT_NE(w.ContentType("application/dicom").find("boundary=" + w.boundary()), std::string::npos);
   const std::string body = w.PartHeader("application/dicom") + "DATA" + w.Close();
   EXPECT_NE(body.find("\r\n--" + w.boundary() + "\r\nContent-Type: application/dicom\r\n\r\nDATA"),
             std::string::npos);

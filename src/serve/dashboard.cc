@@ -169,10 +169,10 @@ std::string DashboardPage(const Json& data, bool self_contained) {
     scripts = "<script>\n" + ReplaceAll(std::string(chart->text()), "</script", "<\\/script") +
               "\n</script>\n<script>\n" + std::string(script->text()) + "</script>";
   } else {
-    style_tag = "<link rel=\"stylesheet\" href=\"/assets/dashboard.css\">";
+    style_tag = "<link rel=\"stylesheet\" href=\"/dashboard-assets/dashboard.css\">";
     scripts =
-        "<script src=\"/assets/chart.umd.min.js\"></script>\n"
-        "<script src=\"/assets/dashboard.js\"></script>";
+        "<script src=\"/dashboard-assets/chart.umd.min.js\"></script>\n"
+        "<script src=\"/dashboard-assets/dashboard.js\"></script>";
     links =
         "<nav><a href=\"/viewer/\">Viewer</a><a href=\"/dicom-web/studies\">DICOMweb</a>"
         "<a href=\"/dashboard.json\">Data</a></nav>";

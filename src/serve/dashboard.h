@@ -1,7 +1,7 @@
 // The dashboard of a lake: what is in it (studies per modality and per month, instances per
 // namespace, patients), what went wrong (failures by reason), how the stages ran (runs and their
 // durations) and the tables (versions, files, rows, sizes). One page: served at / by `serve`
-// (Chart.js from /assets/), or written as one self-contained file by `dicomlake report`.
+// (Chart.js from /dashboard-assets/), or written as one self-contained file by `dicomlake report`.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,10 +21,11 @@ Result<nlohmann::json> CollectDashboard(const lake::Lake& lake, const Catalog& c
                                         const std::string& title);
 
 // The page. `self_contained`: Chart.js, the style and the data inlined, no link to the server
-// (the report); else they come from /assets/ and the page links to the viewer and DICOMweb.
+// (the report); else they come from /dashboard-assets/ and the page links to the viewer and
+// DICOMweb.
 std::string DashboardPage(const nlohmann::json& data, bool self_contained);
 
-// /assets/<name>: the page's script, style and Chart.js, compiled into the binary.
+// /dashboard-assets/<name>: the page's script, style and Chart.js, compiled into the binary.
 Result<StaticFile> DashboardAsset(const std::string& name);
 
 }  // namespace dicomlake::serve

@@ -260,7 +260,7 @@ void DicomWebServer::Impl::Route(const httplib::Request& req, httplib::Response&
     return SendBody(req, res, DashboardPage(*data, /*self_contained=*/false),
                     "text/html; charset=utf-8", false);
   }
-  if (s[0] == "assets" && s.size() == 2) {
+  if (s[0] == "dashboard-assets" && s.size() == 2) {
     auto asset = DashboardAsset(s[1]);
     if (!asset.ok()) return Fail(res, asset.status());
     return SendBody(req, res, std::move(asset->body), asset->content_type, false);
@@ -278,6 +278,13 @@ void DicomWebServer::Impl::Route(const httplib::Request& req, httplib::Response&
   }
   if (s[0] == "dicom-web") {
     return DicomWeb(std::vector<std::string>(s.begin() + 1, s.end()), req, res);
+  }
+  // The viewer's stylesheets and manifest name some of its files from the site's root
+  // (/assets/..., fonts): those are its files too.
+  if (!options.viewer_dir.empty()) {
+    auto file = ViewerFile(options.viewer_dir, s, /*fall_back_to_index=*/false);
+    if (file.ok())
+      return SendBody(req, res, std::move(file->body), file->content_type, false, file->etag);
   }
   Fail(res, 404,
        "nothing here: the dashboard is at /, the viewer at /viewer/, DICOMweb at /dicom-web/");

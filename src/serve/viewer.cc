@@ -115,7 +115,7 @@ std::string DefaultViewerDir() {
 }
 
 Result<StaticFile> ViewerFile(const std::string& viewer_dir,
-                              const std::vector<std::string>& segments) {
+                              const std::vector<std::string>& segments, bool fall_back_to_index) {
   struct stat st {};
   if (viewer_dir.empty() || !IsFile(fs::Join(viewer_dir, "index.html"), &st)) {
     return NotFound(
@@ -132,6 +132,7 @@ Result<StaticFile> ViewerFile(const std::string& viewer_dir,
   }
   std::string path = fs::Join(viewer_dir, relative);
   if (relative.empty() || !IsFile(path, &st)) {
+    if (!fall_back_to_index) return NotFound("the viewer has no file " + relative);
     // The viewer's own routes (/viewer/viewer?StudyInstanceUIDs=...) are its index page.
     relative = "index.html";
     path = fs::Join(viewer_dir, relative);

@@ -21,8 +21,10 @@ struct StaticFile {
 // The file at `segments` (the path below /viewer/, already checked for '.' and '..') of the
 // viewer in `viewer_dir`. A path that names no file is the viewer's own route: index.html.
 // kNotFound, saying how to install it, when there is no viewer.
+// Without `fall_back_to_index`, a path that names no file is kNotFound.
 Result<StaticFile> ViewerFile(const std::string& viewer_dir,
-                              const std::vector<std::string>& segments);
+                              const std::vector<std::string>& segments,
+                              bool fall_back_to_index = true);
 
 // The viewer's configuration (app-config.js) for a server whose DICOMweb root is /dicom-web on
 // the page's origin and whose viewer is under /viewer.

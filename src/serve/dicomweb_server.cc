@@ -670,7 +670,7 @@ Status DicomWebServer::Start(const lake::Lake& lake, const ServeOptions& options
   s.set_payload_max_length(64 * 1024);
   s.set_read_timeout(options.timeout_seconds);
   s.set_write_timeout(options.timeout_seconds);
-  s.set_keep_alive_timeout(5);
+  s.set_keep_alive_timeout(std::min(5, options.timeout_seconds));
   s.set_default_headers({{"Access-Control-Allow-Origin", "*"},
                          {"Access-Control-Expose-Headers", "ETag, Warning, Content-Location"},
                          {"X-Content-Type-Options", "nosniff"}});

@@ -16,6 +16,15 @@ uint32_t StoredInstance::FrameCount() const {
   return frames && !frames->empty() ? frames->back().frame_number : 0;
 }
 
+Result<dicom::FrameIndex> FrameIndexFromValue(const lake::Value& value) {
+  dicom::FrameIndex index;
+  for (const lake::Value& range : value.items) {
+    if (range.items.size() != 3) return Corrupt("a frameIndex entry without three fields");
+    index.push_back({static_cast<uint32_t>(range.items[0].i), range.items[1].i, range.items[2].i});
+  }
+  return index;
+}
+
 Status RequireBronze(lake::Engine& engine) {
   DL_ASSIGN_OR_RETURN(lake::QueryResult bronze,
                       engine.Query("SELECT 1 FROM information_schema.tables WHERE table_schema = "
@@ -73,13 +82,7 @@ Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const lake::Lake
   in.transfer_syntax_uid = Text(row[3]);
   in.metadata_json = Text(row[4]);
   if (!row[5].is_null()) {
-    dicom::FrameIndex index;
-    for (const lake::Value& range : row[5].items) {
-      if (range.items.size() != 3) return Corrupt("a frameIndex entry without three fields");
-      index.push_back(
-          {static_cast<uint32_t>(range.items[0].i), range.items[1].i, range.items[2].i});
-    }
-    in.frames = std::move(index);
+    DL_ASSIGN_OR_RETURN(in.frames, FrameIndexFromValue(row[5]));
   }
   return in;
 }

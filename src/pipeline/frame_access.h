@@ -27,6 +27,10 @@ struct StoredInstance {
   uint32_t FrameCount() const;              // from the index; 0 without one
 };
 
+// A bronze frameIndex value (a list of {frameNumber, offset, length}) as a FrameIndex; kCorrupt
+// for an entry that is not three numbers.
+Result<dicom::FrameIndex> FrameIndexFromValue(const lake::Value& value);
+
 // kNotFound, saying to ingest first, when the lake has no bronze.ImagingDicom (the lake's views
 // must be registered in `engine`).
 Status RequireBronze(lake::Engine& engine);

@@ -152,13 +152,7 @@ Result<std::shared_ptr<Catalog>> Catalog::Load(const lake::Lake& lake,
     in.file.size = row[6].is_null() ? 0 : row[6].i;
     in.file.transfer_syntax_uid = Text(row[7]);
     if (!row[8].is_null()) {
-      dicom::FrameIndex index;
-      for (const lake::Value& range : row[8].items) {
-        if (range.items.size() != 3) return Corrupt("a frameIndex entry without three fields");
-        index.push_back(
-            {static_cast<uint32_t>(range.items[0].i), range.items[1].i, range.items[2].i});
-      }
-      in.file.frames = std::move(index);
+      DL_ASSIGN_OR_RETURN(in.file.frames, pipeline::FrameIndexFromValue(row[8]));
     }
     c->instance_index_.emplace(sop, c->instances_.size());
     c->series_[se->second].instances.push_back(c->instances_.size());

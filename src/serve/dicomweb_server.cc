@@ -121,6 +121,26 @@ Result<std::string> InstanceBytes(const CatalogInstance& in) {
   return std::move(parts.at(0));
 }
 
+// Whether the Accept header takes DICOM JSON.
+bool AcceptsJson(const httplib::Request& req) {
+  for (const AcceptedType& a : ParseAccept(req.get_header_value("Accept")))
+    if (a.type == "*/*" || a.type == "application/dicom+json" || a.type == "application/json" ||
+        a.type == "application/*")
+      return true;
+  return false;
+}
+
+// What pipeline/frame_access.h reads frames of.
+pipeline::StoredInstance Stored(const CatalogInstance& in) {
+  pipeline::StoredInstance stored;
+  stored.sop_instance_uid = in.uid;
+  stored.file_path = in.file.path;
+  stored.archive_member = in.file.archive_member;
+  stored.transfer_syntax_uid = in.file.transfer_syntax_uid;
+  stored.frames = in.file.frames;
+  return stored;
+}
+
 // A stored original as a file of its own: the plain file itself, or a temporary copy of an
 // archive member (removed with this object).
 class InstanceFile {
@@ -361,12 +381,8 @@ void DicomWebServer::Impl::DicomWeb(const std::vector<std::string>& s, const htt
 
 void DicomWebServer::Impl::Search(Level level, const std::string& study, const std::string& series,
                                   const httplib::Request& req, httplib::Response& res) {
-  bool json = false;
-  for (const AcceptedType& a : ParseAccept(req.get_header_value("Accept")))
-    if (a.type == "*/*" || a.type == "application/dicom+json" || a.type == "application/json" ||
-        a.type == "application/*")
-      json = true;
-  if (!json) return Fail(res, 406, "QIDO-RS answers application/dicom+json only (not XML)");
+  if (!AcceptsJson(req))
+    return Fail(res, 406, "QIDO-RS answers application/dicom+json only (not XML)");
   std::vector<std::pair<std::string, std::string>> params(req.params.begin(), req.params.end());
   auto query = ParseQidoQuery(level, params);
   if (!query.ok()) return Fail(res, query.status());
@@ -448,12 +464,8 @@ void DicomWebServer::Impl::Retrieve(const std::string& study, const std::string&
 void DicomWebServer::Impl::Metadata(const std::string& study, const std::string& series,
                                     const std::string& instance, const httplib::Request& req,
                                     httplib::Response& res) {
-  bool json = false;
-  for (const AcceptedType& a : ParseAccept(req.get_header_value("Accept")))
-    if (a.type == "*/*" || a.type == "application/dicom+json" || a.type == "application/json" ||
-        a.type == "application/*")
-      json = true;
-  if (!json) return Fail(res, 406, "metadata is answered as application/dicom+json only");
+  if (!AcceptsJson(req))
+    return Fail(res, 406, "metadata is answered as application/dicom+json only");
   auto catalog = Current();
   if (!catalog) return Fail(res, 503, "the lake's tables could not be read");
   auto selected = catalog->Select(study, series, instance);
@@ -489,13 +501,7 @@ void DicomWebServer::Impl::Frames(const std::string& study, const std::string& s
   unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
   std::map<uint32_t, std::string> frames;
   if (in.file.frames && !encoding->decode) {
-    pipeline::StoredInstance stored;
-    stored.sop_instance_uid = in.uid;
-    stored.file_path = in.file.path;
-    stored.archive_member = in.file.archive_member;
-    stored.transfer_syntax_uid = in.file.transfer_syntax_uid;
-    stored.frames = in.file.frames;
-    auto read = pipeline::ReadFrames(stored, unique);
+    auto read = pipeline::ReadFrames(Stored(in), unique);
     if (!read.ok()) return Fail(res, read.status());
     for (size_t k = 0; k < unique.size(); ++k) frames[unique[k]] = std::move((*read)[k]);
   } else {
@@ -510,12 +516,8 @@ void DicomWebServer::Impl::Frames(const std::string& study, const std::string& s
           if (!sets.ok()) return sets.status();
           DL_ASSIGN_OR_RETURN(pixels::PixelFormat format,
                               pixels::PixelFormatFromDicomJson(sets->front()));
-          pipeline::StoredInstance stored;
-          stored.sop_instance_uid = in.uid;
-          stored.file_path = in.file.path;
-          stored.archive_member = in.file.archive_member;
-          stored.frames = in.file.frames;
-          DL_ASSIGN_OR_RETURN(std::vector<std::string> raw, pipeline::ReadFrames(stored, unique));
+          DL_ASSIGN_OR_RETURN(std::vector<std::string> raw,
+                              pipeline::ReadFrames(Stored(in), unique));
           for (size_t k = 0; k < unique.size(); ++k) {
             pixels::PixelFormat f = format;
             DL_ASSIGN_OR_RETURN(pixels::Frame decoded,

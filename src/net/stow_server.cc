@@ -4,12 +4,12 @@
 
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "common/fs.h"
 #include "common/time_util.h"
 #include "dicom/values.h"
 #include "net/dicom_parts.h"
+#include "net/http_listener.h"
 #include "net/multipart.h"
 #include "net/spool.h"
 
@@ -81,7 +81,7 @@ struct StowServer::Impl {
   StowOptions options;
   AssociationCallback on_request;
   httplib::Server server;
-  std::thread thread;
+  HttpListener listener;  // after the server: stops before it is destroyed
   std::atomic<int> active{0};
 
   void Handle(const httplib::Request& req, httplib::Response& res,
@@ -190,26 +190,13 @@ Status StowServer::Start(const StowOptions& options, AssociationCallback on_requ
   s.set_exception_handler([](const httplib::Request&, httplib::Response& r, std::exception_ptr) {
     Answer(r, 500, "internal error");
   });
-  int port = options.port;
-  if (port == 0) {
-    port = s.bind_to_any_port(options.bind_address);
-    if (port < 0) return IoError("cannot listen on " + options.bind_address + " (HTTP)");
-  } else if (!s.bind_to_port(options.bind_address, port)) {
-    return IoError("cannot listen on " + options.bind_address + ":" + std::to_string(port) +
-                   " (HTTP): is the port taken?");
-  }
-  port_ = port;
-  impl_->options.port = port;
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  DL_ASSIGN_OR_RETURN(port_, impl_->listener.Start(s, options.bind_address, options.port, "HTTP"));
+  impl_->options.port = port_;
   return Status::Ok();
 }
 
 int StowServer::active() const { return impl_->active.load(); }
 
-void StowServer::Stop() {
-  if (!impl_->thread.joinable()) return;
-  impl_->server.stop();  // closes the listening socket; the pool finishes its requests
-  impl_->thread.join();
-}
+void StowServer::Stop() { impl_->listener.Stop(); }
 
 }  // namespace dicomlake::net

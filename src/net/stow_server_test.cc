@@ -161,5 +161,28 @@ TEST_F(StowServerTest, BadRequestsAreRefusedWithAReason) {
   EXPECT_EQ(server_.active(), 0);
 }
 
+// A second server on a port already taken must fail, not share it (cpp-httplib's default
+// SO_REUSEPORT would let it bind and take half of the connections).
+TEST_F(StowServerTest, APortAlreadyTakenIsAnErrorNotShared) {
+  StowOptions options;
+  options.port = server_.port();
+  options.spool = dir_.Sub("spool2");
+  StowServer second;
+  const Status started = second.Start(options, [](const AssociationRecord&) {});
+  ASSERT_FALSE(started.ok());
+  EXPECT_NE(
+      started.message().find(":" + std::to_string(server_.port()) + " (HTTP): is the port taken?"),
+      std::string::npos)
+      << started.message();
+  // The first server still answers, and a server stopped frees its port for the next.
+  auto answer = Post("/studies", "x", "text/plain");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 415);
+  const int port = server_.port();
+  server_.Stop();
+  EXPECT_TRUE(second.Start(options, [](const AssociationRecord&) {}).ok());
+  EXPECT_EQ(second.port(), port);
+}
+
 }  // namespace
 }  // namespace dicomlake::net

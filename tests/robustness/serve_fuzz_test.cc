@@ -133,6 +133,14 @@ TEST_F(ServeFuzz, BadAndHeavyTrafficNeitherCrashesNorLeaks) {
   serve::DicomWebServer server;
   ASSERT_TRUE(server.Start(lake_->lake(), options).ok());
   const int port = server.port();
+  {  // A second server on the same port is refused, not let in to share it (SO_REUSEPORT).
+    serve::ServeOptions same = options;
+    same.port = port;
+    serve::DicomWebServer second;
+    const Status started = second.Start(lake_->lake(), same);
+    ASSERT_FALSE(started.ok());
+    EXPECT_NE(started.message().find("is the port taken?"), std::string::npos) << started.message();
+  }
   const std::string first = Exchange(port, Get("/dicom-web/studies"));
   ASSERT_EQ(StatusOf(first), 200) << first.substr(0, 300);
   const int fds_before = OpenFds();

@@ -9,13 +9,13 @@
 #include <chrono>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "common/fs.h"
 #include "common/hash.h"
 #include "common/large_stack.h"
 #include "common/time_util.h"
 #include "dicom/values.h"
+#include "net/http_listener.h"
 #include "pipeline/frame_access.h"
 #include "pixels/pixels.h"
 #include "pixels/rendering.h"
@@ -58,23 +58,31 @@ void Fail(httplib::Response& res, const Status& s) { Fail(res, HttpStatusFor(s),
 
 // Sends a whole body with its Content-Length, an ETag (304 when the client has it), and gzip
 // when asked for and worth it.
+// Sends `body` with its ETag (the hash of the body when none is given), or 304 when the
+// client's If-None-Match names it. A strong ETag names one representation (RFC 9110 §8.8.3):
+// the gzip-encoded one gets its own, "<tag>-gzip".
 void SendBody(const httplib::Request& req, httplib::Response& res, std::string body,
               const std::string& content_type, bool compressible, std::string etag = "") {
   if (etag.empty()) etag = "\"" + Xxh3Hex(body) + "\"";
+  const bool gzip = compressible && body.size() > 1024 &&
+                    req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos;
+  if (gzip) etag.insert(etag.size() - 1, "-gzip");
+  if (compressible) res.set_header("Vary", "Accept-Encoding");
   res.set_header("ETag", etag);
   res.set_header("Cache-Control", "no-cache");
-  if (req.get_header_value("If-None-Match") == etag) {
+  const std::string if_none_match = req.get_header_value("If-None-Match");
+  if (if_none_match == "*" || if_none_match.find(etag) != std::string::npos) {
     res.status = 304;
     return;
   }
-  if (compressible) {
-    res.set_header("Vary", "Accept-Encoding");
-    if (body.size() > 1024 &&
-        req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos) {
-      if (auto z = Gzip(body); z.ok()) {
-        body = std::move(*z);
-        res.set_header("Content-Encoding", "gzip");
-      }
+  if (gzip) {
+    if (auto z = Gzip(body); z.ok()) {
+      body = std::move(*z);
+      res.set_header("Content-Encoding", "gzip");
+    } else {
+      etag.erase(etag.size() - 6, 5);
+      res.headers.erase("ETag");
+      res.set_header("ETag", etag);
     }
   }
   res.status = 200;
@@ -178,7 +186,7 @@ struct DicomWebServer::Impl {
   std::unique_ptr<lake::Lake> lake;
   ServeOptions options;
   httplib::Server server;
-  std::thread thread;
+  net::HttpListener listener;  // after the server: stops before it is destroyed
 
   std::mutex mutex;  // guards catalog, signature, last_check
   std::shared_ptr<const Catalog> catalog;
@@ -362,10 +370,8 @@ void DicomWebServer::Impl::DicomWeb(const std::vector<std::string>& s, const htt
       // Without a frame index (a deflated file), the count the data set gives.
       uint32_t count = in->file.FrameCount();
       if (count == 0) {
-        auto it = in->attributes.find("00280008");
-        const auto v =
-            it != in->attributes.end() ? AttributeStrings(*it) : std::vector<std::string>{};
-        count = v.empty() ? 1 : static_cast<uint32_t>(std::max(1L, std::atol(v[0].c_str())));
+        const std::string& frames = in->attributes.First("00280008");
+        count = static_cast<uint32_t>(std::max(1L, std::atol(frames.c_str())));
       }
       std::string all;
       for (uint32_t k = 1; k <= count; ++k) all += (k > 1 ? "," : "") + std::to_string(k);
@@ -700,24 +706,12 @@ Status DicomWebServer::Start(const lake::Lake& lake, const ServeOptions& options
       impl_->options.on_request(q.method, q.path, r.status, 0);
     });
   }
-  int port = options.port;
-  if (port == 0) {
-    port = s.bind_to_any_port(options.bind_address);
-    if (port < 0) return IoError("cannot listen on " + options.bind_address);
-  } else if (!s.bind_to_port(options.bind_address, port)) {
-    return IoError("cannot listen on " + options.bind_address + ":" + std::to_string(port) +
-                   ": is the port taken?");
-  }
-  port_ = port;
-  impl_->options.port = port;
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  DL_ASSIGN_OR_RETURN(port_,
+                      impl_->listener.Start(s, options.bind_address, options.port, "DICOMweb"));
+  impl_->options.port = port_;
   return Status::Ok();
 }
 
-void DicomWebServer::Stop() {
-  if (!impl_->thread.joinable()) return;
-  impl_->server.stop();
-  impl_->thread.join();
-}
+void DicomWebServer::Stop() { impl_->listener.Stop(); }
 
 }  // namespace dicomlake::serve

@@ -8,24 +8,10 @@ set -euo pipefail
 bin=$1
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-if [ -z "${DICOMLAKE_IN_NETNS:-}" ]; then
-  command -v chromium >/dev/null || { echo "chromium is not installed"; exit 77; }
-  unshare -rn true 2>/dev/null || { echo "no private network namespace (unshare -rn)"; exit 77; }
-  exec unshare -rn env DICOMLAKE_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
+needs=(chromium)
+source "$repo/tests/support/sandbox.sh"
 [ -f "$repo/.deps/web/ohif/index.html" ] || { echo "FAIL: OHIF is not installed (scripts/setup)"; exit 1; }
 [ -d "$repo/.deps/node/node_modules/puppeteer-core" ] || { echo "FAIL: puppeteer-core missing (scripts/setup)"; exit 1; }
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$work"/*.log; do echo "--- $f"; tail -30 "$f"; done; exit 1; }
 
 "$bin" -q init "$work/demo-lake"
 "$bin" -q sample "$work/demo-lake" --seed 7 --scale 0.02

@@ -1,26 +1,10 @@
 # Shared by the Orthanc peer tests (sourced, without arguments, first thing; the caller sets
 # `bin`, the dicomlake binary, and `curl_auth`, curl's options for Orthanc's API): a private
-# network namespace with only loopback, the sample's files, their disk ingest as the reference,
-# and Orthanc started on loopback.
+# network namespace with only loopback, a work folder and clean-up (tests/support/sandbox.sh),
+# the sample's files, their disk ingest as the reference, and Orthanc started on loopback.
 
-# The calling script runs again inside `unshare -rn` (exit 77, "skipped", without Orthanc or
-# namespaces), so nothing listens beyond loopback and the fixed ports cannot collide.
-if [ -z "${DICOMLAKE_IN_NETNS:-}" ]; then
-  command -v Orthanc >/dev/null || { echo "Orthanc is not installed"; exit 77; }
-  unshare -rn true 2>/dev/null || { echo "no private network namespace (unshare -rn)"; exit 77; }
-  exec unshare -rn env DICOMLAKE_IN_NETNS=1 bash "$0" "$@"
-fi
-ip link set lo up
-
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; for f in "$work"/*.log; do echo "--- $f"; tail -20 "$f"; done; exit 1; }
+needs=(Orthanc)
+source "$(dirname "${BASH_SOURCE[0]}")/../support/sandbox.sh"
 
 # The sample's DICOM files in `files` (not its ZIP: Orthanc takes instances one by one), and the
 # same files ingested from disk into $work/disk (namespace pacs1).

@@ -1,6 +1,7 @@
 #include "serve/catalog.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <set>
@@ -13,30 +14,24 @@ namespace {
 
 std::string Text(const lake::Value& v) { return v.is_null() ? "" : v.s; }
 
-Json Strings(const char* vr, const std::set<std::string>& values) {
-  Json a = {{"vr", vr}};
-  if (!values.empty()) a["Value"] = Json(std::vector<std::string>(values.begin(), values.end()));
-  return a;
+size_t SlotOf(const char* key) {
+  return static_cast<size_t>(FindCatalogAttribute(key) - CatalogAttributes().data());
 }
 
-Json Number(const char* vr, size_t n) { return {{"vr", vr}, {"Value", Json::array({n})}}; }
+void SetNumber(IndexedAttributes* attributes, const char* key, size_t n) {
+  attributes->SetStrings(SlotOf(key), {std::to_string(n)}, IndexedValue::Form::kNumbers);
+}
 
 // The first value of an attribute as a number, for ordering instances (no value: last).
-double NumberOf(const Json& attributes, const char* key) {
-  auto it = attributes.find(key);
-  if (it == attributes.end()) return 1e300;
-  auto v = it->find("Value");
-  if (v == it->end() || !v->is_array() || v->empty()) return 1e300;
-  const Json& first = (*v)[0];
-  if (first.is_number()) return first.get<double>();
-  if (first.is_string()) {
-    try {
-      return std::stod(first.get<std::string>());
-    } catch (...) {
-    }
-  }
-  return 1e300;
+double NumberOf(const IndexedAttributes& attributes, const char* key) {
+  const std::string& first = attributes.First(key);
+  char* end = nullptr;
+  const double n = std::strtod(first.c_str(), &end);
+  return first.empty() || end == first.c_str() ? 1e300 : n;
 }
+
+const std::string kNoString;
+const std::vector<std::string> kNoStrings;
 
 std::string Retrieve(const std::string& base, const std::string& study, const std::string& series,
                      const std::string& instance) {
@@ -66,6 +61,75 @@ std::vector<std::string> AttributeStrings(const Json& attribute) {
       out.push_back(a != item.end() && a->is_string() ? a->get<std::string>() : "");
     } else {
       out.emplace_back();
+    }
+  }
+  return out;
+}
+
+const IndexedValue* IndexedAttributes::Find(const std::string& key) const {
+  const LevelAttribute* a = FindCatalogAttribute(key);
+  if (a == nullptr) return nullptr;
+  const auto slot = static_cast<uint8_t>(a - CatalogAttributes().data());
+  auto it = std::lower_bound(values_.begin(), values_.end(), slot,
+                             [](const IndexedValue& v, uint8_t s) { return v.slot < s; });
+  return it != values_.end() && it->slot == slot ? &*it : nullptr;
+}
+
+const std::string& IndexedAttributes::First(const std::string& key) const {
+  const IndexedValue* v = Find(key);
+  return v != nullptr && !v->strings.empty() ? v->strings.front() : kNoString;
+}
+
+void IndexedAttributes::SetStrings(size_t slot, std::vector<std::string> strings,
+                                   IndexedValue::Form form) {
+  IndexedValue v;
+  v.slot = static_cast<uint8_t>(slot);
+  v.form = form;
+  v.strings = std::move(strings);
+  v.strings.shrink_to_fit();
+  auto it = std::lower_bound(values_.begin(), values_.end(), v.slot,
+                             [](const IndexedValue& e, uint8_t s) { return e.slot < s; });
+  if (it != values_.end() && it->slot == v.slot) {
+    *it = std::move(v);
+  } else {
+    values_.insert(it, std::move(v));
+  }
+}
+
+void IndexedAttributes::Set(size_t slot, const Json& attribute) {
+  // Strings and nulls, or numbers and nulls, are kept as strings; anything else (person names'
+  // groups) as its JSON text.
+  bool strings = true, numbers = true;
+  if (auto v = attribute.find("Value"); v != attribute.end() && v->is_array()) {
+    for (const Json& item : *v) {
+      strings = strings && (item.is_string() || item.is_null());
+      numbers = numbers && (item.is_number() || item.is_null());
+    }
+  }
+  auto form = strings   ? IndexedValue::Form::kStrings
+              : numbers ? IndexedValue::Form::kNumbers
+                        : IndexedValue::Form::kJson;
+  SetStrings(slot, AttributeStrings(attribute), form);
+  if (form == IndexedValue::Form::kJson) {
+    auto it = std::lower_bound(values_.begin(), values_.end(), static_cast<uint8_t>(slot),
+                               [](const IndexedValue& e, uint8_t s) { return e.slot < s; });
+    it->json = attribute.dump();
+    it->json.shrink_to_fit();
+  }
+}
+
+Json IndexedAttributes::ToJson(const IndexedValue& value) {
+  if (value.form == IndexedValue::Form::kJson) return Json::parse(value.json, nullptr, false);
+  Json out = {{"vr", CatalogAttributes()[value.slot].vr}};
+  if (value.strings.empty()) return out;
+  Json& items = out["Value"] = Json::array();
+  for (const std::string& s : value.strings) {
+    if (s.empty()) {
+      items.push_back(nullptr);
+    } else if (value.form == IndexedValue::Form::kNumbers) {
+      items.push_back(Json::parse(s, nullptr, false));
+    } else {
+      items.push_back(s);
     }
   }
   return out;
@@ -109,55 +173,69 @@ Result<std::shared_ptr<Catalog>> Catalog::Load(const lake::Lake& lake,
     stored.push_back(&a);
     paths += std::string(paths.empty() ? "" : ", ") + "'$.\"" + a.key + "\"'";
   }
-  DL_ASSIGN_OR_RETURN(
-      lake::QueryResult rows,
-      engine->Query(fmt::format(
-          "SELECT m.studyInstanceUid, m.seriesInstanceUid, m.sopInstanceUid, "
-          "json_extract(m.metadata_string, [{}])::VARCHAR[], b.filePath, b.archiveMember, "
-          "b.fileSize, b.transferSyntaxUid, b.frameIndex FROM {} m LEFT JOIN (SELECT * FROM {} "
-          "WHERE operation IS NULL) b ON b.sopInstanceUid = m.sopInstanceUid AND b.sourceSystem "
-          "= m.msftSourceSystem AND b.filePath = m.filePath QUALIFY row_number() OVER "
-          "(PARTITION BY m.sopInstanceUid ORDER BY b.createdDatetime DESC NULLS LAST) = 1 "
-          "ORDER BY m.studyInstanceUid, m.seriesInstanceUid, m.sopInstanceUid",
-          paths, c->source_relation_, bronze)));
+  // Read into a temporary table (columnar, compact) and taken from it a page at a time: the
+  // whole result as rows at once would take about 2 GB at 100,000 instances.
+  DL_RETURN_IF_ERROR(
+      engine
+          ->Query(fmt::format(
+              "CREATE TEMP TABLE catalog_rows AS SELECT m.studyInstanceUid, m.seriesInstanceUid, "
+              "m.sopInstanceUid, "
+              "json_extract(m.metadata_string, [{}])::VARCHAR[], b.filePath, b.archiveMember, "
+              "b.fileSize, b.transferSyntaxUid, b.frameIndex FROM {} m LEFT JOIN (SELECT * FROM {} "
+              "WHERE operation IS NULL) b ON b.sopInstanceUid = m.sopInstanceUid AND "
+              "b.sourceSystem "
+              "= m.msftSourceSystem AND b.filePath = m.filePath QUALIFY row_number() OVER "
+              "(PARTITION BY m.sopInstanceUid ORDER BY b.createdDatetime DESC NULLS LAST) = 1 "
+              "ORDER BY m.studyInstanceUid, m.seriesInstanceUid, m.sopInstanceUid",
+              paths, c->source_relation_, bronze))
+          .status());
 
-  for (lake::Row& row : rows.rows) {
-    const std::string study = Text(row[0]), series = Text(row[1]), sop = Text(row[2]);
-    Json attributes[3] = {Json::object(), Json::object(), Json::object()};
-    for (size_t k = 0; k < stored.size() && k < row[3].items.size(); ++k) {
-      const lake::Value& v = row[3].items[k];
-      if (v.is_null()) continue;
-      Json a = Json::parse(v.s, nullptr, false);
-      if (a.is_discarded() || !a.is_object()) continue;
-      attributes[static_cast<int>(stored[k]->level)][stored[k]->key] = std::move(a);
+  constexpr int64_t kPage = 10000;
+  lake::QueryResult rows;
+  for (int64_t page = 0; page == 0 || !rows.rows.empty(); ++page) {
+    DL_ASSIGN_OR_RETURN(
+        rows, engine->Query(fmt::format(
+                  "SELECT * FROM catalog_rows WHERE rowid >= {} AND rowid < {} ORDER BY rowid",
+                  page * kPage, (page + 1) * kPage)));
+    for (lake::Row& row : rows.rows) {
+      const std::string study = Text(row[0]), series = Text(row[1]), sop = Text(row[2]);
+      IndexedAttributes attributes[3];
+      for (size_t k = 0; k < stored.size() && k < row[3].items.size(); ++k) {
+        const lake::Value& v = row[3].items[k];
+        if (v.is_null()) continue;
+        Json a = Json::parse(v.s, nullptr, false);
+        if (a.is_discarded() || !a.is_object()) continue;
+        attributes[static_cast<int>(stored[k]->level)].Set(
+            static_cast<size_t>(stored[k] - CatalogAttributes().data()), a);
+      }
+      auto st = c->study_index_.find(study);
+      if (st == c->study_index_.end()) {
+        st = c->study_index_.emplace(study, c->studies_.size()).first;
+        c->studies_.push_back({study, std::move(attributes[0]), {}, 0});
+      }
+      const std::string series_key = study + "/" + series;
+      auto se = c->series_index_.find(series_key);
+      if (se == c->series_index_.end()) {
+        se = c->series_index_.emplace(series_key, c->series_.size()).first;
+        c->series_.push_back({series, st->second, std::move(attributes[1]), {}});
+        c->studies_[st->second].series.push_back(se->second);
+      }
+      CatalogInstance in;
+      in.uid = sop;
+      in.series = se->second;
+      in.attributes = std::move(attributes[2]);
+      in.file.path = row[4].is_null() ? "" : lake.ResolvePath(row[4].s);
+      in.file.archive_member = Text(row[5]);
+      in.file.size = row[6].is_null() ? 0 : row[6].i;
+      in.file.transfer_syntax_uid = Text(row[7]);
+      if (!row[8].is_null()) {
+        DL_ASSIGN_OR_RETURN(in.file.frames, pipeline::FrameIndexFromValue(row[8]));
+      }
+      c->instance_index_.emplace(sop, c->instances_.size());
+      c->series_[se->second].instances.push_back(c->instances_.size());
+      c->studies_[st->second].instance_count++;
+      c->instances_.push_back(std::move(in));
     }
-    auto st = c->study_index_.find(study);
-    if (st == c->study_index_.end()) {
-      st = c->study_index_.emplace(study, c->studies_.size()).first;
-      c->studies_.push_back({study, std::move(attributes[0]), {}, 0});
-    }
-    const std::string series_key = study + "/" + series;
-    auto se = c->series_index_.find(series_key);
-    if (se == c->series_index_.end()) {
-      se = c->series_index_.emplace(series_key, c->series_.size()).first;
-      c->series_.push_back({series, st->second, std::move(attributes[1]), {}});
-      c->studies_[st->second].series.push_back(se->second);
-    }
-    CatalogInstance in;
-    in.uid = sop;
-    in.series = se->second;
-    in.attributes = std::move(attributes[2]);
-    in.file.path = row[4].is_null() ? "" : lake.ResolvePath(row[4].s);
-    in.file.archive_member = Text(row[5]);
-    in.file.size = row[6].is_null() ? 0 : row[6].i;
-    in.file.transfer_syntax_uid = Text(row[7]);
-    if (!row[8].is_null()) {
-      DL_ASSIGN_OR_RETURN(in.file.frames, pipeline::FrameIndexFromValue(row[8]));
-    }
-    c->instance_index_.emplace(sop, c->instances_.size());
-    c->series_[se->second].instances.push_back(c->instances_.size());
-    c->studies_[st->second].instance_count++;
-    c->instances_.push_back(std::move(in));
   }
 
   // Instances in the order of their Instance Number; the computed attributes.
@@ -166,7 +244,7 @@ Result<std::shared_ptr<Catalog>> Catalog::Load(const lake::Lake& lake,
       return NumberOf(c->instances_[a].attributes, "00200013") <
              NumberOf(c->instances_[b].attributes, "00200013");
     });
-    s.attributes["00201209"] = Number("IS", s.instances.size());
+    SetNumber(&s.attributes, "00201209", s.instances.size());
   }
   for (CatalogStudy& st : c->studies_) {
     std::stable_sort(st.series.begin(), st.series.end(), [&](size_t a, size_t b) {
@@ -175,23 +253,27 @@ Result<std::shared_ptr<Catalog>> Catalog::Load(const lake::Lake& lake,
     });
     std::set<std::string> modalities, classes;
     for (size_t s : st.series) {
-      if (auto m = c->series_[s].attributes.find("00080060"); m != c->series_[s].attributes.end())
-        for (const auto& v : AttributeStrings(*m))
+      if (const IndexedValue* m = c->series_[s].attributes.Find("00080060"))
+        for (const auto& v : m->strings)
           if (!v.empty()) modalities.insert(v);
-      for (size_t i : c->series_[s].instances) {
-        const Json& a = c->instances_[i].attributes;
-        if (auto k = a.find("00080016"); k != a.end())
-          for (const auto& v : AttributeStrings(*k))
+      for (size_t i : c->series_[s].instances)
+        if (const IndexedValue* k = c->instances_[i].attributes.Find("00080016"))
+          for (const auto& v : k->strings)
             if (!v.empty()) classes.insert(v);
-      }
     }
-    st.attributes["00080056"] = {{"vr", "CS"}, {"Value", Json::array({"ONLINE"})}};
-    st.attributes["00080061"] = Strings("CS", modalities);
-    st.attributes["00080062"] = Strings("UI", classes);
-    st.attributes["00201206"] = Number("IS", st.series.size());
-    st.attributes["00201208"] = Number("IS", st.instance_count);
+    const auto strings = IndexedValue::Form::kStrings;
+    st.attributes.SetStrings(SlotOf("00080056"), {"ONLINE"}, strings);
+    st.attributes.SetStrings(SlotOf("00080061"), {modalities.begin(), modalities.end()}, strings);
+    st.attributes.SetStrings(SlotOf("00080062"), {classes.begin(), classes.end()}, strings);
+    SetNumber(&st.attributes, "00201206", st.series.size());
+    SetNumber(&st.attributes, "00201208", st.instance_count);
   }
-  c->idle_engines_.push_back(std::move(engine));
+  // The engine that read the whole metastore is closed rather than kept for data set reads: it
+  // holds on to the memory of that read (about 1 GB at 100,000 instances), and so does the C
+  // heap until it is trimmed.
+  engine.reset();
+  rows = {};
+  malloc_trim(0);
   return c;
 }
 
@@ -289,11 +371,11 @@ std::string Catalog::InstanceUrl(const CatalogInstance& instance,
 }
 
 // The attribute `key` of entity `index` at `level`, or of its series or study.
-const Json* Catalog::Attribute(Level level, size_t index, const std::string& key) const {
-  const Json* own = level == Level::kStudy    ? &studies_[index].attributes
-                    : level == Level::kSeries ? &series_[index].attributes
-                                              : &instances_[index].attributes;
-  if (auto it = own->find(key); it != own->end()) return &*it;
+const IndexedValue* Catalog::Attribute(Level level, size_t index, const std::string& key) const {
+  const IndexedAttributes& own = level == Level::kStudy    ? studies_[index].attributes
+                                 : level == Level::kSeries ? series_[index].attributes
+                                                           : instances_[index].attributes;
+  if (const IndexedValue* v = own.Find(key)) return v;
   if (level == Level::kInstance) return Attribute(Level::kSeries, instances_[index].series, key);
   if (level == Level::kSeries) return Attribute(Level::kStudy, series_[index].study, key);
   return nullptr;
@@ -309,23 +391,23 @@ Json Catalog::Answer(Level level, size_t index, const QidoQuery& query, bool wit
         a.level < level && (std::string(a.key) == "0020000D" || std::string(a.key) == "0020000E");
     if (!own && !parent && !parent_uid) continue;
     if (std::string(a.key) == "00081190") continue;
-    const Json* v = Attribute(level, index, a.key);
-    out[a.key] = v != nullptr ? *v : Json{{"vr", a.vr}};
+    const IndexedValue* v = Attribute(level, index, a.key);
+    out[a.key] = v != nullptr ? IndexedAttributes::ToJson(*v) : Json{{"vr", a.vr}};
   }
   for (const MatchKey& k : query.keys) {
     if (out.contains(k.key)) continue;
-    const Json* v = Attribute(level, index, k.key);
-    out[k.key] = v != nullptr ? *v : Json{{"vr", k.vr}};
+    const IndexedValue* v = Attribute(level, index, k.key);
+    out[k.key] = v != nullptr ? IndexedAttributes::ToJson(*v) : Json{{"vr", k.vr}};
   }
   for (const std::string& key : query.include) {
     if (out.contains(key)) continue;
     if (level == Level::kStudy && key == "00080060") {
       // A study's Modality, as viewers ask for it (OHIF): its series' modalities.
-      Json modalities = studies_[index].attributes.at("00080061");
+      Json modalities = IndexedAttributes::ToJson(*studies_[index].attributes.Find("00080061"));
       modalities["vr"] = "CS";
       out[key] = std::move(modalities);
-    } else if (const Json* v = Attribute(level, index, key)) {
-      out[key] = *v;
+    } else if (const IndexedValue* v = Attribute(level, index, key)) {
+      out[key] = IndexedAttributes::ToJson(*v);
     }
   }
   std::string study, series, instance;
@@ -391,10 +473,8 @@ Result<SearchResult> Catalog::Search(const QidoQuery& query, const std::string& 
   for (size_t index : candidates) {
     bool ok = true;
     for (const MatchKey* k : indexed) {
-      const Json* v = Attribute(query.level, index, k->key);
-      if (!MatchValues(k->vr, k->value,
-                       v != nullptr ? AttributeStrings(*v) : std::vector<std::string>{},
-                       query.fuzzy)) {
+      const IndexedValue* v = Attribute(query.level, index, k->key);
+      if (!MatchValues(k->vr, k->value, v != nullptr ? v->strings : kNoStrings, query.fuzzy)) {
         ok = false;
         break;
       }

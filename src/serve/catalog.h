@@ -39,23 +39,56 @@ struct StoredFile {
   uint32_t FrameCount() const;
 };
 
+// One attribute of CatalogAttributes() as the catalog keeps it: the strings QIDO matching
+// compares (AttributeStrings) and what it takes to give it back as DICOM JSON. A lake of 100,000
+// instances holds over a million of these: a parsed JSON object each would take several times
+// the memory.
+struct IndexedValue {
+  enum class Form : uint8_t {
+    kStrings,  // "Value" is `strings` ("" for null); no strings: no Value
+    kNumbers,  // "Value" is `strings` as JSON numbers
+    kJson,     // `json` is the attribute (person names, with all their groups)
+  };
+  uint8_t slot = 0;  // its index in CatalogAttributes()
+  Form form = Form::kStrings;
+  std::vector<std::string> strings;
+  std::string json;
+};
+
+// The attributes of one study, series or instance, in the order of CatalogAttributes().
+class IndexedAttributes {
+ public:
+  // nullptr when the entity lacks `key` (a DICOM JSON key, "00100010").
+  const IndexedValue* Find(const std::string& key) const;
+  // Its first string ("" when absent).
+  const std::string& First(const std::string& key) const;
+  // Keeps `attribute` (stored DICOM JSON) as attribute `slot`.
+  void Set(size_t slot, const Json& attribute);
+  void SetStrings(size_t slot, std::vector<std::string> strings, IndexedValue::Form form);
+  // The attribute as DICOM JSON.
+  static Json ToJson(const IndexedValue& value);
+
+ private:
+  std::vector<IndexedValue> values_;  // by slot
+};
+
 struct CatalogInstance {
   std::string uid;
   size_t series = 0;
-  Json attributes;  // the instance-level attributes of CatalogAttributes()
+  IndexedAttributes attributes;  // the instance-level attributes of CatalogAttributes()
   StoredFile file;
 };
 
 struct CatalogSeries {
   std::string uid;
   size_t study = 0;
-  Json attributes;
+  IndexedAttributes attributes;
   std::vector<size_t> instances;
 };
 
 struct CatalogStudy {
   std::string uid;
-  Json attributes;
+  IndexedAttributes attributes;
   std::vector<size_t> series;
   size_t instance_count = 0;
 };
@@ -116,7 +149,7 @@ class Catalog {
   // Runs `sql` on an idle engine of this snapshot.
   Result<lake::QueryResult> Query(const std::string& sql) const;
 
-  const Json* Attribute(Level level, size_t index, const std::string& key) const;
+  const IndexedValue* Attribute(Level level, size_t index, const std::string& key) const;
   Json Answer(Level level, size_t index, const QidoQuery& query, bool with_parents,
               const std::string& base_url) const;
 

@@ -22,13 +22,6 @@ const EmbeddedFile* FindWebFile(const std::string& name) {
 
 std::string Text(const lake::Value& v) { return v.is_null() ? "" : v.s; }
 
-std::string First(const Json& attributes, const char* key) {
-  auto it = attributes.find(key);
-  if (it == attributes.end()) return "";
-  auto values = AttributeStrings(*it);
-  return values.empty() ? "" : values.front();
-}
-
 bool TableExists(lake::Engine& engine, const std::string& schema, const std::string& table) {
   auto r = engine.Query(fmt::format(
       "SELECT 1 FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
@@ -56,13 +49,13 @@ Result<Json> CollectDashboard(const lake::Lake& lake, const Catalog& catalog,
   std::set<std::string> patients;
   for (const CatalogStudy& st : catalog.studies()) {
     std::set<std::string> seen;
-    if (auto m = st.attributes.find("00080061"); m != st.attributes.end())
-      for (const std::string& v : AttributeStrings(*m)) seen.insert(v);
+    if (const IndexedValue* m = st.attributes.Find("00080061"))
+      seen.insert(m->strings.begin(), m->strings.end());
     if (seen.empty()) seen.insert("(none)");
     for (const std::string& m : seen) modalities[m]++;
-    const std::string date = First(st.attributes, "00080020");
+    const std::string date = st.attributes.First("00080020");
     months[date.size() >= 6 ? date.substr(0, 4) + "-" + date.substr(4, 2) : "(no date)"]++;
-    patients.insert(First(st.attributes, "00100021") + "\x1f" + First(st.attributes, "00100020"));
+    patients.insert(st.attributes.First("00100021") + "\x1f" + st.attributes.First("00100020"));
   }
   d["modalities"] = Json::array();
   for (const auto& [name, n] : modalities)

@@ -100,6 +100,11 @@ struct Value {
   }
 
   bool is_null() const { return kind == Kind::kNull; }
+  // The text of a string, decimal, blob or other cell; "" for NULL.
+  const std::string& text() const {
+    static const std::string kEmpty;
+    return is_null() ? kEmpty : s;
+  }
 
   // JSON text: numbers as numbers, dates "YYYY-MM-DD", timestamps ISO-8601 UTC with
   // microseconds, blobs base64, lists arrays, structs and maps objects (map keys as text).

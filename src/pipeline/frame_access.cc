@@ -6,12 +6,6 @@
 #include "scan/archive.h"
 
 namespace dicomlake::pipeline {
-namespace {
-
-std::string Text(const lake::Value& v) { return v.is_null() ? "" : v.s; }
-
-}  // namespace
-
 uint32_t StoredInstance::FrameCount() const {
   return frames && !frames->empty() ? frames->back().frame_number : 0;
 }
@@ -76,11 +70,11 @@ Result<StoredInstance> FindStoredInstance(lake::Engine& engine, const lake::Lake
   }
   const lake::Row& row = r.rows[0];
   StoredInstance in;
-  in.sop_instance_uid = Text(row[0]);
-  in.file_path = lake.ResolvePath(Text(row[1]));
-  in.archive_member = Text(row[2]);
-  in.transfer_syntax_uid = Text(row[3]);
-  in.metadata_json = Text(row[4]);
+  in.sop_instance_uid = row[0].text();
+  in.file_path = lake.ResolvePath(row[1].text());
+  in.archive_member = row[2].text();
+  in.transfer_syntax_uid = row[3].text();
+  in.metadata_json = row[4].text();
   if (!row[5].is_null()) {
     DL_ASSIGN_OR_RETURN(in.frames, FrameIndexFromValue(row[5]));
   }

@@ -37,8 +37,6 @@ std::string CurrentUser() {
 // The last component of `path`.
 std::string FileName(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
-std::string Text(const lake::Value& v) { return v.is_null() ? std::string() : v.s; }
-
 // The level the request targets and the SQL of its targets: (sourceSystem, studyInstanceUid,
 // seriesInstanceUid, sopInstanceUid) with NULL for the levels below the target's, over the
 // stored instances `instances`.
@@ -119,10 +117,10 @@ Status RecordOperation(StageRun& run, const OperationRequest& request, Operation
   for (const auto& t : targets.rows) {
     bronze::Operation op;
     op.operation = request.operation;
-    op.namespace_name = Text(t[0]);
-    op.study_uid = Text(t[1]);
-    op.series_uid = Text(t[2]);
-    op.sop_uid = Text(t[3]);
+    op.namespace_name = t[0].text();
+    op.study_uid = t[1].text();
+    op.series_uid = t[2].text();
+    op.sop_uid = t[3].text();
     op.tags_json = request.tags_json;
     op.modified_us = run.started_us();
     summary->instances_targeted += t[4].i;

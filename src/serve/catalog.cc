@@ -12,8 +12,6 @@
 namespace dicomlake::serve {
 namespace {
 
-std::string Text(const lake::Value& v) { return v.is_null() ? "" : v.s; }
-
 size_t SlotOf(const char* key) {
   return static_cast<size_t>(FindCatalogAttribute(key) - CatalogAttributes().data());
 }
@@ -198,7 +196,7 @@ Result<std::shared_ptr<Catalog>> Catalog::Load(const lake::Lake& lake,
                   "SELECT * FROM catalog_rows WHERE rowid >= {} AND rowid < {} ORDER BY rowid",
                   page * kPage, (page + 1) * kPage)));
     for (lake::Row& row : rows.rows) {
-      const std::string study = Text(row[0]), series = Text(row[1]), sop = Text(row[2]);
+      const std::string study = row[0].text(), series = row[1].text(), sop = row[2].text();
       IndexedAttributes attributes[3];
       for (size_t k = 0; k < stored.size() && k < row[3].items.size(); ++k) {
         const lake::Value& v = row[3].items[k];
@@ -225,9 +223,9 @@ Result<std::shared_ptr<Catalog>> Catalog::Load(const lake::Lake& lake,
       in.series = se->second;
       in.attributes = std::move(attributes[2]);
       in.file.path = row[4].is_null() ? "" : lake.ResolvePath(row[4].s);
-      in.file.archive_member = Text(row[5]);
+      in.file.archive_member = row[5].text();
       in.file.size = row[6].is_null() ? 0 : row[6].i;
-      in.file.transfer_syntax_uid = Text(row[7]);
+      in.file.transfer_syntax_uid = row[7].text();
       if (!row[8].is_null()) {
         DL_ASSIGN_OR_RETURN(in.file.frames, pipeline::FrameIndexFromValue(row[8]));
       }
@@ -353,7 +351,7 @@ Result<std::vector<std::string>> Catalog::DataSets(
                         Query(fmt::format("SELECT sopInstanceUid, metadata_string FROM {} WHERE "
                                           "sopInstanceUid IN ({})",
                                           source_relation_, list)));
-    for (lake::Row& row : r.rows) found[Text(row[0])] = Text(row[1]);
+    for (lake::Row& row : r.rows) found[row[0].text()] = row[1].text();
   }
   std::vector<std::string> out;
   for (const CatalogInstance* in : instances) {

@@ -20,8 +20,6 @@ const EmbeddedFile* FindWebFile(const std::string& name) {
   return nullptr;
 }
 
-std::string Text(const lake::Value& v) { return v.is_null() ? "" : v.s; }
-
 bool TableExists(lake::Engine& engine, const std::string& schema, const std::string& table) {
   auto r = engine.Query(fmt::format(
       "SELECT 1 FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
@@ -75,7 +73,7 @@ Result<Json> CollectDashboard(const lake::Lake& lake, const Catalog& catalog,
                       "sopInstanceUid) FROM silver.ImagingMetastore WHERE NOT "
                       "coalesce(msftIsDeleted, false) GROUP BY 1 ORDER BY 2 DESC, 1"));
     for (const lake::Row& row : r.rows)
-      d["namespaces"].push_back({{"name", Text(row[0])}, {"instances", row[1].i}});
+      d["namespaces"].push_back({{"name", row[0].text()}, {"instances", row[1].i}});
   }
 
   d["failures"] = Json::array();
@@ -89,9 +87,9 @@ Result<Json> CollectDashboard(const lake::Lake& lake, const Catalog& catalog,
                       "reason, count(*) FROM admin.BusinessEvents WHERE severity = 'Error' "
                       "GROUP BY ALL ORDER BY 3 DESC, 2 LIMIT 25"));
     for (const lake::Row& row : r.rows) {
-      std::string stage = Text(row[0]);
+      std::string stage = row[0].text();
       if (stage.rfind("stage:", 0) == 0) stage = stage.substr(6);
-      d["failures"].push_back({{"stage", stage}, {"reason", Text(row[1])}, {"count", row[2].i}});
+      d["failures"].push_back({{"stage", stage}, {"reason", row[1].text()}, {"count", row[2].i}});
     }
     DL_ASSIGN_OR_RETURN(lake::QueryResult n,
                         engine->Query("SELECT count(*) FROM admin.BusinessEvents WHERE severity "
@@ -108,9 +106,9 @@ Result<Json> CollectDashboard(const lake::Lake& lake, const Catalog& catalog,
                       "elapsedTime FROM admin.ExecutionSummary ORDER BY msftCreatedDatetime "
                       "DESC LIMIT 40"));
     for (const lake::Row& row : r.rows) {
-      d["runs"].push_back({{"at", Text(row[0])},
-                           {"activity", Text(row[1])},
-                           {"status", Text(row[2])},
+      d["runs"].push_back({{"at", row[0].text()},
+                           {"activity", row[1].text()},
+                           {"status", row[2].text()},
                            {"records", row[3].is_null() ? Json() : Json(row[3].i)},
                            {"seconds", row[4].is_null() ? 0.0 : row[4].d}});
     }
@@ -119,8 +117,8 @@ Result<Json> CollectDashboard(const lake::Lake& lake, const Catalog& catalog,
   d["tables"] = Json::array();
   DL_ASSIGN_OR_RETURN(lake::QueryResult tables, lake::TableSummary(lake, *engine));
   for (const lake::Row& row : tables.rows) {
-    d["tables"].push_back({{"lakehouse", Text(row[0])},
-                           {"table", Text(row[1])},
+    d["tables"].push_back({{"lakehouse", row[0].text()},
+                           {"table", row[1].text()},
                            {"version", row[2].i},
                            {"files", row[3].i},
                            {"rows", row[4].is_null() ? Json() : Json(row[4].i)},
